@@ -1,0 +1,13 @@
+"""Auth API URLs under /api/v1/."""
+
+from django.urls import path
+
+from accounts import api
+
+urlpatterns = [
+    path("auth/register/", api.RegisterView.as_view(), name="api-register"),
+    path("auth/token/", api.TokenObtainView.as_view(), name="api-token"),
+    path("auth/token/refresh/", api.TokenRefreshView.as_view(), name="api-token-refresh"),
+    path("auth/token/verify/", api.TokenVerifyView.as_view(), name="api-token-verify"),
+    path("me/", api.MeView.as_view(), name="api-me"),
+]

@@ -1,0 +1,1 @@
+"""Market: what the world says assets are worth — assets, prices, quotes, providers and fetch jobs."""

@@ -1,0 +1,22 @@
+"""Top-level URLs: pages, admin, the JSON API with its schema and docs, and health checks."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from portfolia import health
+
+admin.site.site_header = "Portfolia administration"
+admin.site.site_title = "Portfolia"
+admin.site.index_title = "Portfolia"
+
+urlpatterns = [
+    path("", include("portfolios.urls")),
+    path("accounts/", include("accounts.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("portfolia.api")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("health/live", health.live, name="health-live"),
+    path("health/ready", health.ready, name="health-ready"),
+]

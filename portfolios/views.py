@@ -1,0 +1,10 @@
+"""Investor pages: the dashboard (more pages arrive with the ledger)."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    return render(request, "portfolios/dashboard.html", {"portfolios": []})
