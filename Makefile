@@ -30,11 +30,10 @@ run: install
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/honcho -f Procfile.dev start
 
-## make test: install the test tools, lint, check migrations, run the whole suite
+## make test: install the test tools, lint, run the whole suite (it checks migrations too)
 test: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest
 
 lint: install-dev
