@@ -96,7 +96,9 @@ class Price(models.Model):
     class Meta:
         ordering = ["asset", "date"]
         constraints = [
-            models.UniqueConstraint(fields=["asset", "date"], name="market_price_asset_date_unique"),
+            models.UniqueConstraint(
+                fields=["asset", "date"], name="market_price_asset_date_unique"
+            ),
             models.CheckConstraint(condition=Q(close__gt=0), name="market_price_close_positive"),
         ]
 
