@@ -1,0 +1,71 @@
+"""Portfolia's pure maths: ledger, market tables and daily valuation (no Django, no ORM).
+
+Plain dataclasses, Decimal and numpy in, plain results out. `returns` and `risk` (TWR, XIRR and
+risk metrics) live beside these modules and are imported from their own modules.
+"""
+
+from .ledger import (
+    QUANTITY_EPSILON,
+    ConsumedLot,
+    ExternalFlow,
+    LedgerState,
+    Lot,
+    Position,
+    Sale,
+    apply_txn,
+    records_cash,
+    replay,
+    required_currencies,
+)
+from .market import (
+    MINOR_UNITS,
+    Closes,
+    FxTable,
+    MissingFxRate,
+    PriceTable,
+    day_range,
+    to_date,
+    to_day64,
+)
+from .types import CostBasisMethod, Kind, LedgerError, Txn, format_decimal
+from .valuation import (
+    DailySeries,
+    HoldingsValuation,
+    HoldingValue,
+    daily_series,
+    external_flows,
+    value_holdings,
+)
+
+__all__ = [
+    "MINOR_UNITS",
+    "QUANTITY_EPSILON",
+    "Closes",
+    "ConsumedLot",
+    "CostBasisMethod",
+    "DailySeries",
+    "ExternalFlow",
+    "FxTable",
+    "HoldingValue",
+    "HoldingsValuation",
+    "Kind",
+    "LedgerError",
+    "LedgerState",
+    "Lot",
+    "MissingFxRate",
+    "Position",
+    "PriceTable",
+    "Sale",
+    "Txn",
+    "apply_txn",
+    "daily_series",
+    "day_range",
+    "external_flows",
+    "format_decimal",
+    "records_cash",
+    "replay",
+    "required_currencies",
+    "to_date",
+    "to_day64",
+    "value_holdings",
+]

@@ -1,0 +1,766 @@
+"""The ledger: replays transactions into positions, lots, realized gains, income and cash.
+
+Rules (DESIGN.md §4 "Ledger"), all in exact Decimal:
+
+- Transactions replay in (date, entry order): a stable sort of the input list by date.
+- A buy adds a lot costing price * quantity + fee. A sell consumes lots oldest first (FIFO) or
+  reduces the position at its moving-average cost ("average"); its realized gain is
+  price * quantity - fee - cost of what was sold. Under "average" the lots are still consumed
+  oldest first, but only for their dates and quantities (holding periods); every unit costs the
+  average.
+- A split multiplies the open quantity (and every lot's) by its ratio; costs stay, so unit costs
+  divide by the ratio, and so does the last transaction price.
+- In the base currency a lot's cost converts at its buy's FX (the transaction's `fx_rate`, else
+  that day's forward-filled close), a sale's proceeds at the sale's FX, income, fees and taxes at
+  their own date's FX. A transaction in the base currency converts at 1 (its fx_rate is ignored).
+- Fees and taxes. A fee or tax transaction that names an asset is attributed to that asset's
+  `fees_base`/`taxes_base` (creating a zero-quantity position record if the asset was never
+  held) and to the totals, but it is an expense, not part of any cost basis, so it never changes
+  cost basis or realized gain. Trade fees sit in the lot cost and the sale's proceeds *and* are
+  counted in `fees_base` for reporting: `fees_base` is what was paid, not something to subtract
+  from a gain again.
+- Income: a dividend names its asset and may arrive when nothing is held (paid after a sale);
+  interest may name one or not. Their `fee` is paid out of the income.
+- Cash is tracked per currency for every portfolio: buys debit price * quantity + fee, sells
+  credit price * quantity - fee, income credits amount - fee, fees and taxes debit, deposits
+  credit amount - fee, withdrawals debit amount + fee. It is part of the value only when the
+  portfolio "records cash" (any deposit or withdrawal exists). Negative balances are allowed
+  (not every investor records every deposit).
+- A buy or sell must be in the currency of the asset's earlier trades (its lots' local cost
+  would otherwise mix currencies); the engine takes that trade currency as the asset's price
+  currency.
+- External flows (DESIGN §4) are produced per transaction, in the base currency at the
+  transaction's FX, and kept on the state for the "derivation" export.
+
+Impossible histories raise `LedgerError` naming the transaction: selling more than held on that
+date (a shortfall of at most `QUANTITY_EPSILON`, the residue of a non-terminating split ratio,
+is forgiven and closes the position), splitting or selling something never bought or not held,
+quantities, ratios or deposits ≤ 0, negative prices, amounts, fees or fx rates, missing fields.
+
+Incremental recompute: `replay(..., checkpoint=state)` continues from a saved state. A valid
+checkpoint is `replay(same txns, until=D - 1 day)` where D is the earliest date touched by any
+change (added, edited or deleted transaction): everything dated before D is unchanged, so only
+transactions dated D or later are replayed. If the cash mode flipped (the first deposit or
+withdrawal was added or the last removed) or the method/base differ, the checkpoint is ignored
+and everything is replayed. Given a valid checkpoint the result equals a full replay.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import deque
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from operator import attrgetter
+from typing import Literal
+
+from .market import FxTable, MissingFxRate
+from .types import CASH_RECORD_KINDS, CostBasisMethod, Kind, LedgerError, Txn, format_decimal
+
+__all__ = [
+    "QUANTITY_EPSILON",
+    "ConsumedLot",
+    "ExternalFlow",
+    "LedgerState",
+    "Lot",
+    "Position",
+    "Sale",
+    "apply_txn",
+    "records_cash",
+    "replay",
+    "required_currencies",
+]
+
+ZERO = Decimal(0)
+ONE = Decimal(1)
+# Quantities closer than this to what is held count as "all of it".
+QUANTITY_EPSILON = Decimal("1e-12")
+
+
+@dataclass(frozen=True, slots=True)
+class Lot:
+    """An open lot: what remains of one buy. Costs are totals for the remaining quantity.
+
+    `cost_*` = price * quantity + fee (its share after partial sales); `purchase_value_*` =
+    price * quantity alone (what Ghostfolio calls the investment).
+    """
+
+    buy_txn_id: int
+    date: datetime.date
+    quantity: Decimal
+    cost_local: Decimal
+    cost_base: Decimal
+    purchase_value_local: Decimal
+    purchase_value_base: Decimal
+
+    @property
+    def unit_cost_local(self) -> Decimal:
+        return self.cost_local / self.quantity
+
+    @property
+    def unit_cost_base(self) -> Decimal:
+        return self.cost_base / self.quantity
+
+
+@dataclass(frozen=True, slots=True)
+class ConsumedLot:
+    """The part of a lot a sale used: its buy, quantity, cost and how long it was held."""
+
+    buy_txn_id: int
+    buy_date: datetime.date
+    quantity: Decimal
+    cost_local: Decimal
+    cost_base: Decimal
+    holding_days: int
+
+
+@dataclass(frozen=True, slots=True)
+class Sale:
+    """One sell, for the realized-gains report. `proceeds_*` = price * quantity (before the fee)."""
+
+    txn_id: int
+    date: datetime.date
+    asset_id: int
+    currency: str
+    quantity: Decimal
+    price: Decimal
+    proceeds_local: Decimal
+    fee_local: Decimal
+    cost_local: Decimal
+    realized_gain_local: Decimal
+    proceeds_base: Decimal
+    fee_base: Decimal
+    cost_base: Decimal
+    realized_gain_base: Decimal
+    lots: tuple[ConsumedLot, ...]
+
+    @property
+    def tax_year(self) -> int:
+        return self.date.year
+
+
+@dataclass(frozen=True, slots=True)
+class ExternalFlow:
+    """Money crossing the portfolio's boundary (DESIGN §4 "External flows"), in the base currency."""
+
+    txn_id: int
+    date: datetime.date
+    kind: Kind
+    direction: Literal["in", "out"]
+    amount: Decimal  # > 0
+
+    @property
+    def signed_amount(self) -> Decimal:
+        """Positive for an inflow, negative for an outflow."""
+        return self.amount if self.direction == "in" else -self.amount
+
+
+@dataclass(slots=True)
+class Position:
+    """Everything the ledger knows about one asset. Local amounts are in `currency` (the
+    asset's trade currency, None until its first trade); income, fees and taxes only in base."""
+
+    asset_id: int
+    method: CostBasisMethod
+    currency: str | None = None
+    quantity: Decimal = ZERO
+    cost_local: Decimal = ZERO
+    cost_base: Decimal = ZERO
+    purchase_value_local: Decimal = ZERO
+    purchase_value_base: Decimal = ZERO
+    realized_gain_local: Decimal = ZERO
+    realized_gain_base: Decimal = ZERO
+    dividends_base: Decimal = ZERO
+    interest_base: Decimal = ZERO
+    fees_base: Decimal = ZERO
+    taxes_base: Decimal = ZERO
+    last_price: Decimal | None = None  # last buy/sell price, split-adjusted, local
+    last_price_date: datetime.date | None = None
+    first_date: datetime.date | None = None
+    txn_count: int = 0
+    lots: deque[Lot] = field(default_factory=deque)
+
+    @property
+    def is_open(self) -> bool:
+        return self.quantity != 0
+
+    @property
+    def income_base(self) -> Decimal:
+        return self.dividends_base + self.interest_base
+
+    @property
+    def average_cost_local(self) -> Decimal | None:
+        """Cost basis per unit (fees included); None when nothing is held."""
+        return self.cost_local / self.quantity if self.quantity else None
+
+    @property
+    def average_cost_base(self) -> Decimal | None:
+        return self.cost_base / self.quantity if self.quantity else None
+
+    @property
+    def average_price_local(self) -> Decimal | None:
+        """Purchase value per unit (fees excluded), Ghostfolio's "averagePrice"."""
+        return self.purchase_value_local / self.quantity if self.quantity else None
+
+    def open_lots(self) -> tuple[Lot, ...]:
+        """Open lots, oldest first. Under "average" every unit carries the average cost."""
+        if self.method == "fifo" or not self.lots:
+            return tuple(self.lots)
+        return tuple(
+            Lot(
+                lot.buy_txn_id,
+                lot.date,
+                lot.quantity,
+                self.cost_local * lot.quantity / self.quantity,
+                self.cost_base * lot.quantity / self.quantity,
+                self.purchase_value_local * lot.quantity / self.quantity,
+                self.purchase_value_base * lot.quantity / self.quantity,
+            )
+            for lot in self.lots
+        )
+
+    def copy(self) -> Position:
+        clone = Position(self.asset_id, self.method)
+        for name in Position.__slots__:
+            setattr(clone, name, getattr(self, name))
+        clone.lots = deque(self.lots)  # lots are frozen, so a shallow copy is independent
+        return clone
+
+
+@dataclass(slots=True)
+class LedgerState:
+    """The ledger after replaying every transaction dated up to `as_of`.
+
+    Totals are in the base currency. `cash` holds a balance per currency (see the module
+    docstring); it belongs to the value only when `records_cash`.
+    """
+
+    method: CostBasisMethod
+    base_currency: str
+    records_cash: bool
+    as_of: datetime.date | None = None
+    positions: dict[int, Position] = field(default_factory=dict)
+    cash: dict[str, Decimal] = field(default_factory=dict)
+    sales: list[Sale] = field(default_factory=list)
+    flows: list[ExternalFlow] = field(default_factory=list)
+    realized_gain_base: Decimal = ZERO
+    dividends_base: Decimal = ZERO
+    interest_base: Decimal = ZERO
+    fees_base: Decimal = ZERO
+    taxes_base: Decimal = ZERO
+    inflow_base: Decimal = ZERO
+    outflow_base: Decimal = ZERO
+    txn_count: int = 0
+
+    @property
+    def income_base(self) -> Decimal:
+        return self.dividends_base + self.interest_base
+
+    @property
+    def net_invested_base(self) -> Decimal:
+        """Cumulative external inflows - outflows."""
+        return self.inflow_base - self.outflow_base
+
+    @property
+    def cost_basis_base(self) -> Decimal:
+        return sum((position.cost_base for position in self.positions.values()), ZERO)
+
+    @property
+    def purchase_value_base(self) -> Decimal:
+        return sum((position.purchase_value_base for position in self.positions.values()), ZERO)
+
+    def open_positions(self) -> list[Position]:
+        """Positions with a quantity held, by asset id."""
+        return [
+            self.positions[key] for key in sorted(self.positions) if self.positions[key].is_open
+        ]
+
+    def realized_gain_by_tax_year(self) -> dict[int, Decimal]:
+        """Realized gain in the base currency per calendar year of sale."""
+        by_year: dict[int, Decimal] = {}
+        for sale in self.sales:
+            by_year[sale.tax_year] = by_year.get(sale.tax_year, ZERO) + sale.realized_gain_base
+        return dict(sorted(by_year.items()))
+
+    def copy(
+        self, *, share_from: LedgerState | None = None, changed_assets: Collection[int] = ()
+    ) -> LedgerState:
+        """An independent copy, to keep as a checkpoint.
+
+        With `share_from` (an earlier checkpoint that nobody mutates), positions whose asset is
+        not in `changed_assets` are shared with it instead of copied: cheap month-end snapshots.
+        """
+        clone = LedgerState(self.method, self.base_currency, self.records_cash)
+        for name in LedgerState.__slots__:
+            setattr(clone, name, getattr(self, name))
+        if share_from is None:
+            clone.positions = {key: position.copy() for key, position in self.positions.items()}
+        else:
+            clone.positions = {
+                key: position.copy()
+                if key in changed_assets or key not in share_from.positions
+                else share_from.positions[key]
+                for key, position in self.positions.items()
+            }
+        clone.cash = dict(self.cash)
+        clone.sales = list(self.sales)  # Sale and ExternalFlow are frozen
+        clone.flows = list(self.flows)
+        return clone
+
+
+def records_cash(txns: Iterable[Txn]) -> bool:
+    """Whether the portfolio records cash: any deposit or withdrawal exists."""
+    return any(txn.kind in CASH_RECORD_KINDS for txn in txns)
+
+
+def required_currencies(txns: Iterable[Txn]) -> set[str]:
+    """Every currency the transactions are in (ask `FxTable.required_pairs` what to load)."""
+    return {txn.currency for txn in txns}
+
+
+def replay(
+    txns: Sequence[Txn],
+    *,
+    method: CostBasisMethod,
+    base_currency: str,
+    fx: FxTable | None = None,
+    until: datetime.date | None = None,
+    checkpoint: LedgerState | None = None,
+) -> LedgerState:
+    """Replay `txns` (in entry order) through `until` (inclusive; all when None).
+
+    `fx` may be None when every transaction is in the base currency or carries an fx_rate.
+    `checkpoint` resumes from a saved state (see the module docstring). The returned state's
+    `as_of` is `until` when given, else the last transaction's date.
+    """
+    if method not in ("fifo", "average"):
+        raise ValueError(f"unknown cost basis method {method!r}")
+    if fx is not None and fx.base != base_currency:
+        raise ValueError(f"FX table is in {fx.base}, the ledger in {base_currency}")
+    cash_mode = records_cash(txns)
+    state: LedgerState | None = None
+    if (
+        checkpoint is not None
+        and _checkpoint_fits(checkpoint, method, base_currency, cash_mode)
+        and (until is None or checkpoint.as_of is None or checkpoint.as_of <= until)
+    ):
+        state = checkpoint.copy()
+    if state is None:
+        state = LedgerState(method, base_currency, cash_mode)
+    resume_after = state.as_of
+    for txn in sorted(txns, key=attrgetter("date")):
+        if until is not None and txn.date > until:
+            break
+        if resume_after is not None and txn.date <= resume_after:
+            continue
+        apply_txn(state, txn, fx=fx)
+    if until is not None:
+        state.as_of = until
+    return state
+
+
+def _checkpoint_fits(
+    checkpoint: LedgerState, method: CostBasisMethod, base_currency: str, cash_mode: bool
+) -> bool:
+    return (
+        checkpoint.method == method
+        and checkpoint.base_currency == base_currency
+        and checkpoint.records_cash == cash_mode
+    )
+
+
+def apply_txn(state: LedgerState, txn: Txn, *, fx: FxTable | None) -> ExternalFlow | None:
+    """Apply one transaction to `state` (in place) and return its external flow, if any.
+
+    Transactions must come in date order; raises LedgerError for an impossible one and
+    MissingFxRate when a foreign amount has no rate.
+    """
+    if state.as_of is not None and txn.date < state.as_of:
+        raise ValueError(f"transaction {txn.id} dated {txn.date} comes after {state.as_of}")
+    if txn.fee is None or txn.fee < 0:
+        raise _error(txn, " needs a fee of zero or more")
+    handler = _HANDLERS.get(txn.kind)
+    if handler is None:
+        raise LedgerError(txn.id, f"Transaction {txn.id} has an unknown kind {txn.kind!r}")
+    flow_amount = handler(state, txn, fx)
+    state.as_of = txn.date
+    state.txn_count += 1
+    if flow_amount == 0:
+        return None
+    # flow_amount > 0 is money paid in, < 0 money paid out.
+    kind = txn.kind if isinstance(txn.kind, Kind) else Kind(txn.kind)
+    if flow_amount > 0:
+        flow = ExternalFlow(txn.id, txn.date, kind, "in", flow_amount)
+        state.inflow_base += flow_amount
+    else:
+        flow = ExternalFlow(txn.id, txn.date, kind, "out", -flow_amount)
+        state.outflow_base -= flow_amount
+    state.flows.append(flow)
+    return flow
+
+
+def _label(txn: Txn) -> str:
+    kind = str(txn.kind).capitalize()
+    if txn.quantity is not None and txn.kind in (Kind.BUY, Kind.SELL):
+        return f"{kind} of {format_decimal(txn.quantity)} on {txn.date.isoformat()}"
+    return f"{kind} on {txn.date.isoformat()}"
+
+
+def _error(txn: Txn, problem: str) -> LedgerError:
+    """A LedgerError naming the transaction ("Sell of 10 on 2024-03-01") then the problem."""
+    return LedgerError(txn.id, _label(txn) + problem)
+
+
+def _rate(state: LedgerState, txn: Txn, fx: FxTable | None) -> Decimal:
+    """Base units per unit of the transaction's currency."""
+    if txn.currency == state.base_currency:
+        return ONE
+    if txn.fx_rate is not None:
+        if txn.fx_rate <= 0:
+            raise _error(txn, " has an FX rate that is not positive")
+        return txn.fx_rate
+    if fx is None:
+        raise MissingFxRate(txn.currency, state.base_currency, txn.date, txn.id)
+    try:
+        return fx.rate_decimal(txn.currency, txn.date)
+    except MissingFxRate as error:
+        raise MissingFxRate(txn.currency, state.base_currency, txn.date, txn.id) from error
+
+
+def _position(state: LedgerState, asset_id: int, txn: Txn) -> Position:
+    position = state.positions.get(asset_id)
+    if position is None:
+        position = Position(asset_id, state.method, first_date=txn.date)
+        state.positions[asset_id] = position
+    position.txn_count += 1
+    return position
+
+
+def _add_cash(state: LedgerState, currency: str, delta: Decimal) -> None:
+    if delta:
+        state.cash[currency] = state.cash.get(currency, ZERO) + delta
+
+
+def _trade_inputs(state: LedgerState, txn: Txn) -> tuple[int, Decimal, Decimal]:
+    if txn.asset_id is None:
+        raise _error(txn, " names no asset")
+    if txn.quantity is None or txn.quantity <= 0:
+        raise _error(txn, " needs a quantity above zero")
+    if txn.price is None or txn.price < 0:
+        raise _error(txn, " needs a price of zero or more")
+    position = state.positions.get(txn.asset_id)
+    if position is not None and position.currency not in (None, txn.currency):
+        raise _error(txn, f" is in {txn.currency} but the asset trades in {position.currency}")
+    return txn.asset_id, txn.quantity, txn.price
+
+
+def _buy(state: LedgerState, txn: Txn, fx: FxTable | None) -> Decimal:
+    asset_id, quantity, price = _trade_inputs(state, txn)
+    rate = _rate(state, txn, fx)
+    purchase_value = price * quantity
+    cost = purchase_value + txn.fee
+    lot = Lot(txn.id, txn.date, quantity, cost, cost * rate, purchase_value, purchase_value * rate)
+    position = _position(state, asset_id, txn)
+    position.currency = txn.currency
+    position.lots.append(lot)
+    position.quantity += quantity
+    position.cost_local += lot.cost_local
+    position.cost_base += lot.cost_base
+    position.purchase_value_local += lot.purchase_value_local
+    position.purchase_value_base += lot.purchase_value_base
+    fee_base = txn.fee * rate
+    position.fees_base += fee_base
+    state.fees_base += fee_base
+    position.last_price, position.last_price_date = price, txn.date
+    _add_cash(state, txn.currency, -cost)
+    return ZERO if state.records_cash else lot.cost_base
+
+
+def _sell(state: LedgerState, txn: Txn, fx: FxTable | None) -> Decimal:
+    asset_id, quantity, price = _trade_inputs(state, txn)
+    position = state.positions.get(asset_id)
+    if position is None or position.currency is None:
+        raise _error(txn, ": this asset was never bought")
+    held = position.quantity
+    if quantity > held + QUANTITY_EPSILON:
+        raise _error(txn, f" exceeds the {format_decimal(held)} held")
+    closes = abs(held - quantity) <= QUANTITY_EPSILON
+    rate = _rate(state, txn, fx)
+    position.txn_count += 1
+
+    if state.method == "fifo":
+        sold = held if closes else quantity
+        consumed, cost_local, cost_base, value_local, value_base = _consume_fifo(
+            position, sold, txn.date
+        )
+    else:
+        if closes:
+            sold = held
+            cost_local, cost_base = position.cost_local, position.cost_base
+            value_local, value_base = position.purchase_value_local, position.purchase_value_base
+        else:
+            sold = quantity
+            share = sold / held
+            cost_local = position.cost_local * share
+            cost_base = position.cost_base * share
+            value_local = position.purchase_value_local * share
+            value_base = position.purchase_value_base * share
+        consumed = _spread_cost(_consume_lots(position, sold, txn.date), cost_local, cost_base)
+
+    proceeds_local = price * quantity
+    net_local = proceeds_local - txn.fee
+    proceeds_base = proceeds_local * rate
+    fee_base = txn.fee * rate
+    net_base = net_local * rate
+    sale = Sale(
+        txn_id=txn.id,
+        date=txn.date,
+        asset_id=asset_id,
+        currency=txn.currency,
+        quantity=quantity,
+        price=price,
+        proceeds_local=proceeds_local,
+        fee_local=txn.fee,
+        cost_local=cost_local,
+        realized_gain_local=net_local - cost_local,
+        proceeds_base=proceeds_base,
+        fee_base=fee_base,
+        cost_base=cost_base,
+        realized_gain_base=net_base - cost_base,
+        lots=tuple(consumed),
+    )
+    state.sales.append(sale)
+
+    if closes:
+        position.quantity = ZERO
+        position.cost_local = position.cost_base = ZERO
+        position.purchase_value_local = position.purchase_value_base = ZERO
+        position.lots.clear()
+    else:
+        position.quantity -= sold
+        position.cost_local -= cost_local
+        position.cost_base -= cost_base
+        position.purchase_value_local -= value_local
+        position.purchase_value_base -= value_base
+    position.realized_gain_local += sale.realized_gain_local
+    position.realized_gain_base += sale.realized_gain_base
+    state.realized_gain_base += sale.realized_gain_base
+    position.fees_base += fee_base
+    state.fees_base += fee_base
+    position.last_price, position.last_price_date = price, txn.date
+    _add_cash(state, txn.currency, net_local)
+    return ZERO if state.records_cash else -net_base
+
+
+def _consume_fifo(
+    position: Position, quantity: Decimal, day: datetime.date
+) -> tuple[list[ConsumedLot], Decimal, Decimal, Decimal, Decimal]:
+    """Take `quantity` from the oldest lots, at their own costs (quantity < held)."""
+    consumed: list[ConsumedLot] = []
+    cost_local = cost_base = value_local = value_base = ZERO
+    remaining = quantity
+    lots = position.lots
+    while remaining > 0 and lots:
+        lot = lots[0]
+        if lot.quantity <= remaining:
+            lots.popleft()
+            taken = lot
+        else:
+            share = remaining / lot.quantity
+            taken = Lot(
+                lot.buy_txn_id,
+                lot.date,
+                remaining,
+                lot.cost_local * share,
+                lot.cost_base * share,
+                lot.purchase_value_local * share,
+                lot.purchase_value_base * share,
+            )
+            lots[0] = Lot(
+                lot.buy_txn_id,
+                lot.date,
+                lot.quantity - remaining,
+                lot.cost_local - taken.cost_local,
+                lot.cost_base - taken.cost_base,
+                lot.purchase_value_local - taken.purchase_value_local,
+                lot.purchase_value_base - taken.purchase_value_base,
+            )
+        remaining -= taken.quantity
+        cost_local += taken.cost_local
+        cost_base += taken.cost_base
+        value_local += taken.purchase_value_local
+        value_base += taken.purchase_value_base
+        consumed.append(
+            ConsumedLot(
+                taken.buy_txn_id,
+                taken.date,
+                taken.quantity,
+                taken.cost_local,
+                taken.cost_base,
+                (day - taken.date).days,
+            )
+        )
+    return consumed, cost_local, cost_base, value_local, value_base
+
+
+def _consume_lots(position: Position, quantity: Decimal, day: datetime.date) -> list[ConsumedLot]:
+    """Take `quantity` (at most what is held) from the oldest lots for their dates and
+    quantities only; `_spread_cost` fills in the costs."""
+    consumed: list[ConsumedLot] = []
+    lots = position.lots
+    remaining = quantity
+    while remaining > 0 and lots:
+        lot = lots[0]
+        taken_quantity = min(lot.quantity, remaining)
+        if taken_quantity == lot.quantity:
+            lots.popleft()
+        else:
+            # Under "average" a lot's own costs are not used; keep them proportional anyway.
+            keep = (lot.quantity - taken_quantity) / lot.quantity
+            lots[0] = Lot(
+                lot.buy_txn_id,
+                lot.date,
+                lot.quantity - taken_quantity,
+                lot.cost_local * keep,
+                lot.cost_base * keep,
+                lot.purchase_value_local * keep,
+                lot.purchase_value_base * keep,
+            )
+        remaining -= taken_quantity
+        consumed.append(
+            ConsumedLot(lot.buy_txn_id, lot.date, taken_quantity, ZERO, ZERO, (day - lot.date).days)
+        )
+    return consumed
+
+
+def _spread_cost(
+    consumed: list[ConsumedLot], cost_local: Decimal, cost_base: Decimal
+) -> list[ConsumedLot]:
+    """Share a sale's cost over its consumed lots by quantity; the last takes the remainder so
+    the parts add up exactly."""
+    total = sum((part.quantity for part in consumed), ZERO)
+    spread: list[ConsumedLot] = []
+    left_local, left_base = cost_local, cost_base
+    for index, part in enumerate(consumed):
+        if index == len(consumed) - 1:
+            part_local, part_base = left_local, left_base
+        else:
+            part_local = cost_local * part.quantity / total
+            part_base = cost_base * part.quantity / total
+        left_local -= part_local
+        left_base -= part_base
+        spread.append(
+            ConsumedLot(
+                part.buy_txn_id,
+                part.buy_date,
+                part.quantity,
+                part_local,
+                part_base,
+                part.holding_days,
+            )
+        )
+    return spread
+
+
+def _split(state: LedgerState, txn: Txn, fx: FxTable | None) -> Decimal:
+    if txn.asset_id is None:
+        raise _error(txn, " names no asset")
+    if txn.ratio is None or txn.ratio <= 0:
+        raise _error(txn, " needs a ratio above zero")
+    position = state.positions.get(txn.asset_id)
+    if position is None or not position.is_open:
+        raise _error(txn, " is for an asset not held on that date")
+    ratio = txn.ratio
+    position.txn_count += 1
+    position.quantity *= ratio
+    position.lots = deque(
+        Lot(
+            lot.buy_txn_id,
+            lot.date,
+            lot.quantity * ratio,
+            lot.cost_local,
+            lot.cost_base,
+            lot.purchase_value_local,
+            lot.purchase_value_base,
+        )
+        for lot in position.lots
+    )
+    if position.last_price is not None:
+        position.last_price /= ratio
+    return ZERO  # a split moves no money
+
+
+def _income(state: LedgerState, txn: Txn, fx: FxTable | None) -> Decimal:
+    if txn.amount is None or txn.amount < 0:
+        raise _error(txn, " needs an amount of zero or more")
+    if txn.kind == Kind.DIVIDEND and txn.asset_id is None:
+        raise _error(txn, " names no asset")
+    rate = _rate(state, txn, fx)
+    income_base = txn.amount * rate
+    fee_base = txn.fee * rate
+    position = _position(state, txn.asset_id, txn) if txn.asset_id is not None else None
+    if txn.kind == Kind.DIVIDEND:
+        state.dividends_base += income_base
+        if position is not None:
+            position.dividends_base += income_base
+    else:
+        state.interest_base += income_base
+        if position is not None:
+            position.interest_base += income_base
+    state.fees_base += fee_base
+    if position is not None:
+        position.fees_base += fee_base
+    _add_cash(state, txn.currency, txn.amount - txn.fee)
+    # Securities only: income is paid out to the investor (net of its fee).
+    return ZERO if state.records_cash else -(income_base - fee_base)
+
+
+def _charge(state: LedgerState, txn: Txn, fx: FxTable | None) -> Decimal:
+    if txn.amount is not None and txn.amount < 0:
+        raise _error(txn, " needs an amount of zero or more")
+    charge = (txn.amount or ZERO) + txn.fee
+    rate = _rate(state, txn, fx) if charge else ONE
+    charge_base = charge * rate
+    position = _position(state, txn.asset_id, txn) if txn.asset_id is not None else None
+    if txn.kind == Kind.FEE:
+        state.fees_base += charge_base
+        if position is not None:
+            position.fees_base += charge_base
+    else:
+        state.taxes_base += charge_base
+        if position is not None:
+            position.taxes_base += charge_base
+    _add_cash(state, txn.currency, -charge)
+    # Securities only: a fee or tax not tied to a trade is paid in by the investor.
+    return ZERO if state.records_cash else charge_base
+
+
+def _cash_record(state: LedgerState, txn: Txn, fx: FxTable | None) -> Decimal:
+    if txn.asset_id is not None:
+        raise _error(txn, " cannot name an asset")
+    if txn.amount is None or txn.amount <= 0:
+        raise _error(txn, " needs an amount above zero")
+    rate = _rate(state, txn, fx)
+    amount_base = txn.amount * rate
+    fee_base = txn.fee * rate
+    state.fees_base += fee_base
+    if txn.kind == Kind.DEPOSIT:
+        _add_cash(state, txn.currency, txn.amount - txn.fee)
+        return amount_base
+    _add_cash(state, txn.currency, -(txn.amount + txn.fee))
+    return -amount_base
+
+
+# Dispatch on kind (a dict lookup: comparing against Kind.X attributes is slow per transaction).
+_HANDLERS: dict[str, Callable[[LedgerState, Txn, FxTable | None], Decimal]] = {
+    Kind.BUY: _buy,
+    Kind.SELL: _sell,
+    Kind.DIVIDEND: _income,
+    Kind.INTEREST: _income,
+    Kind.FEE: _charge,
+    Kind.TAX: _charge,
+    Kind.DEPOSIT: _cash_record,
+    Kind.WITHDRAWAL: _cash_record,
+    Kind.SPLIT: _split,
+}
