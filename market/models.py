@@ -85,7 +85,11 @@ class Asset(models.Model):
 class Price(models.Model):
     """One daily bar. Market history arrives as floats and stays float (DESIGN §2)."""
 
-    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="prices")
+    # No index of its own: the unique (asset, date) index serves every lookup by asset, and one
+    # index fewer makes bulk inserts of history markedly faster.
+    asset = models.ForeignKey(
+        Asset, on_delete=models.CASCADE, related_name="prices", db_index=False
+    )
     date = models.DateField()
     open = models.FloatField(null=True, blank=True)
     high = models.FloatField(null=True, blank=True)
@@ -173,6 +177,14 @@ class FetchJob(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["status", "created_at"])]
+        constraints = [
+            # At most one job in flight per asset: two requests at once cannot both queue one.
+            models.UniqueConstraint(
+                fields=["asset"],
+                condition=Q(status__in=["queued", "running"]),
+                name="market_fetchjob_one_active_per_asset",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.asset_id} {self.status}"

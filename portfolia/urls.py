@@ -13,6 +13,7 @@ admin.site.index_title = "Portfolia"
 urlpatterns = [
     path("", include("portfolios.urls")),
     path("accounts/", include("accounts.urls")),
+    path("assets/", include("market.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("portfolia.api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

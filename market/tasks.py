@@ -1,0 +1,100 @@
+"""Celery tasks of market data: thin wrappers that take ids and call one service each.
+
+Transient provider errors (timeouts, rate limits, server errors) retry with exponential backoff
+and jitter, never sooner than the provider's ``retry_after``, up to ``max_retries``; then the job
+fails with the last reason. Permanent errors fail the job at once, without retrying.
+"""
+
+from __future__ import annotations
+
+import random
+
+from celery import shared_task
+
+from market import services
+from market.providers.base import TransientProviderError
+
+
+def retry_countdown(
+    *,
+    retries: int,
+    base: float,
+    maximum: float,
+    retry_after: float | None = None,
+    jitter: bool = True,
+    rng: random.Random | None = None,
+) -> float:
+    """Seconds before retry number ``retries + 1``: ``base * 2**retries`` capped at ``maximum``,
+    with "equal jitter" (a random point in its upper half), so retries of many jobs spread out
+    while each retry still waits at least as long as the previous one could have; never less
+    than the provider's ``retry_after``."""
+    backoff = min(maximum, base * (2**retries))
+    if jitter:
+        backoff = backoff / 2 + (rng or random).uniform(0, backoff / 2)
+    return max(backoff, retry_after or 0.0)
+
+
+@shared_task(
+    bind=True,
+    name="market.backfill",
+    max_retries=6,
+    retry_backoff=30,
+    retry_backoff_max=30 * 60,
+    retry_jitter=True,
+)
+def backfill(self, job_id: int) -> dict:
+    """Run fetch job ``job_id`` (a backfill or a refresh of recent closes)."""
+    try:
+        job = services.backfill_run(job_id=job_id)
+    except TransientProviderError as exc:
+        if self.request.retries >= self.max_retries:
+            job = services.fetch_job_fail(
+                job_id=job_id,
+                reason=f"Gave up after {self.request.retries + 1} attempts. Last problem: {exc}",
+            )
+            return {"job_id": job_id, "status": job.status}
+        countdown = retry_countdown(
+            retries=self.request.retries,
+            base=self.retry_backoff,
+            maximum=self.retry_backoff_max,
+            retry_after=exc.retry_after,
+            jitter=self.retry_jitter,
+        )
+        raise self.retry(exc=exc, countdown=countdown) from exc
+    return {"job_id": job_id, "status": job.status, "rows_written": job.rows_written}
+
+
+@shared_task(
+    bind=True,
+    name="market.refresh_quotes",
+    max_retries=3,
+    retry_backoff=20,
+    retry_backoff_max=300,
+    retry_jitter=True,
+)
+def refresh_quotes(self, asset_ids: list[int] | None = None) -> dict:
+    """Refresh the latest quotes (of all assets kept fresh, or of ``asset_ids``); assets whose
+    provider failed transiently are retried on their own."""
+    outcome = services.quotes_refresh(asset_ids=asset_ids)
+    if outcome.retry_asset_ids and self.request.retries < self.max_retries:
+        countdown = retry_countdown(
+            retries=self.request.retries,
+            base=self.retry_backoff,
+            maximum=self.retry_backoff_max,
+            retry_after=outcome.retry_after,
+            jitter=self.retry_jitter,
+        )
+        raise self.retry(kwargs={"asset_ids": outcome.retry_asset_ids}, countdown=countdown)
+    return {
+        "updated": outcome.updated,
+        "unchanged": outcome.unchanged,
+        "missing": outcome.missing,
+        "errors": outcome.errors,
+    }
+
+
+@shared_task(name="market.refresh_daily_closes")
+def refresh_daily_closes(asset_ids: list[int] | None = None) -> dict:
+    """Queue one fetch job per asset kept fresh for its recent closes (each retries on its own)."""
+    jobs = services.daily_closes_refresh(asset_ids=asset_ids)
+    return {"queued": len(jobs)}

@@ -1,0 +1,90 @@
+"""Staff admin: asset actions queue work for the workers, fetch jobs are read-only, every
+market page of the admin loads."""
+
+import pytest
+
+from accounts.tests.factories import UserFactory
+from market import services
+from market.models import FetchJob
+from market.tests.factories import (
+    AssetFactory,
+    CorporateActionFactory,
+    FetchJobFactory,
+    ManualAssetFactory,
+    PriceFactory,
+    QuoteFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_client(client):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    return client
+
+
+def test_backfill_now_queues_one_job_per_catalogue_asset(
+    admin_client, monkeypatch, django_capture_on_commit_callbacks
+):
+    queued = []
+    monkeypatch.setattr(services, "_job_enqueue", queued.append)
+    assets = [AssetFactory(), AssetFactory()]
+    manual = ManualAssetFactory()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            "/admin/market/asset/",
+            {"action": "backfill_now", "_selected_action": [a.pk for a in [*assets, manual]]},
+            follow=True,
+        )
+
+    assert response.status_code == 200
+    assert b"Backfill queued (or already running) for 2 asset(s)." in response.content
+    assert b"1 manual asset(s) skipped" in response.content
+    assert FetchJob.objects.filter(status="queued").count() == 2
+    assert len(queued) == 2
+
+
+def test_refresh_quote_queues_a_quote_refresh_of_the_selected_assets(
+    admin_client, monkeypatch, django_capture_on_commit_callbacks
+):
+    calls = []
+    monkeypatch.setattr(services, "_task_enqueue", lambda name, **kw: calls.append((name, kw)))
+    asset = AssetFactory()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(
+            "/admin/market/asset/", {"action": "refresh_quote", "_selected_action": [asset.pk]}
+        )
+
+    assert calls == [("refresh_quotes", {"asset_ids": [asset.pk]})]
+
+
+def test_fetch_jobs_are_read_only_and_show_their_error(admin_client):
+    job = FetchJobFactory(status="failed", error="Yahoo Finance could not provide X: delisted.")
+
+    listing = admin_client.get("/admin/market/fetchjob/", {"status__exact": "failed"})
+    detail = admin_client.get(f"/admin/market/fetchjob/{job.pk}/change/")
+
+    assert b"delisted." in listing.content
+    assert detail.status_code == 200 and b'name="_save"' not in detail.content
+    assert admin_client.get("/admin/market/fetchjob/add/").status_code == 403
+
+
+def test_every_market_admin_page_loads(admin_client):
+    asset = AssetFactory()
+    PriceFactory(asset=asset)
+    QuoteFactory(asset=asset)
+    CorporateActionFactory(asset=asset)
+    for url in (
+        "/admin/market/asset/?q=SYM",
+        "/admin/market/asset/?asset_class__exact=stock&provider__exact=demo",
+        f"/admin/market/asset/{asset.pk}/change/",
+        f"/admin/market/price/?asset__id__exact={asset.pk}",
+        "/admin/market/quote/",
+        "/admin/market/corporateaction/",
+        "/admin/django_celery_beat/periodictask/",
+    ):
+        assert admin_client.get(url).status_code == 200, url
+    assert b"Data status" in admin_client.get("/admin/market/asset/").content
