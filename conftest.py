@@ -31,6 +31,18 @@ def _clear_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing():
+    """Users are made in most tests; a deliberately slow hash would dominate the run time."""
+    if not settings.configured:
+        yield
+        return
+    from django.test import override_settings
+
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
 @pytest.fixture
 def user(db):
     from accounts.tests.factories import UserFactory

@@ -4,5 +4,6 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("accounts.api_urls")),
+    path("", include("portfolios.api_urls")),
     path("", include("market.api_urls")),
 ]

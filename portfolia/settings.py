@@ -227,6 +227,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One name for the one currency list, wherever a serializer offers it.
+    "ENUM_NAME_OVERRIDES": {"CurrencyEnum": "portfolia.currencies.CURRENCY_CHOICES"},
 }
 
 # --- Celery -----------------------------------------------------------------------------------
@@ -266,6 +268,7 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # --- Market data ------------------------------------------------------------------------------
 
 MARKET_DATA_PROVIDER = env.str("MARKET_DATA_PROVIDER", default="yahoo")
+RISK_FREE_RATE = env.float("RISK_FREE_RATE", default=0.0)  # annual, for Sharpe and Sortino
 
 # --- Logging ----------------------------------------------------------------------------------
 

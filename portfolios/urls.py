@@ -1,9 +1,26 @@
-"""Investor page URLs."""
+"""Investor page URLs. Every portfolio URL carries its public id (a UUID), never a database id."""
 
 from django.urls import path
 
 from portfolios import views
 
+portfolio = "portfolios/<uuid:public_id>/"
+transaction = f"{portfolio}transactions/<uuid:transaction_id>/"
+
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("portfolios/new/", views.portfolio_new, name="portfolio-new"),
+    path(portfolio, views.portfolio_overview, name="portfolio-overview"),
+    path(f"{portfolio}settings/", views.portfolio_settings, name="portfolio-settings"),
+    path(f"{portfolio}delete/", views.portfolio_delete, name="portfolio-delete"),
+    path(f"{portfolio}transactions/", views.transaction_list, name="portfolio-transactions"),
+    path(f"{portfolio}transactions/new/", views.transaction_new, name="transaction-new"),
+    path(f"{portfolio}transactions/import/", views.transaction_import, name="transaction-import"),
+    path(
+        f"{portfolio}transactions/export.csv", views.transaction_export, name="transaction-export"
+    ),
+    path(f"{portfolio}assets/options/", views.asset_options, name="portfolio-asset-options"),
+    path(transaction, views.transaction_detail, name="transaction-detail"),
+    path(f"{transaction}edit/", views.transaction_edit, name="transaction-edit"),
+    path(f"{transaction}delete/", views.transaction_delete, name="transaction-delete"),
 ]

@@ -20,14 +20,6 @@ import pytest
 
 from portfolios.engine import returns
 
-
-@pytest.fixture(autouse=True)
-def history_calls():
-    """Shadow portfolios/tests/conftest.py's autouse patch of portfolios.services, which
-    imports Django models: these pure engine tests must run without Django (-p no:django)."""
-    return []
-
-
 VECTORS_PATH = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "vectors.json"
 
 

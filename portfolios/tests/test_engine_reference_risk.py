@@ -24,14 +24,6 @@ from portfolios.tests.test_engine_reference_returns import (
     require,
 )
 
-
-@pytest.fixture(autouse=True)
-def history_calls():
-    """Shadow portfolios/tests/conftest.py's autouse patch of portfolios.services, which
-    imports Django models: these pure engine tests must run without Django (-p no:django)."""
-    return []
-
-
 PERIODS_PER_YEAR = {"daily": 252, "weekly": 52, "monthly": 12}
 
 

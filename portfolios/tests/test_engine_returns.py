@@ -15,14 +15,6 @@ from hypothesis import strategies as st
 
 from portfolios.engine import returns
 
-
-@pytest.fixture(autouse=True)
-def history_calls():
-    """Shadow portfolios/tests/conftest.py's autouse patch of portfolios.services, which
-    imports Django models: these pure engine tests must run without Django (-p no:django)."""
-    return []
-
-
 D = datetime.date
 
 

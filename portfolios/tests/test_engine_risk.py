@@ -14,14 +14,6 @@ from hypothesis import strategies as st
 
 from portfolios.engine import risk
 
-
-@pytest.fixture(autouse=True)
-def history_calls():
-    """Shadow portfolios/tests/conftest.py's autouse patch of portfolios.services, which
-    imports Django models: these pure engine tests must run without Django (-p no:django)."""
-    return []
-
-
 D = datetime.date
 SQRT_252 = math.sqrt(252)
 

@@ -1,0 +1,218 @@
+"""Portfolio API under /api/v1/: portfolios and their transactions (CRUD), CSV import, holdings
+and allocation. Thin: validate input → call the same service or selector as the pages →
+serialize. Another user's portfolio answers 404 (`portfolio_get_for_user`); ledger violations
+answer 422 and pending exchange rates 503, in the shared error shape.
+"""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.filters import OrderingFilter
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from portfolia.rest import error_response
+from portfolios import selectors, services
+from portfolios.errors import MarketDataPending
+from portfolios.filters import TransactionFilter
+from portfolios.models import Portfolio, Transaction
+from portfolios.serializers import (
+    AllocationQuerySerializer,
+    AllocationSerializer,
+    HoldingsQuerySerializer,
+    HoldingsSerializer,
+    ImportReportSerializer,
+    ImportRequestSerializer,
+    PortfolioSerializer,
+    TransactionSerializer,
+)
+
+PORTFOLIO_ID = OpenApiParameter("public_id", OpenApiTypes.UUID, OpenApiParameter.PATH)
+TRANSACTION_ID = OpenApiParameter("transaction_id", OpenApiTypes.UUID, OpenApiParameter.PATH)
+
+
+class PortfolioViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The user's portfolios."""
+
+    serializer_class = PortfolioSerializer
+    filter_backends = [OrderingFilter]
+    ordering_fields = ["name", "created_at", "updated_at"]
+    ordering = ["name", "id"]
+    lookup_url_kwarg = "public_id"
+
+    def get_queryset(self):
+        return selectors.portfolio_queryset_for_user(self.request.user)
+
+    def get_object(self) -> Portfolio:
+        return selectors.portfolio_get_for_user(self.request.user, self.kwargs["public_id"])
+
+    @extend_schema(parameters=[PORTFOLIO_ID])
+    def retrieve(self, request: Request, *args, **kwargs) -> Response:
+        return super().retrieve(request, *args, **kwargs)
+
+    def create(self, request: Request) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        portfolio = services.portfolio_create(owner=request.user, **serializer.validated_data)
+        return Response(self.get_serializer(portfolio).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(parameters=[PORTFOLIO_ID])
+    def update(self, request: Request, public_id=None, partial: bool = False) -> Response:
+        portfolio = self.get_object()
+        serializer = self.get_serializer(portfolio, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        portfolio = services.portfolio_update(portfolio=portfolio, data=serializer.validated_data)
+        return Response(self.get_serializer(portfolio).data)
+
+    @extend_schema(parameters=[PORTFOLIO_ID])
+    def partial_update(self, request: Request, public_id=None) -> Response:
+        return self.update(request, public_id, partial=True)
+
+    @extend_schema(parameters=[PORTFOLIO_ID])
+    def destroy(self, request: Request, public_id=None) -> Response:
+        services.portfolio_delete(portfolio=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PortfolioScopedMixin:
+    """Views under /portfolios/{public_id}/: the portfolio, owner-checked once per request,
+    before anything else (so another user's portfolio is a 404, never a 400)."""
+
+    def initial(self, request: Request, *args, **kwargs) -> None:
+        super().initial(request, *args, **kwargs)
+        self.get_portfolio()
+
+    def get_portfolio(self) -> Portfolio:
+        if not hasattr(self, "_portfolio"):
+            self._portfolio = selectors.portfolio_get_for_user(
+                self.request.user, self.kwargs["public_id"]
+            )
+        return self._portfolio
+
+
+@extend_schema(parameters=[PORTFOLIO_ID])
+class TransactionViewSet(
+    PortfolioScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """A portfolio's transactions, in entry order unless `ordering` says otherwise."""
+
+    serializer_class = TransactionSerializer
+    filterset_class = TransactionFilter
+    ordering_fields = ["date", "created_at", "kind"]
+    ordering = ["date", "id"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no portfolio
+            return Transaction.objects.none()
+        return selectors.transaction_queryset(portfolio=self.get_portfolio())
+
+    def get_object(self):
+        return selectors.transaction_get_for_portfolio(
+            portfolio=self.get_portfolio(), public_id=self.kwargs["transaction_id"]
+        )
+
+    @extend_schema(parameters=[TRANSACTION_ID])
+    def retrieve(self, request: Request, *args, **kwargs) -> Response:
+        return super().retrieve(request, *args, **kwargs)
+
+    def create(self, request: Request, public_id=None) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        txn = services.transaction_create(
+            portfolio=self.get_portfolio(), **serializer.validated_data
+        )
+        return Response(self.get_serializer(txn).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(parameters=[TRANSACTION_ID])
+    def update(
+        self, request: Request, public_id=None, transaction_id=None, partial: bool = False
+    ) -> Response:
+        txn = self.get_object()
+        serializer = self.get_serializer(txn, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        txn = services.transaction_update(transaction=txn, data=serializer.validated_data)
+        return Response(self.get_serializer(txn).data)
+
+    @extend_schema(parameters=[TRANSACTION_ID])
+    def partial_update(self, request: Request, public_id=None, transaction_id=None) -> Response:
+        return self.update(request, public_id, transaction_id, partial=True)
+
+    @extend_schema(parameters=[TRANSACTION_ID])
+    def destroy(self, request: Request, public_id=None, transaction_id=None) -> Response:
+        services.transaction_delete(transaction=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class TransactionImportView(PortfolioScopedMixin, APIView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        parameters=[PORTFOLIO_ID],
+        request={"multipart/form-data": ImportRequestSerializer},
+        responses={200: ImportReportSerializer, 201: ImportReportSerializer},
+        summary="Import transactions from CSV",
+        description="Every row is checked and reported. Nothing is saved on a dry run, nor when "
+        "any row has an error (then 422 with the report beside the error). A saved import "
+        "answers 201.",
+    )
+    def post(self, request: Request, public_id=None) -> Response:
+        serializer = ImportRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        report = services.transaction_import(
+            portfolio=self.get_portfolio(),
+            file=serializer.validated_data["file"],
+            dry_run=serializer.validated_data["dry_run"],
+        )
+        body = ImportReportSerializer(report).data
+        if not report.is_valid:
+            problems = report.error_count
+            message = " ".join(report.file_errors) or (
+                f"{problems} row{'s' if problems != 1 else ''} cannot be imported; nothing was saved."
+            )
+            response = error_response("import_invalid", message, 422)
+            response.data["report"] = body
+            return response
+        return Response(body, status=status.HTTP_201_CREATED if report.saved else 200)
+
+
+class HoldingsView(PortfolioScopedMixin, APIView):
+    @extend_schema(
+        parameters=[PORTFOLIO_ID, HoldingsQuerySerializer],
+        responses=HoldingsSerializer,
+        summary="Holdings on a date",
+    )
+    def get(self, request: Request, public_id=None) -> Response:
+        query = HoldingsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        snapshot = selectors.holdings(
+            portfolio=self.get_portfolio(), date=query.validated_data.get("date")
+        )
+        if snapshot.pending:
+            raise MarketDataPending(snapshot.pending)
+        return Response(HoldingsSerializer(snapshot).data)
+
+
+class AllocationView(PortfolioScopedMixin, APIView):
+    @extend_schema(
+        parameters=[PORTFOLIO_ID, AllocationQuerySerializer],
+        responses=AllocationSerializer,
+        summary="Allocation by asset, asset class or currency",
+    )
+    def get(self, request: Request, public_id=None) -> Response:
+        query = AllocationQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        snapshot = selectors.holdings(
+            portfolio=self.get_portfolio(), date=query.validated_data.get("date")
+        )
+        if snapshot.pending:
+            raise MarketDataPending(snapshot.pending)
+        by = query.validated_data["by"]
+        body = {
+            "date": snapshot.date,
+            "currency": snapshot.currency,
+            "by": by,
+            "results": snapshot.allocation(by),
+        }
+        return Response(AllocationSerializer(body).data)

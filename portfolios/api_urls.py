@@ -1,0 +1,34 @@
+"""Portfolio API URLs under /api/v1/: ids in paths are public UUIDs."""
+
+from django.urls import path
+
+from portfolios import api
+
+portfolio_list = api.PortfolioViewSet.as_view({"get": "list", "post": "create"})
+portfolio_detail = api.PortfolioViewSet.as_view(
+    {"get": "retrieve", "put": "update", "patch": "partial_update", "delete": "destroy"}
+)
+transaction_list = api.TransactionViewSet.as_view({"get": "list", "post": "create"})
+transaction_detail = api.TransactionViewSet.as_view(
+    {"get": "retrieve", "put": "update", "patch": "partial_update", "delete": "destroy"}
+)
+
+portfolio = "portfolios/<uuid:public_id>/"
+
+urlpatterns = [
+    path("portfolios/", portfolio_list, name="api-portfolio-list"),
+    path(portfolio, portfolio_detail, name="api-portfolio-detail"),
+    path(f"{portfolio}transactions/", transaction_list, name="api-transaction-list"),
+    path(
+        f"{portfolio}transactions/import/",
+        api.TransactionImportView.as_view(),
+        name="api-transaction-import",
+    ),
+    path(
+        f"{portfolio}transactions/<uuid:transaction_id>/",
+        transaction_detail,
+        name="api-transaction-detail",
+    ),
+    path(f"{portfolio}holdings/", api.HoldingsView.as_view(), name="api-holdings"),
+    path(f"{portfolio}allocation/", api.AllocationView.as_view(), name="api-allocation"),
+]

@@ -1,0 +1,199 @@
+"""HTML input parsing for portfolio pages; every write happens in `portfolios.services`."""
+
+import base64
+import binascii
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from market.models import Asset
+from portfolia.currencies import CURRENCY_CHOICES
+from portfolios.importers import COLUMNS
+from portfolios.models import CostBasisMethod, TransactionKind
+from portfolios.money import plain
+
+DECIMAL_INPUT = {"inputmode": "decimal", "autocomplete": "off"}
+
+
+def _decimal_field(label: str, *, required: bool = False, help_text: str = "") -> forms.Field:
+    return forms.DecimalField(
+        label=label,
+        required=required,
+        max_digits=28,
+        decimal_places=10,
+        help_text=help_text,
+        widget=forms.TextInput(attrs=DECIMAL_INPUT),
+    )
+
+
+def form_apply_errors(
+    form: forms.Form, error: ValidationError, renames: dict[str, str] | None = None
+) -> None:
+    """Put a service's ValidationError on the form: each message on its field when the form has
+    it (after `renames`, model field → form field), else at the top of the form."""
+    renames = renames or {}
+    if not hasattr(error, "error_dict"):
+        for message in error.messages:
+            form.add_error(None, message)
+        return
+    for name, messages in error.message_dict.items():
+        field = renames.get(name, name)
+        for message in messages:
+            form.add_error(field if field in form.fields else None, message)
+
+
+class PortfolioForm(forms.Form):
+    name = forms.CharField(max_length=100)
+    description = forms.CharField(
+        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    base_currency = forms.ChoiceField(
+        choices=CURRENCY_CHOICES, help_text="Values, costs and gains are shown in this currency."
+    )
+    cost_basis_method = forms.ChoiceField(
+        label="Cost basis",
+        choices=CostBasisMethod.choices,
+        initial=CostBasisMethod.FIFO,
+        help_text="Which units a sale takes: the oldest first, or all at their average cost.",
+    )
+
+
+class PortfolioSettingsForm(PortfolioForm):
+    benchmark = forms.CharField(
+        label="Benchmark symbol",
+        required=False,
+        max_length=32,
+        help_text="An index or fund to compare with, e.g. ^GSPC or VWCE.DE (optional).",
+    )
+
+
+class TransactionForm(forms.Form):
+    """One transaction. The asset is typed as a symbol (with suggestions); the service resolves
+    it, so a symbol the catalogue lacks is looked up with the data provider."""
+
+    kind = forms.ChoiceField(choices=TransactionKind.choices, initial=TransactionKind.BUY)
+    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    symbol = forms.CharField(
+        label="Asset",
+        required=False,
+        max_length=32,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "placeholder": "Symbol, e.g. AAPL", "spellcheck": "false"}
+        ),
+    )
+    quantity = _decimal_field("Quantity")
+    price = _decimal_field("Unit price")
+    amount = _decimal_field("Amount", help_text="The total cash of the dividend, fee, deposit…")
+    ratio = _decimal_field(
+        "Split ratio", help_text="New units per old unit: 4 for a 4-for-1 split."
+    )
+    fee = _decimal_field("Fee")
+    currency = forms.ChoiceField(
+        choices=[("", "Asset's currency (or the portfolio's)"), *CURRENCY_CHOICES],
+        required=False,
+    )
+    fx_rate = _decimal_field(
+        "FX rate",
+        help_text="Base currency per unit of this currency, if your broker gave one.",
+    )
+    note = forms.CharField(required=False, max_length=500)
+    external_id = forms.CharField(label="External ID", required=False, max_length=100)
+
+    def __init__(self, *args, prefix_id: str = "new", **kwargs) -> None:
+        # Element ids carry the prefix: the add form and an edit form share one page.
+        kwargs.setdefault("auto_id", f"id_{prefix_id}_%s")
+        super().__init__(*args, **kwargs)
+        self.prefix_id = prefix_id
+        self.fields["symbol"].widget.attrs["list"] = f"asset-options-{prefix_id}"
+
+    @classmethod
+    def initial_for(cls, transaction) -> dict:
+        return {
+            "kind": transaction.kind,
+            "date": transaction.date,
+            "symbol": transaction.asset.symbol if transaction.asset_id else "",
+            "quantity": _plain(transaction.quantity),
+            "price": _plain(transaction.price),
+            "amount": _plain(transaction.amount),
+            "ratio": _plain(transaction.ratio),
+            "fee": _plain(transaction.fee) if transaction.fee else None,
+            "currency": transaction.currency,
+            "fx_rate": _plain(transaction.fx_rate),
+            "note": transaction.note,
+            "external_id": transaction.external_id,
+        }
+
+    def service_data(self, asset: Asset | None) -> dict:
+        """The cleaned values as `transaction_create`/`transaction_update` keywords."""
+        data = dict(self.cleaned_data)
+        data.pop("symbol")
+        data["asset"] = asset
+        return data
+
+
+def _plain(value):
+    return plain(value) if value is not None else None
+
+
+class TransactionFilterForm(forms.Form):
+    asset = forms.ChoiceField(required=False)
+    kind = forms.ChoiceField(required=False, choices=[("", "All kinds"), *TransactionKind.choices])
+    start = forms.DateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, assets: list[Asset], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.assets = {str(asset.public_id): asset for asset in assets}
+        self.fields["asset"].choices = [
+            ("", "All assets"),
+            *((str(asset.public_id), asset.symbol) for asset in assets),
+        ]
+
+    def filters(self) -> dict:
+        """Keywords for `selectors.transaction_list` (empty when the form is invalid)."""
+        if not self.is_valid():
+            return {}
+        data = self.cleaned_data
+        return {
+            "asset": self.assets.get(data.get("asset") or ""),
+            "kind": data.get("kind") or None,
+            "start": data.get("start"),
+            "end": data.get("end"),
+        }
+
+
+class ImportUploadForm(forms.Form):
+    file = forms.FileField(
+        label="CSV file",
+        help_text=f"Columns: {', '.join(COLUMNS)}.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+
+
+class ImportConfirmForm(forms.Form):
+    """The previewed file travels back with the confirmation (base64, so its bytes arrive
+    exactly as uploaded), and the server keeps no state between preview and confirm."""
+
+    csv_file = forms.CharField(widget=forms.HiddenInput)
+
+    def clean_csv_file(self) -> bytes:
+        try:
+            return base64.b64decode(self.cleaned_data["csv_file"], validate=True)
+        except (binascii.Error, ValueError) as error:
+            raise forms.ValidationError(
+                "The previewed file was damaged; upload it again."
+            ) from error
+
+    @staticmethod
+    def encode(raw: bytes) -> str:
+        return base64.b64encode(raw).decode("ascii")
+
+
+class AsOfForm(forms.Form):
+    date = forms.DateField(
+        label="As of", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )

@@ -1,0 +1,289 @@
+"""What the investor did: portfolios and their transactions.
+
+Each transaction kind has its own rules (which fields it needs and their signs). They live in
+`transaction_rule_errors`, used by `Transaction.clean` and the CSV importer, and the same rules
+are database check constraints, so no path around the services can store an impossible row.
+"""
+
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+
+from portfolia.currencies import CURRENCY_CHOICES
+from portfolios.engine.types import Kind
+
+
+class CostBasisMethod(models.TextChoices):
+    FIFO = "fifo", "FIFO (first in, first out)"
+    AVERAGE = "average", "Moving average cost"
+
+
+class Portfolio(models.Model):
+    """One account or strategy of an investor, valued in its base currency."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="portfolios"
+    )
+    name = models.CharField(max_length=100)
+    description = models.TextField(blank=True, max_length=2000)
+    base_currency = models.CharField(
+        max_length=3,
+        choices=CURRENCY_CHOICES,
+        default="USD",
+        help_text="Values, costs and gains are shown in this currency.",
+    )
+    cost_basis_method = models.CharField(
+        max_length=8,
+        choices=CostBasisMethod.choices,
+        default=CostBasisMethod.FIFO,
+        help_text="Which units a sale takes: the oldest first, or all at their average cost.",
+    )
+    benchmark = models.ForeignKey(
+        "market.Asset",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="An index or fund to compare performance with (optional).",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                "owner",
+                Lower("name"),
+                name="portfolios_portfolio_name_unique_per_owner",
+                violation_error_message="You already have a portfolio with this name.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TransactionKind(models.TextChoices):
+    BUY = Kind.BUY.value, "Buy"
+    SELL = Kind.SELL.value, "Sell"
+    DIVIDEND = Kind.DIVIDEND.value, "Dividend"
+    INTEREST = Kind.INTEREST.value, "Interest"
+    FEE = Kind.FEE.value, "Fee"
+    TAX = Kind.TAX.value, "Tax"
+    DEPOSIT = Kind.DEPOSIT.value, "Deposit"
+    WITHDRAWAL = Kind.WITHDRAWAL.value, "Withdrawal"
+    SPLIT = Kind.SPLIT.value, "Split"
+
+
+TRADE_KINDS = frozenset({TransactionKind.BUY, TransactionKind.SELL})
+AMOUNT_KINDS = frozenset(
+    {
+        TransactionKind.DIVIDEND,
+        TransactionKind.INTEREST,
+        TransactionKind.FEE,
+        TransactionKind.TAX,
+        TransactionKind.DEPOSIT,
+        TransactionKind.WITHDRAWAL,
+    }
+)
+# Kinds that must name an asset, that may name one, and that must not.
+ASSET_REQUIRED_KINDS = frozenset(
+    {TransactionKind.BUY, TransactionKind.SELL, TransactionKind.SPLIT, TransactionKind.DIVIDEND}
+)
+ASSET_FORBIDDEN_KINDS = frozenset({TransactionKind.DEPOSIT, TransactionKind.WITHDRAWAL})
+
+# Which of quantity, price, amount and ratio each kind uses; the others are stored empty.
+KIND_FIELDS: dict[str, frozenset[str]] = {
+    TransactionKind.BUY: frozenset({"quantity", "price"}),
+    TransactionKind.SELL: frozenset({"quantity", "price"}),
+    TransactionKind.SPLIT: frozenset({"ratio"}),
+    **{kind: frozenset({"amount"}) for kind in AMOUNT_KINDS},
+}
+VALUE_FIELDS = ("quantity", "price", "amount", "ratio")
+
+
+def transaction_rule_errors(
+    *,
+    kind: str,
+    has_asset: bool,
+    quantity: Decimal | None,
+    price: Decimal | None,
+    amount: Decimal | None,
+    ratio: Decimal | None,
+    fee: Decimal | None,
+    fx_rate: Decimal | None,
+) -> dict[str, list[str]]:
+    """The per-kind rules (mirrored by `Transaction.Meta.constraints`), as field errors."""
+    errors: dict[str, list[str]] = {}
+
+    def add(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(message)
+
+    if kind not in TransactionKind.values:
+        add("kind", f"Unknown kind “{kind}”.")
+        return errors
+    label = TransactionKind(kind).label
+    if kind in ASSET_REQUIRED_KINDS and not has_asset:
+        add("asset", f"A {label.lower()} needs an asset.")
+    if kind in ASSET_FORBIDDEN_KINDS and has_asset:
+        add("asset", f"A {label.lower()} is cash only and names no asset.")
+    if kind in TRADE_KINDS:
+        if quantity is None:
+            add("quantity", "Enter the quantity.")
+        elif quantity <= 0:
+            add("quantity", "The quantity must be above zero.")
+        if price is None:
+            add("price", "Enter the unit price.")
+        elif price < 0:
+            add("price", "The price cannot be negative.")
+    elif kind == TransactionKind.SPLIT:
+        if ratio is None:
+            add("ratio", "Enter the split ratio (new units per old unit, 4 for a 4-for-1 split).")
+        elif ratio <= 0:
+            add("ratio", "The ratio must be above zero.")
+    elif amount is None:
+        add("amount", "Enter the amount.")
+    elif amount <= 0:
+        add("amount", "The amount must be above zero.")
+    if fee is not None and fee < 0:
+        add("fee", "The fee cannot be negative.")
+    if fx_rate is not None and fx_rate <= 0:
+        add("fx_rate", "The exchange rate must be above zero.")
+    return errors
+
+
+def _kinds(kinds) -> Q:
+    return Q(kind__in=sorted(str(kind) for kind in kinds))
+
+
+class Transaction(models.Model):
+    """One thing the investor did, in entry order within its date.
+
+    quantity and price (per unit, in `currency`) for buys and sells; amount (the total cash) for
+    dividends, interest, fees, taxes, deposits and withdrawals; ratio (new units per old unit)
+    for splits. fx_rate, when given, is base-currency units per unit of `currency`.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    portfolio = models.ForeignKey(Portfolio, on_delete=models.CASCADE, related_name="transactions")
+    kind = models.CharField(max_length=10, choices=TransactionKind.choices)
+    date = models.DateField()
+    asset = models.ForeignKey(
+        "market.Asset",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="transactions",
+    )
+    quantity = models.DecimalField(max_digits=28, decimal_places=10, null=True, blank=True)
+    price = models.DecimalField(
+        max_digits=28, decimal_places=10, null=True, blank=True, help_text="Per unit."
+    )
+    amount = models.DecimalField(
+        max_digits=20, decimal_places=4, null=True, blank=True, help_text="Total cash."
+    )
+    ratio = models.DecimalField(
+        max_digits=28,
+        decimal_places=10,
+        null=True,
+        blank=True,
+        help_text="New units per old unit (4 for a 4-for-1 split).",
+    )
+    fee = models.DecimalField(max_digits=20, decimal_places=4, default=Decimal(0))
+    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
+    fx_rate = models.DecimalField(
+        "FX rate",
+        max_digits=28,
+        decimal_places=10,
+        null=True,
+        blank=True,
+        help_text="Base currency units per unit of this currency (optional: else that day's rate).",
+    )
+    note = models.CharField(max_length=500, blank=True)
+    external_id = models.CharField(
+        "external ID",
+        max_length=100,
+        blank=True,
+        help_text="The broker's reference; imports skip a row whose external ID already exists.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["date", "id"]
+        indexes = [models.Index(fields=["portfolio", "date"], name="portfolios_txn_pf_date")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=TransactionKind.values), name="portfolios_txn_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=~_kinds(TRADE_KINDS)
+                | Q(
+                    asset__isnull=False,
+                    quantity__isnull=False,
+                    quantity__gt=0,
+                    price__isnull=False,
+                    price__gte=0,
+                ),
+                name="portfolios_txn_trade_fields",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=TransactionKind.SPLIT)
+                | Q(asset__isnull=False, ratio__isnull=False, ratio__gt=0),
+                name="portfolios_txn_split_fields",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=TransactionKind.DIVIDEND) | Q(asset__isnull=False),
+                name="portfolios_txn_dividend_asset",
+            ),
+            models.CheckConstraint(
+                condition=~_kinds(AMOUNT_KINDS) | Q(amount__isnull=False, amount__gt=0),
+                name="portfolios_txn_amount_positive",
+            ),
+            models.CheckConstraint(
+                condition=~_kinds(ASSET_FORBIDDEN_KINDS) | Q(asset__isnull=True),
+                name="portfolios_txn_cash_no_asset",
+            ),
+            models.CheckConstraint(condition=Q(fee__gte=0), name="portfolios_txn_fee_not_negative"),
+            models.CheckConstraint(
+                condition=Q(fx_rate__isnull=True) | Q(fx_rate__gt=0),
+                name="portfolios_txn_fx_rate_positive",
+            ),
+            models.UniqueConstraint(
+                fields=["portfolio", "external_id"],
+                condition=~Q(external_id=""),
+                name="portfolios_txn_external_id_unique",
+                violation_error_message="A transaction with this external ID already exists.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.date}"
+
+    def clean(self) -> None:
+        super().clean()
+        errors = transaction_rule_errors(
+            kind=self.kind,
+            has_asset=self.asset_id is not None,
+            quantity=self.quantity,
+            price=self.price,
+            amount=self.amount,
+            ratio=self.ratio,
+            fee=self.fee,
+            fx_rate=self.fx_rate,
+        )
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def cash_amount(self) -> Decimal | None:
+        """The trade's value (price * quantity) for buys and sells, else the amount."""
+        if self.kind in TRADE_KINDS and self.quantity is not None and self.price is not None:
+            return self.quantity * self.price
+        return self.amount

@@ -1,0 +1,694 @@
+"""Reads shared by the pages, the API, the admin and tasks.
+
+Object access goes through `portfolio_get_for_user` (scoped by owner, 404 otherwise). Valuations
+(`holdings`, `portfolio_list_with_summary`) load the transactions, the assets and the price and
+FX closes they need in a bounded number of queries, whatever the number of holdings or
+portfolios, and hand plain values to `portfolios.engine`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+from django.http import Http404
+from django.utils import timezone
+
+from market import selectors as market_selectors
+from market.models import Asset, AssetClass, Price
+from portfolios import importers
+from portfolios.engine.ledger import LedgerState, replay
+from portfolios.engine.market import Closes, FxTable, MissingFxRate, PriceTable
+from portfolios.engine.types import Kind, LedgerError, Txn
+from portfolios.engine.valuation import value_holdings
+from portfolios.models import Portfolio, Transaction
+
+ZERO = Decimal(0)
+ONE_DAY = datetime.timedelta(days=1)
+# Price bars are read for this many days before the valuation day in one query; assets without
+# a bar in that window get their latest earlier bar from a second query.
+PRICE_WINDOW_DAYS = 14
+# A market price older than this (in days before the valuation day) is flagged as stale.
+STALE_AFTER_DAYS = 4
+
+# The columns a `Txn` is built from, in `values_list` order.
+TXN_COLUMNS = (
+    "id",
+    "portfolio_id",
+    "kind",
+    "date",
+    "asset_id",
+    "quantity",
+    "price",
+    "amount",
+    "ratio",
+    "fee",
+    "currency",
+    "fx_rate",
+)
+
+
+# --- Access --------------------------------------------------------------------------------------
+
+
+def _parse_uuid(value: object) -> uuid.UUID:
+    try:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+    except (TypeError, ValueError, AttributeError) as error:
+        raise Http404("No such object.") from error
+
+
+def portfolio_queryset_for_user(user) -> QuerySet[Portfolio]:
+    """The user's portfolios (none for an anonymous user)."""
+    if not getattr(user, "is_authenticated", False):
+        return Portfolio.objects.none()
+    return Portfolio.objects.filter(owner=user).select_related("benchmark")
+
+
+def portfolio_get_for_user(user, public_id: object) -> Portfolio:
+    """The user's portfolio with this public id; Http404 for anyone else's or a malformed id."""
+    try:
+        return portfolio_queryset_for_user(user).get(public_id=_parse_uuid(public_id))
+    except Portfolio.DoesNotExist as error:
+        raise Http404("No such portfolio.") from error
+
+
+def transaction_queryset(*, portfolio: Portfolio) -> QuerySet[Transaction]:
+    """The portfolio's transactions in entry order, assets preloaded."""
+    return (
+        Transaction.objects.filter(portfolio=portfolio)
+        .select_related("asset")
+        .order_by("date", "id")
+    )
+
+
+def transaction_list(
+    *,
+    portfolio: Portfolio,
+    asset: Asset | None = None,
+    kind: str | None = None,
+    start: datetime.date | None = None,
+    end: datetime.date | None = None,
+    newest_first: bool = True,
+) -> QuerySet[Transaction]:
+    """The portfolio's transactions, filtered; newest first for lists by default."""
+    queryset = transaction_queryset(portfolio=portfolio)
+    if asset is not None:
+        queryset = queryset.filter(asset=asset)
+    if kind:
+        queryset = queryset.filter(kind=kind)
+    if start is not None:
+        queryset = queryset.filter(date__gte=start)
+    if end is not None:
+        queryset = queryset.filter(date__lte=end)
+    return queryset.order_by("-date", "-id") if newest_first else queryset
+
+
+def transaction_get_for_portfolio(*, portfolio: Portfolio, public_id: object) -> Transaction:
+    """A transaction of this (already owner-checked) portfolio; Http404 otherwise."""
+    try:
+        return transaction_queryset(portfolio=portfolio).get(public_id=_parse_uuid(public_id))
+    except Transaction.DoesNotExist as error:
+        raise Http404("No such transaction.") from error
+
+
+def asset_queryset_for_user(user) -> QuerySet[Asset]:
+    """Assets a user may use: the shared catalogue and their own manual assets."""
+    if not getattr(user, "is_authenticated", False):
+        return Asset.objects.filter(owner__isnull=True)
+    return market_selectors.assets_visible(user=user)
+
+
+@dataclass(frozen=True)
+class AssetOption:
+    """A suggestion of the transaction form's asset picker."""
+
+    symbol: str
+    name: str
+    asset_class: str
+    currency: str
+    is_new: bool  # known to the data provider, added to the catalogue when first used
+
+
+def asset_options_for_user(*, user, query: str, limit: int = 12) -> list[AssetOption]:
+    """Assets matching a typed symbol or name: the catalogue's and the user's own first, then
+    the data provider's (its cached search with a short timeout: the one provider call a page
+    may make)."""
+    query = query.strip()
+    if not query:
+        return []
+    found = market_selectors.asset_search(user=user, query=query, limit=limit)
+    options = [
+        AssetOption(
+            asset.symbol, asset.name, asset.get_asset_class_display(), asset.currency, False
+        )
+        for asset in found.local
+        if asset.asset_class != AssetClass.FX
+    ]
+    labels = dict(AssetClass.choices)
+    options += [
+        AssetOption(
+            result.symbol,
+            result.name,
+            labels.get(result.asset_class, result.asset_class),
+            result.currency,
+            True,
+        )
+        for result in found.remote
+    ]
+    return options[:limit]
+
+
+# --- Transactions as engine values -------------------------------------------------------------
+
+
+def txn_from_values(row: Sequence) -> Txn:
+    """A `Txn` from a `values_list(*TXN_COLUMNS)` row."""
+    (pk, _portfolio_id, kind, date, asset_id, quantity, price, amount, ratio, fee, currency, fx) = (
+        row
+    )
+    return Txn(
+        id=pk,
+        kind=Kind(kind),
+        date=date,
+        asset_id=asset_id,
+        quantity=quantity,
+        price=price,
+        amount=amount,
+        ratio=ratio,
+        fee=fee if fee is not None else ZERO,
+        currency=currency,
+        fx_rate=fx,
+    )
+
+
+def txns_by_portfolio(*, portfolio_ids: Iterable[int]) -> dict[int, list[Txn]]:
+    """Every transaction of these portfolios as engine values, in entry order (one query)."""
+    by_portfolio: dict[int, list[Txn]] = defaultdict(list)
+    rows = (
+        Transaction.objects.filter(portfolio_id__in=list(portfolio_ids))
+        .order_by("date", "id")
+        .values_list(*TXN_COLUMNS)
+    )
+    for row in rows:
+        by_portfolio[row[1]].append(txn_from_values(row))
+    return by_portfolio
+
+
+# --- Market data ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MarketData:
+    """Closes for a valuation: prices per asset id and one FX table per base currency."""
+
+    prices: PriceTable
+    fx: dict[str, FxTable]
+
+
+def fx_pair_symbols(currency: str, base: str) -> list[str]:
+    """Symbols of the FX assets that convert `currency` into `base`, preferred first: the
+    direct `AB=X`, the inverse `BA=X`, and Yahoo's short spelling of a USD pair (`JPY=X`)."""
+    direct, inverse = FxTable.pair_symbols(currency, base)
+    symbols = [direct, inverse]
+    if base == "USD":
+        symbols.append(direct[3:])  # Yahoo also names USDJPY=X "JPY=X"
+    if currency == "USD":
+        symbols.append(inverse[3:])
+    return symbols
+
+
+def market_data_load(
+    *,
+    owner,
+    asset_ids: Iterable[int],
+    currencies_by_base: dict[str, set[str]],
+    day: datetime.date,
+) -> MarketData:
+    """Closes up to `day` for the assets (a recent window, enough for `day` and the day
+    before) and full FX histories for the currency pairs, in at most three queries."""
+    asset_ids = set(asset_ids)
+    wanted_symbols: set[str] = set()
+    for base, currencies in currencies_by_base.items():
+        for currency in FxTable.required_pairs(currencies, base):
+            wanted_symbols.update(fx_pair_symbols(currency, base))
+    fx_asset_by_symbol: dict[str, int] = {}
+    if wanted_symbols:
+        fx_assets = (
+            Asset.objects.filter(symbol__in=sorted(wanted_symbols))
+            .filter(Q(owner__isnull=True) | Q(owner=owner))
+            .values_list("id", "symbol", "owner_id")
+        )
+        # A manual pair of the owner's wins over the catalogue's: they made it on purpose.
+        for asset_id, symbol, _owner_id in sorted(fx_assets, key=lambda row: row[2] is not None):
+            fx_asset_by_symbol[symbol] = asset_id
+    fx_ids = set(fx_asset_by_symbol.values())
+
+    window_start = day - datetime.timedelta(days=PRICE_WINDOW_DAYS)
+    condition = Q()
+    if asset_ids:
+        condition |= Q(asset_id__in=sorted(asset_ids), date__gte=window_start)
+    if fx_ids:
+        condition |= Q(asset_id__in=sorted(fx_ids))
+    rows: list[tuple[int, datetime.date, float]] = []
+    if asset_ids or fx_ids:
+        rows = list(
+            Price.objects.filter(condition, date__lte=day).values_list("asset_id", "date", "close")
+        )
+    # Assets whose window holds no bar on or before the day before: fetch their latest bar up to
+    # then (one query; forward-filling needs it for `day - 1` and, lacking later bars, `day`).
+    first_in_window: dict[int, datetime.date] = {}
+    for asset_id, date, _close in rows:
+        if asset_id in asset_ids and (
+            asset_id not in first_in_window or date < first_in_window[asset_id]
+        ):
+            first_in_window[asset_id] = date
+    day_before = day - ONE_DAY
+    lacking = sorted(
+        asset_id
+        for asset_id in asset_ids - fx_ids
+        if first_in_window.get(asset_id, day) > day_before
+    )
+    if lacking:
+        latest_date = (
+            Price.objects.filter(asset_id=OuterRef("asset_id"), date__lte=day_before)
+            .order_by("-date")
+            .values("date")[:1]
+        )
+        rows += list(
+            Price.objects.filter(asset_id__in=lacking, date=Subquery(latest_date)).values_list(
+                "asset_id", "date", "close"
+            )
+        )
+    prices = PriceTable.from_rows(rows)
+    fx_tables: dict[str, FxTable] = {}
+    for base in currencies_by_base:
+        pairs: dict[str, Closes] = {}
+        for symbol, asset_id in fx_asset_by_symbol.items():
+            series = prices.series(asset_id)
+            if series is not None:
+                pairs[symbol] = series
+        fx_tables[base] = FxTable(base, pairs)
+    return MarketData(prices=prices, fx=fx_tables)
+
+
+# --- Holdings ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HoldingRow:
+    """One open position valued on a day. Prices and average cost are per unit in the asset's
+    currency; cost basis, values and gains are in the portfolio's base currency."""
+
+    asset: Asset
+    currency: str
+    quantity: Decimal
+    average_cost: Decimal | None
+    cost_basis: Decimal
+    price: Decimal
+    price_date: datetime.date | None
+    price_is_market: bool
+    is_stale: bool
+    fx_rate: Decimal
+    market_value_local: Decimal
+    market_value: Decimal
+    unrealized_gain: Decimal
+    unrealized_gain_pct: Decimal | None
+    realized_gain: Decimal
+    income: Decimal
+    fees: Decimal
+    weight: Decimal | None
+
+    @property
+    def symbol(self) -> str:
+        return self.asset.symbol
+
+
+@dataclass(frozen=True)
+class AllocationSlice:
+    key: str
+    label: str
+    value: Decimal
+    weight: Decimal | None
+
+
+ALLOCATION_KINDS = ("asset", "asset_class", "currency")
+
+
+@dataclass(frozen=True)
+class Holdings:
+    """A portfolio on a day: its open positions and the totals, in the base currency.
+
+    `total_value` includes cash when the portfolio records cash (any deposit or withdrawal);
+    `cash` is then the cash balance in the base currency, else 0. `total_gain` is DESIGN §4's
+    gain since the first transaction: value minus net external inflows. `pending` explains why
+    values are missing (an exchange rate not loaded yet) when they are.
+    """
+
+    portfolio: Portfolio
+    date: datetime.date
+    currency: str
+    records_cash: bool
+    rows: list[HoldingRow]
+    securities_value: Decimal
+    cash: Decimal
+    cash_by_currency: dict[str, Decimal]
+    cash_values: dict[str, Decimal]
+    total_value: Decimal
+    cost_basis: Decimal
+    unrealized_gain: Decimal
+    unrealized_gain_pct: Decimal | None
+    realized_gain: Decimal
+    income: Decimal
+    fees: Decimal
+    taxes: Decimal
+    net_invested: Decimal
+    total_gain: Decimal
+    transaction_count: int
+    pending: str | None = None
+    by_asset_id: dict[int, HoldingRow] = field(default_factory=dict, repr=False)
+
+    @property
+    def charges(self) -> Decimal:
+        """Fees and taxes paid."""
+        return self.fees + self.taxes
+
+    def allocation(self, by: str = "asset") -> list[AllocationSlice]:
+        """The value split by asset, asset class or currency (cash as its own slice when the
+        portfolio records cash and holds some), largest first."""
+        if by not in ALLOCATION_KINDS:
+            raise ValueError(f"allocation by {by!r}: choose one of {ALLOCATION_KINDS}")
+        totals: dict[str, Decimal] = defaultdict(Decimal)
+        labels: dict[str, str] = {}
+        for row in self.rows:
+            if by == "asset":
+                key, label = row.asset.symbol, row.asset.name
+            elif by == "asset_class":
+                key, label = row.asset.asset_class, row.asset.get_asset_class_display()
+            else:
+                key, label = row.currency, row.currency
+            totals[key] += row.market_value
+            labels[key] = label
+        if self.records_cash:
+            if by == "currency":
+                for currency, value in self.cash_values.items():
+                    labels.setdefault(currency, currency)
+                    totals[currency] += value
+            elif self.cash > 0:
+                totals["cash"] += self.cash
+                labels["cash"] = "Cash"
+        total = sum((value for value in totals.values() if value > 0), ZERO)
+        slices = [
+            AllocationSlice(key, labels[key], value, value / total if total > 0 else None)
+            for key, value in totals.items()
+            if value > 0
+        ]
+        slices.sort(key=lambda item: (-item.value, item.key))
+        return slices
+
+
+def _d(value: float | Decimal) -> Decimal:
+    return value if isinstance(value, Decimal) else Decimal(repr(float(value)))
+
+
+def _build_holdings(
+    *,
+    portfolio: Portfolio,
+    txns: Sequence[Txn],
+    assets: dict[int, Asset],
+    market: MarketData,
+    day: datetime.date,
+) -> tuple[Holdings, LedgerState | None]:
+    base = portfolio.base_currency
+    fx = market.fx.get(base) or FxTable(base)
+    try:
+        state = replay(
+            txns, method=portfolio.cost_basis_method, base_currency=base, fx=fx, until=day
+        )
+        valuation = value_holdings(state, prices=market.prices, fx=fx, day=day)
+    except MissingFxRate as error:
+        return _pending_holdings(portfolio, day, txns, error.message), None
+    rows: list[HoldingRow] = []
+    total_value = _d(valuation.value)
+    for value in valuation.holdings:
+        position = state.positions[value.asset_id]
+        market_value = _d(value.value_base)
+        cost_basis = position.cost_base
+        gain = market_value - cost_basis
+        price = _d(value.price)
+        rows.append(
+            HoldingRow(
+                asset=assets[value.asset_id],
+                currency=value.currency,
+                quantity=value.quantity,
+                average_cost=position.average_cost_local,
+                cost_basis=cost_basis,
+                price=price,
+                price_date=value.price_date,
+                price_is_market=value.price_is_market,
+                is_stale=value.price_date is None
+                or (day - value.price_date).days > STALE_AFTER_DAYS,
+                fx_rate=_d(value.fx_rate),
+                market_value_local=value.quantity * price,
+                market_value=market_value,
+                unrealized_gain=gain,
+                unrealized_gain_pct=gain / cost_basis if cost_basis else None,
+                realized_gain=position.realized_gain_base,
+                income=position.income_base,
+                fees=position.fees_base,
+                weight=market_value / total_value if total_value > 0 else None,
+            )
+        )
+    rows.sort(key=lambda row: (-row.market_value, row.asset.symbol))
+    cost_basis = sum((row.cost_basis for row in rows), ZERO)
+    unrealized = sum((row.unrealized_gain for row in rows), ZERO)
+    cash_values: dict[str, Decimal] = {}
+    cash = ZERO
+    if state.records_cash:
+        for currency, balance in valuation.cash_by_currency.items():
+            cash_values[currency] = balance * _d(fx.rate(currency, day))
+        cash = _d(valuation.cash_value)
+    net_invested = state.net_invested_base
+    holdings = Holdings(
+        portfolio=portfolio,
+        date=day,
+        currency=base,
+        records_cash=state.records_cash,
+        rows=rows,
+        securities_value=_d(valuation.securities_value),
+        cash=cash,
+        cash_by_currency=dict(valuation.cash_by_currency),
+        cash_values=cash_values,
+        total_value=total_value,
+        cost_basis=cost_basis,
+        unrealized_gain=unrealized,
+        unrealized_gain_pct=unrealized / cost_basis if cost_basis else None,
+        realized_gain=state.realized_gain_base,
+        income=state.income_base,
+        fees=state.fees_base,
+        taxes=state.taxes_base,
+        net_invested=net_invested,
+        total_gain=total_value - net_invested,
+        transaction_count=state.txn_count,
+        by_asset_id={row.asset.pk: row for row in rows},
+    )
+    return holdings, state
+
+
+def _pending_holdings(
+    portfolio: Portfolio, day: datetime.date, txns: Sequence[Txn], message: str
+) -> Holdings:
+    return Holdings(
+        portfolio=portfolio,
+        date=day,
+        currency=portfolio.base_currency,
+        records_cash=False,
+        rows=[],
+        securities_value=ZERO,
+        cash=ZERO,
+        cash_by_currency={},
+        cash_values={},
+        total_value=ZERO,
+        cost_basis=ZERO,
+        unrealized_gain=ZERO,
+        unrealized_gain_pct=None,
+        realized_gain=ZERO,
+        income=ZERO,
+        fees=ZERO,
+        taxes=ZERO,
+        net_invested=ZERO,
+        total_gain=ZERO,
+        transaction_count=sum(1 for txn in txns if txn.date <= day),
+        pending=f"Exchange rates are still loading, so values cannot be shown yet. {message}",
+    )
+
+
+def _currencies_by_base(portfolios: Iterable[Portfolio], txns: dict[int, list[Txn]]):
+    needed: dict[str, set[str]] = defaultdict(set)
+    for portfolio in portfolios:
+        needed[portfolio.base_currency].update(txn.currency for txn in txns.get(portfolio.pk, []))
+    return needed
+
+
+def holdings(*, portfolio: Portfolio, date: datetime.date | None = None) -> Holdings:
+    """The portfolio on `date` (today when None): positions, values, gains and totals.
+
+    Queries: transactions (1), assets (1), FX pair assets (1 when a foreign currency is used),
+    closes (1) and the latest older closes of assets with no recent bar (at most 1).
+    Raises LedgerError if the stored history is impossible (the services never store one).
+    """
+    day = date or timezone.localdate()
+    txns = txns_by_portfolio(portfolio_ids=[portfolio.pk]).get(portfolio.pk, [])
+    asset_ids = {txn.asset_id for txn in txns if txn.asset_id is not None and txn.date <= day}
+    assets = Asset.objects.in_bulk(sorted(asset_ids)) if asset_ids else {}
+    market = market_data_load(
+        owner=portfolio.owner_id,
+        asset_ids=asset_ids,
+        currencies_by_base=_currencies_by_base([portfolio], {portfolio.pk: txns}),
+        day=day,
+    )
+    result, _state = _build_holdings(
+        portfolio=portfolio, txns=txns, assets=assets, market=market, day=day
+    )
+    return result
+
+
+# --- Dashboard -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PortfolioSummary:
+    """A portfolio's headline figures on a day, for the dashboard."""
+
+    portfolio: Portfolio
+    holdings: Holdings
+    value: Decimal
+    day_change: Decimal
+    day_change_pct: Decimal | None
+    total_gain: Decimal
+    total_gain_pct: Decimal | None
+    holding_count: int
+
+    @property
+    def pending(self) -> str | None:
+        return self.holdings.pending
+
+
+def portfolio_list_with_summary(
+    user, *, date: datetime.date | None = None
+) -> list[PortfolioSummary]:
+    """Every portfolio of the user with value, day change and total gain, in a fixed number of
+    queries whatever the number of portfolios and holdings.
+
+    Day change is the change in value since the previous day's close net of that day's
+    external flows; total gain is value minus net external inflows since the first transaction.
+    """
+    day = date or timezone.localdate()
+    portfolios = list(portfolio_queryset_for_user(user).order_by("name", "id"))
+    if not portfolios:
+        return []
+    txns = txns_by_portfolio(portfolio_ids=[portfolio.pk for portfolio in portfolios])
+    asset_ids = {
+        txn.asset_id
+        for portfolio_txns in txns.values()
+        for txn in portfolio_txns
+        if txn.asset_id is not None and txn.date <= day
+    }
+    assets = Asset.objects.in_bulk(sorted(asset_ids)) if asset_ids else {}
+    market = market_data_load(
+        owner=user.pk,
+        asset_ids=asset_ids,
+        currencies_by_base=_currencies_by_base(portfolios, txns),
+        day=day,
+    )
+    summaries = []
+    for portfolio in portfolios:
+        portfolio_txns = txns.get(portfolio.pk, [])
+        today, state = _build_holdings(
+            portfolio=portfolio, txns=portfolio_txns, assets=assets, market=market, day=day
+        )
+        yesterday, state_before = _build_holdings(
+            portfolio=portfolio,
+            txns=portfolio_txns,
+            assets=assets,
+            market=market,
+            day=day - ONE_DAY,
+        )
+        day_change = ZERO
+        day_change_pct = None
+        if state is not None and state_before is not None:
+            inflow = state.inflow_base - state_before.inflow_base
+            outflow = state.outflow_base - state_before.outflow_base
+            day_change = today.total_value - yesterday.total_value - inflow + outflow
+            start_value = yesterday.total_value + inflow
+            day_change_pct = day_change / start_value if start_value > 0 else None
+        invested = state.inflow_base if state is not None else ZERO
+        summaries.append(
+            PortfolioSummary(
+                portfolio=portfolio,
+                holdings=today,
+                value=today.total_value,
+                day_change=day_change,
+                day_change_pct=day_change_pct,
+                total_gain=today.total_gain,
+                total_gain_pct=today.total_gain / invested if invested > 0 else None,
+                holding_count=len(today.rows),
+            )
+        )
+    return summaries
+
+
+# --- Export --------------------------------------------------------------------------------------
+
+
+def transactions_export_csv(*, portfolio: Portfolio) -> str:
+    """The portfolio's transactions in the import format (`portfolios.importers`), entry order."""
+    return importers.transactions_to_csv(transaction_queryset(portfolio=portfolio))
+
+
+def ledger_error_transaction(*, portfolio: Portfolio, error: LedgerError) -> Transaction | None:
+    """The stored transaction a ledger error names, if it is one."""
+    if error.txn_id is None or error.txn_id <= 0:
+        return None
+    return transaction_queryset(portfolio=portfolio).filter(pk=error.txn_id).first()
+
+
+# --- What the market app keeps fresh (registered in `PortfoliosConfig.ready`) --------------------
+
+
+def held_asset_ids() -> QuerySet:
+    """Every asset some portfolio has a transaction in (a subquery of asset ids)."""
+    return Transaction.objects.filter(asset__isnull=False).values("asset_id")
+
+
+def benchmark_asset_ids() -> QuerySet:
+    """Every asset some portfolio uses as its benchmark."""
+    return Portfolio.objects.filter(benchmark__isnull=False).values("benchmark_id")
+
+
+def fx_pair_asset_ids() -> list[int]:
+    """The catalogue FX assets that convert a currency some portfolio trades in into its base."""
+    pairs = set(
+        Transaction.objects.exclude(currency=F("portfolio__base_currency"))
+        .values_list("currency", "portfolio__base_currency")
+        .distinct()
+    )
+    pairs |= set(
+        Transaction.objects.filter(asset__isnull=False)
+        .exclude(asset__currency=F("portfolio__base_currency"))
+        .values_list("asset__currency", "portfolio__base_currency")
+        .distinct()
+    )
+    symbols = {symbol for currency, base in pairs for symbol in fx_pair_symbols(currency, base)}
+    if not symbols:
+        return []
+    return list(
+        Asset.objects.filter(symbol__in=sorted(symbols), owner__isnull=True).values_list(
+            "id", flat=True
+        )
+    )

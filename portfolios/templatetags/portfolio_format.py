@@ -1,0 +1,112 @@
+"""How numbers look on pages: money with its currency and thousands separators, signed gains,
+percentages with a sign, quantities with as many decimals as they need.
+
+Rounding goes through `portfolios.money.quantize`, the one rounding helper.
+"""
+
+from decimal import Decimal
+
+from django import template
+
+from portfolios.money import MONEY_PLACES, quantize, to_decimal
+
+register = template.Library()
+
+MINUS = "\u2212"  # a real minus sign, as wide as the plus
+EMPTY = "—"
+
+
+def _grouped(value: Decimal, places: int) -> str:
+    rounded = quantize(value, places)
+    return f"{abs(rounded):,.{places}f}"
+
+
+def _sign(value: Decimal, places: int) -> str:
+    rounded = quantize(value, places)
+    if rounded > 0:
+        return "+"
+    if rounded < 0:
+        return MINUS
+    return ""
+
+
+@register.filter
+def money(value, currency: str = "") -> str:
+    """12345.678, "USD" → "12,345.68 USD"; negative with a minus sign; None → "—"."""
+    number = to_decimal(value)
+    if number is None:
+        return EMPTY
+    sign = MINUS if quantize(number, MONEY_PLACES) < 0 else ""
+    text = f"{sign}{_grouped(number, MONEY_PLACES)}"
+    return f"{text} {currency}" if currency else text
+
+
+@register.filter
+def signed_money(value, currency: str = "") -> str:
+    """Like `money` with an explicit sign: "+1,234.50 USD", "-12.00 USD" (with a real minus), "0.00 USD"."""
+    number = to_decimal(value)
+    if number is None:
+        return EMPTY
+    text = f"{_sign(number, MONEY_PLACES)}{_grouped(number, MONEY_PLACES)}"
+    return f"{text} {currency}" if currency else text
+
+
+@register.filter
+def percent(value) -> str:
+    """A fraction as a signed percentage: 0.12345 → "+12.35%"."""
+    number = to_decimal(value)
+    if number is None:
+        return EMPTY
+    pct = number * 100
+    return f"{_sign(pct, 2)}{_grouped(pct, 2)}%"
+
+
+@register.filter
+def weight(value) -> str:
+    """A share of the whole as a percentage without sign: 0.25 → "25.00%"."""
+    number = to_decimal(value)
+    if number is None:
+        return EMPTY
+    return f"{_grouped(number * 100, 2)}%"
+
+
+@register.filter
+def gain_class(value) -> str:
+    """The CSS class `gain` or `loss` (always shown beside a sign); empty for zero or None."""
+    number = to_decimal(value)
+    if number is None:
+        return ""
+    rounded = quantize(number, MONEY_PLACES)
+    return "gain" if rounded > 0 else "loss" if rounded < 0 else ""
+
+
+@register.filter
+def quantity(value) -> str:
+    """Units held: up to 8 decimals, trailing zeros dropped, thousands separated."""
+    number = to_decimal(value)
+    if number is None:
+        return EMPTY
+    rounded = quantize(number, 8).normalize()
+    places = max(0, -rounded.as_tuple().exponent)
+    sign = MINUS if rounded < 0 else ""
+    return f"{sign}{abs(rounded):,.{places}f}"
+
+
+@register.filter
+def unit_price(value, currency: str = "") -> str:
+    """A per-unit price: two decimals, more (up to 8) when it is below 1 or needs them."""
+    number = to_decimal(value)
+    if number is None:
+        return EMPTY
+    places = MONEY_PLACES
+    if abs(number) < 1:
+        places = 6
+    if abs(number) < Decimal("0.01"):
+        places = 8
+    rounded = quantize(number, places)
+    if places > MONEY_PLACES:
+        rounded = rounded.normalize()
+        places = max(MONEY_PLACES, -rounded.as_tuple().exponent)
+    sign = MINUS if rounded < 0 else ""
+    text = f"{sign}{abs(rounded):,.{places}f}"
+    return f"{text} {currency}" if currency else text

@@ -1,0 +1,43 @@
+"""`manage.py seed_demo`: two demo portfolios priced offline, created once."""
+
+import pytest
+from django.core.management import call_command
+
+from accounts.models import User
+from market.models import FetchJob, Price
+from portfolios import selectors
+from portfolios.models import Portfolio, Transaction
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_demo_creates_two_priced_portfolios_once():
+    call_command("seed_demo")
+    user = User.objects.get(email="demo@portfolia.local")
+    usd, eur = (
+        Portfolio.objects.get(owner=user, name="Growth & Income"),
+        Portfolio.objects.get(owner=user, name="Euro Core"),
+    )
+    assert (usd.base_currency, eur.base_currency) == ("USD", "EUR")
+    kinds = set(usd.transactions.values_list("kind", flat=True))
+    assert {"deposit", "withdrawal", "buy", "sell", "dividend", "fee", "split"} <= kinds
+    assert not eur.transactions.filter(kind__in=["deposit", "withdrawal"]).exists()
+    classes = set(
+        Transaction.objects.filter(portfolio__owner=user, asset__isnull=False).values_list(
+            "asset__asset_class", flat=True
+        )
+    )
+    assert {"stock", "etf", "crypto", "bond", "commodity"} <= classes
+    assert not FetchJob.objects.exists()  # prices were loaded directly: nothing to fetch
+
+    summaries = {s.portfolio.name: s for s in selectors.portfolio_list_with_summary(user)}
+    usd_holdings = summaries["Growth & Income"].holdings
+    assert usd_holdings.records_cash and usd_holdings.cash > 0
+    assert usd_holdings.realized_gain < 0  # the sale at a loss
+    assert not summaries["Euro Core"].pending  # EUR converts through EURUSD=X
+    assert 9 <= len(usd_holdings.rows) + summaries["Euro Core"].holding_count <= 13
+
+    counts = (Transaction.objects.count(), Price.objects.count())
+    call_command("seed_demo")
+    assert (Transaction.objects.count(), Price.objects.count()) == counts
+    assert Portfolio.objects.filter(owner=user).count() == 2
