@@ -17,20 +17,7 @@ from portfolios.templatetags.portfolio_format import money, percent, signed_mone
 
 class TransactionInline(admin.TabularInline):
     model = Transaction
-    fields = (
-        "date",
-        "kind",
-        "asset",
-        "quantity",
-        "price",
-        "amount",
-        "ratio",
-        "fee",
-        "currency",
-        "fx_rate",
-        "note",
-        "external_id",
-    )
+    fields = ("date", *(name for name in services.TRANSACTION_FIELDS if name != "date"))
     readonly_fields = fields
     ordering = ("date", "id")
     extra = 0
