@@ -216,10 +216,8 @@ def fx_pair_symbols(currency: str, base: str) -> list[str]:
     direct `AB=X`, the inverse `BA=X`, and Yahoo's short spelling of a USD pair (`JPY=X`)."""
     direct, inverse = FxTable.pair_symbols(currency, base)
     symbols = [direct, inverse]
-    if base == "USD":
-        symbols.append(direct[3:])  # Yahoo also names USDJPY=X "JPY=X"
-    if currency == "USD":
-        symbols.append(inverse[3:])
+    # Yahoo also names USDJPY=X "JPY=X": whichever of the two pairs starts with USD.
+    symbols += [pair[3:] for pair in (inverse, direct) if pair.startswith("USD")]
     return symbols
 
 

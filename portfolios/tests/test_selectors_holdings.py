@@ -290,3 +290,12 @@ def test_the_summary_lists_only_the_users_portfolios(user, other_user):
     PortfolioFactory(owner=user, name="Mine")
     PortfolioFactory(owner=other_user, name="Theirs")
     assert [s.portfolio.name for s in selectors.portfolio_list_with_summary(user)] == ["Mine"]
+
+
+def test_fx_pair_symbols_include_yahoos_short_name_of_usd_pairs():
+    from portfolios.selectors import fx_pair_symbols
+
+    # JPY=X is Yahoo's name for USDJPY=X (JPY per USD), whichever way the conversion goes.
+    assert fx_pair_symbols("JPY", "USD") == ["JPYUSD=X", "USDJPY=X", "JPY=X"]
+    assert fx_pair_symbols("USD", "JPY") == ["USDJPY=X", "JPYUSD=X", "JPY=X"]
+    assert fx_pair_symbols("EUR", "CHF") == ["EURCHF=X", "CHFEUR=X"]

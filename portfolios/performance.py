@@ -1,0 +1,1960 @@
+"""The performance read model: `portfolio_performance` is the one function behind the Performance
+page and its API twin (they cannot disagree), computed by `portfolios.engine` per DESIGN.md §4.
+
+What a report holds, for a period [start, end] (both inclusive; V_{start-1} is the start value):
+
+- `twr`, `twr_annualized` (only when the period has >= 365 days), `mwr` (XIRR, an annual rate),
+  `simple_return` = gain / (V_{start-1} + ΣI), and `gain` = V_end - V_{start-1} - ΣI + ΣO.
+- The gain in parts that add up to it exactly (up to float rounding), all in the base currency:
+
+      gain = price_gain + income + fees + taxes + currency_effect
+
+  * `income`: dividends and interest (gross amounts) dated in the period, each converted at the
+    rate the ledger used for it (its own fx_rate, else that day's FX close).
+  * `fees` (<= 0): every fee paid in the period: trade fees on buys and sells, fees charged on
+    income, fee transactions (amount + fee) and fees on deposits and withdrawals; at their rates.
+  * `taxes` (<= 0): tax transactions (amount + fee) dated in the period, at their rates.
+  * `currency_effect`: what exchange-rate moves added, for every currency c other than the base:
+    Σ_t (L_{c,t-1} + C_{c,t-1}) (x_{c,t} - x_{c,t-1}) over the period's days, where L_c is the
+    local market value of the securities traded in c (from the same engine valuation, in c),
+    C_c the cash balance in c (only when the portfolio records cash) and x_c the FX close the
+    valuation uses; plus, on each buy, sell or cash movement in c, (x_{c,t} - r) times its local
+    amount (signed as it moves value in), where r is the rate the ledger booked it at (zero unless
+    the transaction carries its own fx_rate).
+  * `price_gain`: the securities' own price moves: Σ_t Σ_a (q_{a,t} p_{a,t} - q_{a,t-1} p_{a,t-1}
+    - net traded value p q of a on day t, in a's currency) x_t; i.e. the market gain of the
+    holdings (value change net of purchases at price x quantity and sales at price x quantity)
+    minus their currency effect. Computed as gain - income - fees - taxes - currency_effect, which
+    is that sum (the identity above, in both "with cash records" and "securities only" modes).
+- Risk (business-day returns of the wealth index; empyrical's definitions): `volatility`,
+  `sharpe` and `sortino` with the risk-free rate of the `RISK_FREE_RATE` setting (annual, default
+  0), `max_drawdown` over calendar days with its peak, trough and recovery dates, and against the
+  benchmark `beta` and `correlation`.
+- `benchmark`: the portfolio's benchmark asset, else `^GSPC` from the catalogue, over the same days
+  and in the base currency (its closes times the FX close): its TWR (close on the end day over the
+  close of the day before start, minus 1) and `excess_return` = TWR - benchmark TWR. None when it
+  has no close on or before the day before start; then its history is queued on commit (never
+  fetched in the request).
+- `monthly` and `yearly` chained returns, and the daily `series` (value, net invested, cumulative
+  TWR, drawdown, cumulative benchmark return) for the charts and the API.
+
+Loading and caching. A request runs two small queries: the transactions' digest (id, date and a
+hash of each row, plus the assets and currencies used) and the assets it needs (held assets, FX
+pairs, the benchmark) with the first and last date of their stored prices. A cached *state*
+(`_Head`) records what the daily series was computed from; when both still match, the series is
+reused and the report comes from the cache (keyed by the state's token, the benchmark's price
+dates, the risk-free rate and the period). When something changed, the earliest date D it touches
+is found (the first transaction added, deleted or edited; for prices, the earlier first date, or
+the earlier last date minus the market app's refresh overlap, since a refresh rewrites the last
+days) and the series is recomputed incrementally from the latest saved ledger checkpoint before
+D (year ends and recent ends of earlier computations; DESIGN's "a change dated D recomputes from
+D"): only the transactions after it and the prices from it are loaded. Checkpoints are kept in
+the cache as plain tuples (`_ledger_pack`) without the ledger's sale and flow histories, which
+this read model does not use (the reports replay the ledger themselves).
+"""
+
+from __future__ import annotations
+
+import calendar
+import contextlib
+import csv
+import datetime
+import gc
+import hashlib
+import io
+import logging
+import math
+import time
+import uuid
+from collections import defaultdict, deque
+from collections.abc import Iterable, Iterator, Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass, fields, replace
+from decimal import Decimal
+from operator import attrgetter
+
+import numpy as np
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.db import transaction as db_transaction
+from django.db.models import OuterRef, Q, Subquery
+from django.utils import timezone
+
+from market.models import Asset, AssetClass, Price
+from portfolios.engine.ledger import LedgerState, Lot, Position
+from portfolios.engine.market import MINOR_UNITS, Closes, FxTable, MissingFxRate, PriceTable
+from portfolios.engine.returns import (
+    PeriodReturn,
+    annualise,
+    daily_returns,
+    monthly_returns,
+    mwr_cash_flows,
+    wealth_index,
+    xirr_arrays,
+    yearly_returns,
+)
+from portfolios.engine.risk import benchmark_comparison, drawdown_series, risk_metrics
+from portfolios.engine.types import Kind, LedgerError, Txn
+from portfolios.engine.valuation import DailySeries, daily_series, external_flows
+from portfolios.models import Portfolio, Transaction
+from portfolios.selectors import TXN_COLUMNS, fx_pair_symbols
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "DEFAULT_BENCHMARK",
+    "PERIODS",
+    "BenchmarkResult",
+    "FlowRow",
+    "PerformanceReport",
+    "PerformanceSeries",
+    "Period",
+    "PeriodError",
+    "daily_values_csv",
+    "mwr_flows_csv",
+    "performance_flows",
+    "period_resolve",
+    "phase_timings",
+    "portfolio_ledger_load",
+    "portfolio_performance",
+    "txn_rate",
+]
+
+DEFAULT_BENCHMARK = "^GSPC"
+PERIODS = ("1D", "1W", "1M", "3M", "YTD", "1Y", "3Y", "5Y", "MAX")
+DEFAULT_PERIOD = "1Y"
+
+CACHE_PREFIX = "portfolios:perf:v1"
+STATE_TIMEOUT = 7 * 24 * 3600
+REPORT_TIMEOUT = 24 * 3600
+BENCHMARK_QUEUE_TIMEOUT = 3600  # ask for a missing benchmark history at most hourly
+# A refresh re-reads the last days of history (market.services.REFRESH_OVERLAP): a change in an
+# asset's last price date may rewrite closes that far back.
+REFRESH_OVERLAP = datetime.timedelta(days=7)
+# Bars read before a window's first day, so forward-filling has a close to start from.
+LOOKBACK = datetime.timedelta(days=31)
+# Resume points kept: year ends of the last few years and the ends of the latest computations.
+YEAR_ENDS_KEPT = 3
+RECENT_ENDS_KEPT = 14
+
+ONE_DAY = datetime.timedelta(days=1)
+ROUNDING_NOISE = 1e-12
+_EPOCH = datetime.date(1970, 1, 1)
+_EPOCH_ORDINAL = _EPOCH.toordinal()
+_CASH_KINDS = (Kind.DEPOSIT.value, Kind.WITHDRAWAL.value)
+_TRADE_KINDS = frozenset({Kind.BUY, Kind.SELL})
+_SECURITY_KINDS = frozenset({Kind.BUY, Kind.SELL, Kind.SPLIT})
+_INCOME_KINDS = frozenset({Kind.DIVIDEND, Kind.INTEREST})
+
+
+_phases: ContextVar[dict[str, float] | None] = ContextVar("performance_phases", default=None)
+
+
+@contextlib.contextmanager
+def phase_timings() -> Iterator[dict[str, float]]:
+    """Seconds the read model spends inside the block loading from the database ("load"), in
+    the cache ("cache", pickling included) and in the engine's daily series ("engine", a part
+    of the computation). For the benchmark script."""
+    totals: dict[str, float] = defaultdict(float)
+    token = _phases.set(totals)
+    try:
+        yield totals
+    finally:
+        _phases.reset(token)
+
+
+@contextlib.contextmanager
+def _phase(name: str) -> Iterator[None]:
+    totals = _phases.get()
+    if totals is None:
+        yield
+        return
+    began = time.perf_counter()
+    try:
+        yield
+    finally:
+        totals[name] += time.perf_counter() - began
+
+
+def _timed(name: str):
+    """Count a function's time under `name` in `phase_timings`."""
+
+    def decorate(function):
+        def timed(*args, **kwargs):
+            with _phase(name):
+                return function(*args, **kwargs)
+
+        timed.__name__ = function.__name__
+        timed.__doc__ = function.__doc__
+        return timed
+
+    return decorate
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector: a computation allocates hundreds of thousands of
+    short-lived objects (Decimals, transactions, lots) that form no cycles, and the collector's
+    passes over them would cost a tenth of the time for nothing. Reference counting still frees
+    them."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _cache_get(key: str):
+    with _phase("cache"):
+        return cache.get(key)
+
+
+def _cache_set(key: str, value: object, timeout: int) -> None:
+    with _phase("cache"):
+        cache.set(key, value, timeout)
+
+
+def _cache_set_many(values: dict[str, object], timeout: int) -> None:
+    with _phase("cache"):
+        cache.set_many(values, timeout)
+
+
+def _risk_free_rate() -> float:
+    return float(getattr(settings, "RISK_FREE_RATE", 0.0) or 0.0)
+
+
+def _major(currency: str) -> str:
+    return MINOR_UNITS.get(currency, (currency, 1))[0]
+
+
+def _day(ordinal_days: int) -> datetime.date:
+    return datetime.date.fromordinal(int(ordinal_days) + _EPOCH_ORDINAL)
+
+
+def _days64(start: datetime.date, end: datetime.date) -> np.ndarray:
+    return np.arange(np.datetime64(start, "D"), np.datetime64(end, "D") + 1, dtype="datetime64[D]")
+
+
+# ── Periods ──────────────────────────────────────────────────────────────────
+
+
+class PeriodError(ValueError):
+    """A period the API answers 400 for; `field` names the parameter at fault."""
+
+    def __init__(self, message: str, field: str = "period") -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Period:
+    """[start, end], both inclusive; `label` is one of PERIODS or "custom"."""
+
+    label: str
+    start: datetime.date
+    end: datetime.date
+
+    @property
+    def n_days(self) -> int:
+        return (self.end - self.start).days + 1
+
+
+def _months_before(day: datetime.date, months: int) -> datetime.date:
+    """The same day `months` months earlier (that month's last day when it is shorter)."""
+    year, month_index = divmod(day.year * 12 + day.month - 1 - months, 12)
+    last_day = calendar.monthrange(year, month_index + 1)[1]
+    return datetime.date(year, month_index + 1, min(day.day, last_day))
+
+
+def period_resolve(
+    *,
+    period: str | None,
+    start: datetime.date | None = None,
+    end: datetime.date | None = None,
+    first_date: datetime.date | None,
+    today: datetime.date,
+) -> Period:
+    """The dates of a named period ending today, or of a custom start/end.
+
+    A named period of n months or years ends today and starts the day after the same date n
+    months or years earlier (1Y of 2025-06-30 is 2024-07-01..2025-06-30), so V_{start-1} is the
+    close exactly that long ago; 1D is today alone, 1W the last 7 days, YTD from 1 January, MAX
+    from the first transaction. Any start before the first transaction becomes the first
+    transaction's date (there is nothing to measure before it). A custom end defaults to today
+    and may not be later; a custom start defaults to the first transaction's date.
+    """
+    if start is not None or end is not None:
+        if period not in (None, "", "custom"):
+            raise PeriodError("Give either a period or start and end dates, not both.")
+        end = end or today
+        if end > today:
+            raise PeriodError("The end date cannot be in the future.", "end")
+        start = start or first_date or end
+        if start > end:
+            raise PeriodError("The start date must be on or before the end date.", "start")
+        label = "custom"
+    else:
+        label = (period or DEFAULT_PERIOD).upper()
+        end = today
+        if label == "1D":
+            start = end
+        elif label == "1W":
+            start = end - datetime.timedelta(days=6)
+        elif label in ("1M", "3M"):
+            start = _months_before(end, int(label[0])) + ONE_DAY
+        elif label == "YTD":
+            start = datetime.date(end.year, 1, 1)
+        elif label in ("1Y", "3Y", "5Y"):
+            start = _months_before(end, 12 * int(label[0])) + ONE_DAY
+        elif label == "MAX":
+            start = first_date or end
+        else:
+            raise PeriodError(f"Unknown period {period!r}: choose one of {', '.join(PERIODS)}.")
+    if first_date is not None and start < first_date:
+        start = first_date
+    return Period(label, min(start, end), end)
+
+
+# ── The report ───────────────────────────────────────────────────────────────
+
+
+@dataclass(frozen=True)
+class BenchmarkResult:
+    """The benchmark over the report's period, in the portfolio's base currency."""
+
+    asset_id: int
+    symbol: str
+    name: str
+    currency: str
+    twr: float
+    excess_return: float
+    beta: float | None
+    correlation: float | None
+    alpha: float | None
+
+
+@dataclass(frozen=True)
+class PerformanceSeries:
+    """Daily points of the period: value, external inflows and outflows and net invested in the
+    base currency, cumulative TWR (W_t - 1), drawdown (W_t / max W - 1) and the benchmark's
+    cumulative return (NaN where it has no close; all NaN without a benchmark).
+    `start_value` is V_{start-1}."""
+
+    days: np.ndarray
+    value: np.ndarray
+    inflow: np.ndarray
+    outflow: np.ndarray
+    net_invested: np.ndarray
+    twr: np.ndarray
+    drawdown: np.ndarray
+    benchmark: np.ndarray
+    start_value: float = 0.0
+
+    def __len__(self) -> int:
+        return int(self.days.size)
+
+    @property
+    def dates(self) -> list[datetime.date]:
+        return self.days.astype(object).tolist()
+
+    def daily_returns(self) -> np.ndarray:
+        """r_t = (V_t + O_t) / (V_{t-1} + I_t) - 1 (0 when the denominator is 0)."""
+        return daily_returns(self.value, self.inflow, self.outflow, self.start_value)
+
+    def points(self) -> list[dict]:
+        """One dict per day (date, value, net_invested, twr, drawdown, benchmark or None)."""
+        bench = [None if math.isnan(v) else v for v in self.benchmark.tolist()]
+        return [
+            {
+                "date": day,
+                "value": value,
+                "net_invested": net,
+                "twr": twr,
+                "drawdown": drawdown,
+                "benchmark": bench_value,
+            }
+            for day, value, net, twr, drawdown, bench_value in zip(
+                self.dates,
+                self.value.tolist(),
+                self.net_invested.tolist(),
+                self.twr.tolist(),
+                self.drawdown.tolist(),
+                bench,
+                strict=True,
+            )
+        ]
+
+
+@dataclass(frozen=True)
+class PerformanceReport:
+    """A portfolio's performance over a period. Money is float in the base currency (rounded
+    only for display); rates are fractions; None where a figure is undefined. `pending` explains
+    why there are no figures (an exchange rate still loading, an impossible history)."""
+
+    portfolio_id: uuid.UUID
+    currency: str
+    period: str
+    start: datetime.date
+    end: datetime.date
+    n_days: int
+    has_transactions: bool
+    start_value: float = 0.0
+    end_value: float = 0.0
+    inflows: float = 0.0
+    outflows: float = 0.0
+    net_flows: float = 0.0
+    gain: float = 0.0
+    twr: float | None = None
+    twr_annualized: float | None = None
+    mwr: float | None = None
+    simple_return: float | None = None
+    price_gain: float = 0.0
+    income: float = 0.0
+    fees: float = 0.0
+    taxes: float = 0.0
+    currency_effect: float = 0.0
+    volatility: float | None = None
+    sharpe: float | None = None
+    sortino: float | None = None
+    downside_risk: float | None = None
+    max_drawdown: float | None = None
+    drawdown_peak: datetime.date | None = None
+    drawdown_trough: datetime.date | None = None
+    drawdown_recovery: datetime.date | None = None
+    beta: float | None = None
+    correlation: float | None = None
+    benchmark: BenchmarkResult | None = None
+    benchmark_symbol: str | None = None
+    benchmark_note: str | None = None
+    risk_free_rate: float = 0.0
+    monthly: tuple[PeriodReturn, ...] = ()
+    yearly: tuple[PeriodReturn, ...] = ()
+    series: PerformanceSeries | None = None
+    pending: str | None = None
+
+    @property
+    def gain_parts(self) -> list[tuple[str, str, float]]:
+        """(key, label, amount) of the gain's parts, in the order they add up."""
+        return [
+            ("price_gain", "Price gain", self.price_gain),
+            ("income", "Income", self.income),
+            ("fees", "Fees", self.fees),
+            ("taxes", "Taxes", self.taxes),
+            ("currency_effect", "Currency effect", self.currency_effect),
+        ]
+
+    @property
+    def day_before_start(self) -> datetime.date:
+        """The day whose close is the start value."""
+        return self.start - ONE_DAY
+
+    @property
+    def excess_return(self) -> float | None:
+        return self.benchmark.excess_return if self.benchmark is not None else None
+
+    def monthly_table(self) -> list[dict]:
+        """Rows per year: the twelve monthly returns (None where the period has no day in the
+        month) and the year's return."""
+        by_year: dict[int, list[float | None]] = {}
+        for row in self.monthly:
+            by_year.setdefault(row.start.year, [None] * 12)[row.start.month - 1] = row.twr
+        yearly = {row.start.year: row.twr for row in self.yearly}
+        return [
+            {"year": year, "months": months, "total": yearly.get(year)}
+            for year, months in sorted(by_year.items())
+        ]
+
+
+# ── Cached state ─────────────────────────────────────────────────────────────
+
+
+@dataclass
+class _Digest:
+    """What the transactions are: per row (in date, id order) its id, day (days since 1970) and
+    a 64-bit hash of its content; plus whether any deposit or withdrawal exists, the assets,
+    the currencies and each traded asset's trade currency."""
+
+    ids: np.ndarray
+    days: np.ndarray
+    hashes: np.ndarray
+    records_cash: bool
+    asset_ids: frozenset[int]
+    currencies: frozenset[str]
+    trade_currency: dict[int, str]
+    rows: list | None = None  # every row, when the digest was computed from them
+
+    @property
+    def first_date(self) -> datetime.date | None:
+        return _day(int(self.days[0])) if self.days.size else None
+
+    def same_as(self, other: _Digest) -> bool:
+        return (
+            self.ids.size == other.ids.size
+            and np.array_equal(self.ids, other.ids)
+            and np.array_equal(self.days, other.days)
+            and np.array_equal(self.hashes, other.hashes)
+        )
+
+    def earliest_change(self, older: _Digest) -> datetime.date | None:
+        """The earliest date of a row added, deleted or changed since `older` (None: none).
+
+        Both are in entry order (date, id), so every row before the first position where they
+        differ is unchanged, and every change is dated on or after the earlier of the two dates
+        at that position.
+        """
+        common = min(self.ids.size, older.ids.size)
+        differs = (
+            (self.ids[:common] != older.ids[:common])
+            | (self.days[:common] != older.days[:common])
+            | (self.hashes[:common] != older.hashes[:common])
+        )
+        if differs.any():
+            first = int(np.argmax(differs))
+            return _day(int(min(self.days[first], older.days[first])))
+        if self.ids.size == older.ids.size:
+            return None
+        longer = self if self.ids.size > older.ids.size else older
+        return _day(int(longer.days[common]))
+
+
+@dataclass
+class _Head:
+    """The cached description of a portfolio's computed series (small: read on every request)."""
+
+    token: str
+    base_currency: str
+    method: str
+    records_cash: bool
+    start: datetime.date | None
+    end: datetime.date
+    digest: _Digest
+    fx_symbols: dict[str, tuple[str, int]]  # currency → (pair symbol, asset id)
+    price_marks: dict[int, tuple[datetime.date | None, datetime.date | None]]
+    checkpoints: dict[datetime.date, str]  # resume day → cache key of its packed ledgers
+    error: str | None = None
+
+
+@dataclass
+class _Body:
+    """The daily arrays from the first transaction to `_Head.end` (all float64, per day)."""
+
+    days: np.ndarray
+    value: np.ndarray
+    securities: np.ndarray
+    cash: np.ndarray
+    inflow: np.ndarray
+    outflow: np.ndarray
+    net_invested: np.ndarray
+    income: np.ndarray
+    fees: np.ndarray  # <= 0
+    taxes: np.ndarray  # <= 0
+    currency_effect: np.ndarray
+
+
+def _key(*parts: object) -> str:
+    return ":".join([CACHE_PREFIX, *(str(part) for part in parts)])
+
+
+# ── Ledger checkpoints as plain tuples ───────────────────────────────────────
+
+
+def _layout(cls: type, skip: Sequence[str] = ()) -> tuple[attrgetter, tuple[int, ...], tuple]:
+    """How `_ledger_pack` flattens a dataclass: a getter of its fields (in order, less `skip`),
+    the positions of the Decimal ones and the field names."""
+    names = tuple(f.name for f in fields(cls) if f.name not in skip)
+    decimals = tuple(i for i, f in enumerate(fields(cls)) if "Decimal" in str(f.type))
+    decimals = tuple(
+        names.index(fields(cls)[i].name) for i in decimals if fields(cls)[i].name in names
+    )
+    return attrgetter(*names), decimals, names
+
+
+_STATE_GET, _STATE_DECIMALS, _STATE_NAMES = _layout(
+    LedgerState, ("positions", "cash", "sales", "flows")
+)
+_POSITION_GET, _POSITION_DECIMALS, _POSITION_NAMES = _layout(Position, ("lots",))
+_, _LOT_DECIMALS, _LOT_NAMES = _layout(Lot)
+# Lots are most of a state: their plain fields and their Decimals travel as two tuples, the
+# Decimals turned into strings by one `map` (every Decimal field of a lot is set).
+_LOT_PLAIN_NAMES = tuple(n for i, n in enumerate(_LOT_NAMES) if i not in _LOT_DECIMALS)
+_LOT_DECIMAL_NAMES = tuple(n for i, n in enumerate(_LOT_NAMES) if i in _LOT_DECIMALS)
+_LOT_PLAIN = attrgetter(*_LOT_PLAIN_NAMES)
+_LOT_DECIMAL = attrgetter(*_LOT_DECIMAL_NAMES)
+
+
+def _flat(values: tuple, decimals: tuple[int, ...]) -> tuple:
+    out = list(values)
+    for index in decimals:
+        if out[index] is not None:
+            out[index] = str(out[index])
+    return tuple(out)
+
+
+def _typed(values: Sequence, decimals: tuple[int, ...]) -> list:
+    out = list(values)
+    for index in decimals:
+        if out[index] is not None:
+            out[index] = Decimal(out[index])
+    return out
+
+
+def _ledger_pack(state: LedgerState) -> tuple:
+    """A ledger state as nested tuples of plain values, Decimals as strings (pickling a Decimal
+    costs fifteen times its string), without the `sales` and `flows` histories."""
+    return (
+        _flat(_STATE_GET(state), _STATE_DECIMALS),
+        tuple((currency, str(balance)) for currency, balance in state.cash.items()),
+        tuple(
+            (
+                _flat(_POSITION_GET(position), _POSITION_DECIMALS),
+                tuple(
+                    (_LOT_PLAIN(lot), tuple(map(str, _LOT_DECIMAL(lot)))) for lot in position.lots
+                ),
+            )
+            for position in state.positions.values()
+        ),
+    )
+
+
+def _lot(plain: tuple, decimals: tuple) -> Lot:
+    values = dict(zip(_LOT_PLAIN_NAMES, plain, strict=True))
+    values.update(zip(_LOT_DECIMAL_NAMES, map(Decimal, decimals), strict=True))
+    return Lot(**values)
+
+
+def _ledger_unpack(packed: tuple) -> LedgerState:
+    """The ledger state of `_ledger_pack` (with empty `sales` and `flows`)."""
+    scalars, cash, positions = packed
+    state = LedgerState(**dict(zip(_STATE_NAMES, _typed(scalars, _STATE_DECIMALS), strict=True)))
+    state.cash = {currency: Decimal(balance) for currency, balance in cash}
+    for position_values, lots in positions:
+        values = _typed(position_values, _POSITION_DECIMALS)
+        position = Position(**dict(zip(_POSITION_NAMES, values, strict=True)))
+        position.lots = deque(_lot(plain, decimals) for plain, decimals in lots)
+        state.positions[position.asset_id] = position
+    return state
+
+
+# ── Loading ──────────────────────────────────────────────────────────────────
+
+
+def _row_hash(row: Sequence) -> int:
+    """A stable 64-bit hash of a transaction row's content (not its id or portfolio)."""
+    text = "|".join("" if value is None else str(value) for value in row[2:]).encode()
+    return int.from_bytes(hashlib.blake2b(text, digest_size=8).digest(), "big", signed=True)
+
+
+def _digest_from_rows(rows: list) -> _Digest:
+    """The digest of TXN_COLUMNS rows, each hashed here (`_row_hash`)."""
+    ids = np.fromiter((row[0] for row in rows), np.int64, len(rows))
+    days = np.fromiter((row[3].toordinal() - _EPOCH_ORDINAL for row in rows), np.int64, len(rows))
+    hash_array = np.fromiter((_row_hash(row) for row in rows), np.int64, len(rows))
+    trade_currency = {
+        row[4]: row[10] for row in rows if row[2] in (Kind.BUY.value, Kind.SELL.value)
+    }
+    return _Digest(
+        ids=ids,
+        days=days,
+        hashes=hash_array,
+        records_cash=any(row[2] in _CASH_KINDS for row in rows),
+        asset_ids=frozenset(row[4] for row in rows if row[4] is not None),
+        currencies=frozenset(row[10] for row in rows),
+        trade_currency=trade_currency,
+        rows=rows,
+    )
+
+
+_DIGEST_RECORD = np.dtype([("id", ">i8"), ("day", ">i4"), ("hash", ">i8"), ("cash", "u1")])
+
+
+@_timed("load")
+def _txn_digest(portfolio: Portfolio) -> _Digest:
+    """The transactions' digest in one query: on PostgreSQL the database hashes each row's
+    content (64 bits) and sends 21 bytes per transaction instead of the rows; elsewhere the
+    rows themselves are read and hashed here."""
+    if connection.vendor != "postgresql":
+        rows = list(
+            Transaction.objects.filter(portfolio=portfolio)
+            .order_by("date", "id")
+            .values_list(*TXN_COLUMNS)
+        )
+        return _digest_from_rows(rows)
+    table = connection.ops.quote_name(Transaction._meta.db_table)
+    sql = f"""
+        SELECT
+            string_agg(
+                int8send(id) || int4send(date - DATE '1970-01-01')
+                || int8send(hashtextextended((kind, date, asset_id, quantity, price, amount,
+                                              ratio, fee, currency, fx_rate)::text, 0))
+                || CASE WHEN kind IN ('deposit', 'withdrawal') THEN '\\x01'::bytea
+                        ELSE '\\x00'::bytea END,
+                ''),
+            array_agg(DISTINCT currency),
+            array_agg(DISTINCT asset_id::text || ':' || currency)
+                FILTER (WHERE kind IN ('buy', 'sell')),
+            array_agg(DISTINCT asset_id) FILTER (WHERE asset_id IS NOT NULL)
+        FROM {table} WHERE portfolio_id = %s
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [portfolio.pk])
+        blob, currencies, trades, asset_ids = cursor.fetchone()
+    records = np.frombuffer(bytes(blob or b""), dtype=_DIGEST_RECORD)
+    records = records[np.lexsort((records["id"], records["day"]))]  # entry order
+    trade_currency: dict[int, str] = {}
+    for item in trades or []:
+        asset_id, currency = item.split(":", 1)
+        trade_currency[int(asset_id)] = currency
+    return _Digest(
+        ids=records["id"].astype(np.int64),
+        days=records["day"].astype(np.int64),
+        hashes=records["hash"].astype(np.int64),
+        records_cash=bool(records["cash"].any()),
+        asset_ids=frozenset(asset_ids or ()),
+        currencies=frozenset(currencies or ()),
+        trade_currency=trade_currency,
+    )
+
+
+_KINDS = {kind.value: kind for kind in Kind}
+
+
+def _txns(rows: Sequence[Sequence]) -> list[Txn]:
+    """Engine transactions from TXN_COLUMNS rows, as `selectors.txn_from_values` makes them
+    (positional and with the kinds looked up once: 15,000 rows are a hot path here)."""
+    kinds, zero = _KINDS, Decimal(0)
+    return [
+        Txn(
+            r[0],
+            kinds[r[2]],
+            r[3],
+            r[4],
+            r[5],
+            r[6],
+            r[7],
+            r[8],
+            zero if r[9] is None else r[9],
+            r[10],
+            r[11],
+        )
+        for r in rows
+    ]
+
+
+@_timed("load")
+def _txn_rows(portfolio: Portfolio, *, after: datetime.date | None) -> list:
+    """Transaction rows (TXN_COLUMNS) in entry order: all, or those dated after `after` plus
+    every deposit and withdrawal (they decide whether the portfolio records cash)."""
+    queryset = Transaction.objects.filter(portfolio=portfolio)
+    if after is not None:
+        queryset = queryset.filter(Q(date__gt=after) | Q(kind__in=_CASH_KINDS))
+    return list(queryset.order_by("date", "id").values_list(*TXN_COLUMNS))
+
+
+@dataclass(frozen=True)
+class _AssetInfo:
+    id: int
+    symbol: str
+    name: str
+    currency: str
+    owner_id: int | None
+    first: datetime.date | None
+    last: datetime.date | None
+
+    @property
+    def marks(self) -> tuple[datetime.date | None, datetime.date | None]:
+        return self.first, self.last
+
+
+@dataclass
+class _Market:
+    assets: dict[int, _AssetInfo]
+    fx: dict[str, _AssetInfo]  # currency → the pair asset chosen (with prices)
+    benchmark: _AssetInfo | None
+    benchmark_symbol: str | None
+    benchmark_fx: _AssetInfo | None
+
+
+@_timed("load")
+def _market_meta(portfolio: Portfolio, digest: _Digest) -> _Market:
+    """One query: the held assets, candidate FX pairs and the benchmark, each with the first
+    and last date of its stored prices."""
+    base = portfolio.base_currency
+    benchmark_currency = portfolio.benchmark.currency if portfolio.benchmark_id else "USD"
+    currencies = {_major(c) for c in digest.currencies} | {benchmark_currency}
+    candidates = {c: fx_pair_symbols(c, base) for c in sorted(currencies) if c != base}
+    symbols = sorted({symbol for options in candidates.values() for symbol in options})
+    condition = Q(pk__in=sorted(digest.asset_ids))
+    if symbols:
+        condition |= Q(symbol__in=symbols, asset_class=AssetClass.FX) & (
+            Q(owner__isnull=True) | Q(owner_id=portfolio.owner_id)
+        )
+    if portfolio.benchmark_id:
+        condition |= Q(pk=portfolio.benchmark_id)
+    else:
+        condition |= Q(symbol=DEFAULT_BENCHMARK, owner__isnull=True)
+    prices = Price.objects.filter(asset=OuterRef("pk"))
+    rows = (
+        Asset.objects.filter(condition)
+        .annotate(
+            first_price=Subquery(prices.order_by("date").values("date")[:1]),
+            last_price=Subquery(prices.order_by("-date").values("date")[:1]),
+        )
+        .values_list(
+            "id", "symbol", "name", "currency", "owner_id", "provider", "first_price", "last_price"
+        )
+    )
+    infos: dict[int, _AssetInfo] = {}
+    by_symbol: dict[str, list[_AssetInfo]] = defaultdict(list)
+    default_benchmarks: list[tuple[bool, _AssetInfo]] = []
+    for asset_id, symbol, name, currency, owner_id, provider, first, last in rows:
+        info = _AssetInfo(asset_id, symbol, name, currency, owner_id, first, last)
+        infos[asset_id] = info
+        by_symbol[symbol].append(info)
+        if symbol == DEFAULT_BENCHMARK and owner_id is None:
+            default_benchmarks.append((provider != settings.MARKET_DATA_PROVIDER, info))
+    fx: dict[str, _AssetInfo] = {}
+    for currency, options in candidates.items():
+        chosen = None
+        for symbol in options:
+            # The owner's own pair first (made on purpose), then the catalogue's; with prices.
+            found = sorted(by_symbol.get(symbol, []), key=lambda info: info.owner_id is None)
+            chosen = next((info for info in found if info.first is not None), None)
+            if chosen is not None:
+                break
+        if chosen is not None:
+            fx[currency] = chosen
+    if portfolio.benchmark_id:
+        benchmark = infos.get(portfolio.benchmark_id)
+    else:
+        benchmark = (
+            min(default_benchmarks, key=lambda item: item[0])[1] if default_benchmarks else None
+        )
+    benchmark_fx = None
+    if benchmark is not None and _major(benchmark.currency) != base:
+        benchmark_fx = fx.get(_major(benchmark.currency))
+    return _Market(
+        assets={asset_id: infos[asset_id] for asset_id in digest.asset_ids if asset_id in infos},
+        fx=fx,
+        benchmark=benchmark,
+        benchmark_symbol=benchmark.symbol if benchmark else DEFAULT_BENCHMARK,
+        benchmark_fx=benchmark_fx,
+    )
+
+
+@_timed("load")
+def _closes_load(requests: dict[int, datetime.date | None]) -> dict[int, Closes]:
+    """Daily closes of each asset from its date (None: all of them), in one query.
+
+    On PostgreSQL each asset's days and closes travel as two packed binary strings (loading
+    hundreds of thousands of rows as Python objects would cost more than the computation);
+    elsewhere as rows.
+    """
+    if not requests:
+        return {}
+    by_start: dict[datetime.date | None, list[int]] = defaultdict(list)
+    for asset_id, since in requests.items():
+        by_start[since].append(asset_id)
+    out: dict[int, Closes] = {}
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(Price._meta.db_table)
+        clauses, params = [], []
+        for since, ids in by_start.items():
+            if since is None:
+                clauses.append("asset_id = ANY(%s)")
+                params.append(sorted(ids))
+            else:
+                clauses.append("(asset_id = ANY(%s) AND date >= %s)")
+                params += [sorted(ids), since]
+        sql = f"""
+            SELECT asset_id, string_agg(int4send(date - DATE '1970-01-01'), ''),
+                   string_agg(float8send(close), '')
+            FROM {table} WHERE {" OR ".join(clauses)} GROUP BY asset_id
+        """
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            for asset_id, days, closes in cursor.fetchall():
+                out[asset_id] = Closes.from_arrays(
+                    np.frombuffer(bytes(days), ">i4").astype(np.int64).astype("datetime64[D]"),
+                    np.frombuffer(bytes(closes), ">f8").astype(np.float64),
+                )
+        return out
+    condition = Q()
+    for since, ids in by_start.items():
+        condition |= Q(asset_id__in=ids) if since is None else Q(asset_id__in=ids, date__gte=since)
+    rows = list(Price.objects.filter(condition).values_list("asset_id", "date", "close"))
+    table = PriceTable.from_rows(rows)
+    for asset_id in requests:
+        series = table.series(asset_id)
+        if series is not None:
+            out[asset_id] = series
+    return out
+
+
+def _closes_with_previous(
+    requests: dict[int, datetime.date | None], *, previous_before: dict[int, datetime.date]
+) -> dict[int, Closes]:
+    """`_closes_load`, then for assets in `previous_before` whose loaded closes start after that
+    day, their latest close before it (one more query, only when needed)."""
+    closes = _closes_load(requests)
+    lacking = [
+        asset_id
+        for asset_id, before in previous_before.items()
+        if (series := closes.get(asset_id)) is None
+        or series.first_day is None
+        or series.first_day >= before
+    ]
+    if not lacking:
+        return closes
+    cutoff = {asset_id: previous_before[asset_id] for asset_id in lacking}
+    earliest = min(cutoff.values())
+    prior = Price.objects.filter(asset=OuterRef("pk"), date__lt=earliest).order_by("-date")
+    extra = Asset.objects.filter(pk__in=lacking).annotate(
+        prior_date=Subquery(prior.values("date")[:1]),
+        prior_close=Subquery(prior.values("close")[:1]),
+    )
+    with _phase("load"):
+        prior_rows = list(extra.values_list("id", "prior_date", "prior_close"))
+    for asset_id, prior_date, prior_close in prior_rows:
+        if prior_date is None:
+            continue
+        series = closes.get(asset_id)
+        days = [prior_date] + ([] if series is None else series.days.astype(object).tolist())
+        values = [prior_close] + ([] if series is None else series.values.tolist())
+        closes[asset_id] = Closes.from_arrays(days, values)
+    return closes
+
+
+# ── Computing the series ─────────────────────────────────────────────────────
+
+
+class _Recompute(Exception):
+    """The incremental path cannot be taken; compute everything."""
+
+
+def txn_rate(txn: Txn, base: str, fx: FxTable) -> Decimal:
+    """The rate the ledger books a transaction at: 1 in the base, its fx_rate, or that day's
+    FX close (engine.ledger's rule)."""
+    if txn.currency == base:
+        return Decimal(1)
+    if txn.fx_rate is not None:
+        return txn.fx_rate
+    return fx.rate_decimal(txn.currency, txn.date)
+
+
+def _cash_delta(txn: Txn) -> Decimal:
+    """How a transaction moves cash in its currency (engine.ledger's cash rules): buys pay
+    price x quantity + fee, sells receive price x quantity - fee, income amount - fee, fees and
+    taxes cost amount + fee, deposits bring amount - fee, withdrawals take amount + fee."""
+    fee = txn.fee or Decimal(0)
+    kind = txn.kind
+    if kind == Kind.BUY:
+        return -(txn.price * txn.quantity + fee)
+    if kind == Kind.SELL:
+        return txn.price * txn.quantity - fee
+    if kind in _INCOME_KINDS:
+        return txn.amount - fee
+    if kind in (Kind.FEE, Kind.TAX):
+        return -((txn.amount or Decimal(0)) + fee)
+    if kind == Kind.DEPOSIT:
+        return txn.amount - fee
+    if kind == Kind.WITHDRAWAL:
+        return -(txn.amount + fee)
+    return Decimal(0)
+
+
+def _group_values(
+    txns: Sequence[Txn],
+    *,
+    asset_group: dict[int, tuple[str, int]],
+    groups: tuple[str, ...],
+    prices: PriceTable,
+    grid: np.ndarray,
+    opening: dict[int, tuple[float, float]],
+) -> dict[str, np.ndarray]:
+    """Each group's local value of securities over `grid` (calendar days), valued as the engine
+    values them: quantity x close, or x the last transaction price before the first close,
+    splits multiplying the quantity and dividing that price. `asset_group` maps an asset to
+    (group, divisor of its minor unit); `opening` gives (quantity, last price) at the close of
+    grid[0], before the transactions dated in the grid (which must be dated after grid[0])."""
+    if not groups:
+        return {}
+    assets = sorted(asset_id for asset_id in asset_group if asset_group[asset_id][0] in groups)
+    column = {asset_id: index for index, asset_id in enumerate(assets)}
+    n_days, n_assets = int(grid.size), len(assets)
+    quantity = np.full((n_days, n_assets), np.nan)
+    last_price = np.full((n_days, n_assets), np.nan)
+    quantity[0, :] = 0.0
+    last_price[0, :] = 0.0
+    current: dict[int, list[float]] = {}
+    for asset_id, (held, price) in opening.items():
+        if asset_id in column:
+            quantity[0, column[asset_id]] = held
+            last_price[0, column[asset_id]] = price
+            current[asset_id] = [held, price]
+    first = grid[0].astype(object)
+    for txn in txns:
+        if txn.asset_id not in column or txn.kind not in _SECURITY_KINDS:
+            continue
+        index = (txn.date - first).days
+        if index <= 0 or index >= n_days:
+            continue
+        state = current.setdefault(txn.asset_id, [0.0, 0.0])
+        if txn.kind == Kind.BUY:
+            state[0] += float(txn.quantity)
+            state[1] = float(txn.price)
+        elif txn.kind == Kind.SELL:
+            state[0] -= float(txn.quantity)
+            if abs(state[0]) <= 1e-12:
+                state[0] = 0.0
+            state[1] = float(txn.price)
+        elif txn.ratio:
+            state[0] *= float(txn.ratio)
+            state[1] /= float(txn.ratio)
+        quantity[index, column[txn.asset_id]] = state[0]
+        last_price[index, column[txn.asset_id]] = state[1]
+    quantity = _forward_filled_rows(quantity)
+    last_price = _forward_filled_rows(last_price)
+    close = prices.matrix(assets, grid)
+    price = np.where(np.isnan(close), last_price, close)
+    divisor = np.array([asset_group[asset_id][1] for asset_id in assets], dtype=np.float64)
+    value = np.where(quantity != 0, quantity * price / divisor, 0.0)
+    out = {}
+    group_of = np.array([asset_group[asset_id][0] for asset_id in assets])
+    for group in groups:
+        out[group] = value[:, group_of == group].sum(axis=1)
+    return out
+
+
+def _forward_filled_rows(matrix: np.ndarray) -> np.ndarray:
+    """NaNs down each column take the last value above (row 0 is set)."""
+    if matrix.size == 0:
+        return matrix
+    rows = np.arange(matrix.shape[0])[:, None]
+    source = np.where(np.isnan(matrix), 0, rows)
+    np.maximum.accumulate(source, axis=0, out=source)
+    return matrix[source, np.arange(matrix.shape[1])[None, :]]
+
+
+def _attribution(
+    txns: Sequence[Txn],
+    *,
+    base: str,
+    fx: FxTable,
+    grid: np.ndarray,
+    records_cash: bool,
+    opening_cash: dict[str, Decimal],
+    group_values: dict[str, np.ndarray],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Daily income, fees, taxes and currency effect over grid[1:] (the module docstring
+    defines them), from the transactions dated there, the foreign cash balances at the close of
+    grid[0] (`opening_cash`) and each group's local securities value over the grid."""
+    n = int(grid.size) - 1
+    first = grid[0].astype(object)
+    income = np.zeros(n)
+    fees = np.zeros(n)
+    taxes = np.zeros(n)
+    effect = np.zeros(n)
+    rate_cache: dict[str, np.ndarray] = {}
+
+    def rates(currency: str) -> np.ndarray:
+        found = rate_cache.get(currency)
+        if found is None:
+            found = rate_cache[currency] = fx.rates(currency, grid)
+        return found
+
+    cash_moves: dict[str, np.ndarray] = {}
+    fee_days: list[int] = []
+    fee_amounts: list[float] = []
+    first_ordinal = first.toordinal() + 1  # grid[1] is index 0
+    for txn in txns:
+        index = txn.date.toordinal() - first_ordinal
+        if index < 0 or index >= n:
+            continue
+        kind = txn.kind
+        if kind in _TRADE_KINDS and txn.currency == base:  # the common case: only its fee
+            if txn.fee:
+                fee_days.append(index)
+                fee_amounts.append(-float(txn.fee))
+            continue
+        foreign = _major(txn.currency) != base
+        if txn.currency == base:
+            rate = 1.0
+        elif txn.fx_rate is not None:
+            rate = float(txn.fx_rate)
+        else:
+            rate = float(rates(txn.currency)[index + 1])  # the close `rate_decimal` books at
+        fee = float(txn.fee) if txn.fee else 0.0
+        if kind in _INCOME_KINDS:
+            income[index] += float(txn.amount) * rate
+            fee_days.append(index)
+            fee_amounts.append(-fee * rate)
+        elif kind == Kind.FEE:
+            fees[index] -= (float(txn.amount or 0) + fee) * rate
+        elif kind == Kind.TAX:
+            taxes[index] -= (float(txn.amount or 0) + fee) * rate
+        elif kind != Kind.SPLIT:
+            fee_days.append(index)
+            fee_amounts.append(-fee * rate)
+        if not foreign or kind == Kind.SPLIT:
+            continue
+        day_rate = float(rates(txn.currency)[index + 1])
+        if math.isnan(day_rate):
+            day_rate = rate
+        if kind in _TRADE_KINDS:
+            traded = float(txn.price) * float(txn.quantity)
+            effect[index] += (traded if kind == Kind.BUY else -traded) * (day_rate - rate)
+        if records_cash:
+            delta = float(_cash_delta(txn))
+            cash_moves.setdefault(txn.currency, np.zeros(n))[index] += delta
+            effect[index] += delta * (day_rate - rate)
+    if fee_days:
+        fees += np.bincount(fee_days, weights=fee_amounts, minlength=n)
+
+    holdings: dict[str, np.ndarray] = dict(group_values)
+    if records_cash:
+        for currency in set(cash_moves) | set(opening_cash):
+            if _major(currency) == base:
+                continue
+            opening = float(opening_cash.get(currency, 0))
+            moves = cash_moves.get(currency)
+            balance = opening + (np.cumsum(moves) if moves is not None else np.zeros(n))
+            holdings[f"cash:{currency}"] = np.concatenate([[opening], balance])
+    for name, level in holdings.items():
+        currency = name.split(":", 1)[1] if name.startswith("cash:") else name
+        held = level[:-1]  # at the close of the day before each grid day
+        moves = np.diff(rates(currency))
+        effect += np.where(held != 0, held * np.nan_to_num(moves), 0.0)
+    return income, fees, taxes, effect
+
+
+def _fx_table(base: str, market: _Market, closes: dict[int, Closes]) -> FxTable:
+    pairs = {info.symbol: closes[info.id] for info in market.fx.values() if info.id in closes}
+    return FxTable(base, pairs)
+
+
+def _asset_groups(digest: _Digest, base: str) -> dict[int, tuple[str, int]]:
+    """Foreign-traded assets → (their currency's major unit, the minor unit's divisor)."""
+    out = {}
+    for asset_id, currency in digest.trade_currency.items():
+        major, divisor = MINOR_UNITS.get(currency, (currency, 1))
+        if major != base:
+            out[asset_id] = (major, divisor)
+    return out
+
+
+def _compute(
+    *,
+    portfolio: Portfolio,
+    digest: _Digest,
+    market: _Market,
+    today: datetime.date,
+    previous: _Head | None,
+    resume_day: datetime.date | None,
+) -> tuple[_Head, _Body]:
+    """The daily arrays from the first transaction to today: in full, or from the day after
+    `resume_day` (a saved checkpoint) on. Raises `_Recompute` when something it needs to resume
+    is gone from the cache."""
+    base = portfolio.base_currency
+    method = portfolio.cost_basis_method
+    start = digest.first_date
+    assert start is not None
+    asset_group = _asset_groups(digest, base)
+    groups = tuple(sorted({group for group, _ in asset_group.values()}))
+    old: _Body | None = None
+    checkpoint: LedgerState | None = None
+    if resume_day is not None:
+        assert previous is not None
+        old = _cache_get(_key("body", portfolio.pk, previous.token))
+        packed = _cache_get(previous.checkpoints.get(resume_day, ""))
+        if old is None or packed is None:
+            raise _Recompute
+        checkpoint = _ledger_unpack(packed)
+        rows = _txn_rows(portfolio, after=resume_day)
+    else:
+        rows = digest.rows if digest.rows is not None else _txn_rows(portfolio, after=None)
+    txns = _txns(rows)
+
+    grid_first = start - ONE_DAY if resume_day is None else resume_day
+    price_since = None if resume_day is None else resume_day - LOOKBACK
+    requests: dict[int, datetime.date | None] = dict.fromkeys(sorted(digest.asset_ids), price_since)
+    for info in market.fx.values():
+        requests[info.id] = price_since
+    closes = _closes_with_previous(
+        requests, previous_before=dict.fromkeys(requests, resume_day) if resume_day else {}
+    )
+    prices = PriceTable(
+        {asset_id: closes[asset_id] for asset_id in digest.asset_ids if asset_id in closes}
+    )
+    fx = _fx_table(base, market, closes)
+
+    previous_series = None
+    if resume_day is not None:
+        assert old is not None and checkpoint is not None
+        keep = (resume_day - start).days + 1
+        previous_series = DailySeries(
+            days=old.days[:keep],
+            value=old.value[:keep],
+            securities=old.securities[:keep],
+            cash=old.cash[:keep],
+            inflow=old.inflow[:keep],
+            outflow=old.outflow[:keep],
+            net_invested=old.net_invested[:keep],
+            value_before_start=0.0,
+            net_invested_before_start=0.0,
+            records_cash=checkpoint.records_cash,
+            base_currency=base,
+            method=method,  # type: ignore[arg-type]
+            ledger=checkpoint,
+            checkpoints={resume_day: checkpoint},
+        )
+    with _phase("engine"):
+        series = daily_series(
+            txns,
+            method=method,
+            base_currency=base,
+            prices=prices,
+            fx=fx,
+            start=start,
+            end=today,
+            checkpoint_every="year",
+            previous=previous_series,
+            changed_since=None if resume_day is None else resume_day + ONE_DAY,
+        )
+    if resume_day is not None and series.checkpoints.get(resume_day) is not checkpoint:
+        raise _Recompute  # the engine did not resume from our checkpoint
+
+    grid = _days64(grid_first, today)
+    opening: dict[int, tuple[float, float]] = {}
+    opening_cash: dict[str, Decimal] = {}
+    if checkpoint is not None:
+        opening = {
+            asset_id: (float(position.quantity), float(position.last_price or 0))
+            for asset_id, position in checkpoint.positions.items()
+            if asset_id in asset_group and position.quantity
+        }
+        opening_cash = dict(checkpoint.cash)
+    group_values = _group_values(
+        txns,
+        asset_group=asset_group,
+        groups=groups,
+        prices=prices,
+        grid=grid,
+        opening=opening,
+    )
+    income, fees, taxes, effect = _attribution(
+        txns,
+        base=base,
+        fx=fx,
+        grid=grid,
+        records_cash=digest.records_cash,
+        opening_cash=opening_cash,
+        group_values=group_values,
+    )
+    offset = 0 if resume_day is None else (resume_day - start).days + 1
+
+    def joined(old_values: np.ndarray | None, new: np.ndarray) -> np.ndarray:
+        if old_values is None or offset == 0:
+            return new
+        return np.concatenate([old_values[:offset], new])
+
+    body = _Body(
+        days=series.days,
+        value=series.value,
+        securities=series.securities,
+        cash=series.cash,
+        inflow=series.inflow,
+        outflow=series.outflow,
+        net_invested=series.net_invested,
+        income=joined(old.income if old else None, income),
+        fees=joined(old.fees if old else None, fees),
+        taxes=joined(old.taxes if old else None, taxes),
+        currency_effect=joined(old.currency_effect if old else None, effect),
+    )
+
+    token = uuid.uuid4().hex
+    checkpoints: dict[datetime.date, str] = {}
+    if previous is not None and resume_day is not None:
+        checkpoints = {day: key for day, key in previous.checkpoints.items() if day <= resume_day}
+    fresh = {day: state for day, state in series.checkpoints.items() if day > grid_first}
+    fresh[series.end] = series.ledger
+    for day in fresh:
+        checkpoints[day] = _key("ckpt", portfolio.pk, token, day.isoformat())
+    checkpoints = _prune_checkpoints(checkpoints, today)
+    to_store: dict[str, object] = {
+        key: _ledger_pack(fresh[day]) for day, key in checkpoints.items() if day in fresh
+    }
+    to_store[_key("body", portfolio.pk, token)] = body
+    _cache_set_many(to_store, STATE_TIMEOUT)
+    head = _Head(
+        token=token,
+        base_currency=base,
+        method=method,
+        records_cash=digest.records_cash,
+        start=start,
+        end=today,
+        digest=replace(digest, rows=None),
+        fx_symbols={c: (info.symbol, info.id) for c, info in market.fx.items()},
+        price_marks=_price_marks(digest, market),
+        checkpoints=checkpoints,
+    )
+    return head, body
+
+
+def _prune_checkpoints(
+    checkpoints: dict[datetime.date, str], today: datetime.date
+) -> dict[datetime.date, str]:
+    """The resume points worth keeping: year ends of the last YEAR_ENDS_KEPT years, the last
+    point of each of the last twelve months and the latest RECENT_ENDS_KEPT points. The ends of
+    daily computations thus leave a resume point in every recent month; an older change
+    recomputes everything."""
+    oldest_year = today.year - YEAR_ENDS_KEPT
+    kept = {
+        day for day in checkpoints if (day.month, day.day) == (12, 31) and day.year >= oldest_year
+    }
+    recent_months: dict[tuple[int, int], datetime.date] = {}
+    for day in sorted(checkpoints):
+        if (today - day).days <= 366:
+            recent_months[day.year, day.month] = day
+    kept |= set(recent_months.values())
+    kept |= set(sorted(checkpoints)[-RECENT_ENDS_KEPT:])
+    return {day: checkpoints[day] for day in sorted(kept)}
+
+
+def _price_marks(
+    digest: _Digest, market: _Market
+) -> dict[int, tuple[datetime.date | None, datetime.date | None]]:
+    marks = {asset_id: info.marks for asset_id, info in market.assets.items()}
+    for info in market.fx.values():
+        marks[info.id] = info.marks
+    return marks
+
+
+def _price_change_day(
+    head: _Head, marks: dict[int, tuple[datetime.date | None, datetime.date | None]]
+) -> datetime.date | None:
+    """The earliest day whose closes may differ from those the head was computed with."""
+    earliest: datetime.date | None = None
+    for asset_id, (first, last) in marks.items():
+        old = head.price_marks.get(asset_id)
+        if old is None or old == (first, last):
+            continue
+        old_first, old_last = old
+        if old_first is None or first is None or old_first != first:
+            day = min(day for day in (old_first, first, head.start) if day is not None)
+        else:
+            day = min(old_last, last) - REFRESH_OVERLAP  # type: ignore[operator]
+        earliest = day if earliest is None else min(earliest, day)
+    return earliest
+
+
+def _state_current(
+    *, portfolio: Portfolio, today: datetime.date
+) -> tuple[_Head | None, _Body | None, _Market, _Digest]:
+    """The up-to-date head (and its body when it was just computed), the market metadata and the
+    digest. Recomputes, incrementally when it can, when transactions or prices changed."""
+    head_key = _key("head", portfolio.pk)
+    head: _Head | None = _cache_get(head_key)
+    digest = _txn_digest(portfolio)
+    market = _market_meta(portfolio, digest)
+    if not digest.ids.size or digest.first_date > today:  # nothing yet, or only future dates
+        return None, None, market, digest
+    marks = _price_marks(digest, market)
+    fx_symbols = {c: (info.symbol, info.id) for c, info in market.fx.items()}
+    if (
+        head is not None
+        and head.base_currency == portfolio.base_currency
+        and head.method == portfolio.cost_basis_method
+        and head.end == today
+        and head.fx_symbols == fx_symbols
+        and head.price_marks == marks
+        and head.digest.same_as(digest)
+    ):
+        return head, None, market, digest
+
+    resume_day = _resume_day(head, portfolio, digest, market, marks, fx_symbols, today)
+    try:
+        with _gc_paused():
+            try:
+                computed_head, computed_body = _compute(
+                    portfolio=portfolio,
+                    digest=digest,
+                    market=market,
+                    today=today,
+                    previous=head,
+                    resume_day=resume_day,
+                )
+            except _Recompute:
+                computed_head, computed_body = _compute(
+                    portfolio=portfolio,
+                    digest=digest,
+                    market=market,
+                    today=today,
+                    previous=None,
+                    resume_day=None,
+                )
+    except (MissingFxRate, LedgerError) as error:
+        message = error.message if hasattr(error, "message") else str(error)
+        if isinstance(error, MissingFxRate):
+            message = (
+                "Exchange rates are still loading, so performance cannot be computed yet. "
+                + message
+            )
+        failed = _Head(
+            token=uuid.uuid4().hex,
+            base_currency=portfolio.base_currency,
+            method=portfolio.cost_basis_method,
+            records_cash=digest.records_cash,
+            start=digest.first_date,
+            end=today,
+            digest=replace(digest, rows=None),
+            fx_symbols=fx_symbols,
+            price_marks=marks,
+            checkpoints={},
+            error=message,
+        )
+        _cache_set(head_key, failed, STATE_TIMEOUT)
+        return failed, None, market, digest
+    _cache_set(head_key, computed_head, STATE_TIMEOUT)
+    return computed_head, computed_body, market, digest
+
+
+def _resume_day(
+    head: _Head | None,
+    portfolio: Portfolio,
+    digest: _Digest,
+    market: _Market,
+    marks: dict,
+    fx_symbols: dict,
+    today: datetime.date,
+) -> datetime.date | None:
+    """The saved checkpoint to resume from, or None for a full computation."""
+    if (
+        head is None
+        or head.error is not None
+        or head.base_currency != portfolio.base_currency
+        or head.method != portfolio.cost_basis_method
+        or head.records_cash != digest.records_cash
+        or head.start != digest.first_date
+        or head.fx_symbols != fx_symbols
+        or today < head.end
+    ):
+        return None
+    changes = [
+        day
+        for day in (
+            digest.earliest_change(head.digest),
+            _price_change_day(head, marks),
+            head.end + ONE_DAY,
+        )
+        if day is not None
+    ]
+    changed = min(changes)
+    usable = [day for day in head.checkpoints if day < changed and day < today]
+    return max(usable) if usable else None
+
+
+# ── The report ───────────────────────────────────────────────────────────────
+
+
+def _benchmark_history_ensure(symbol: str, asset_id: int | None, since: datetime.date) -> None:
+    """Queue the benchmark's history (creating the catalogue's ^GSPC if missing). On commit."""
+    from market.providers.base import SearchResult
+    from market.services import asset_find_or_create, ensure_history
+
+    asset = Asset.objects.filter(pk=asset_id).first() if asset_id else None
+    if asset is None:
+        asset = asset_find_or_create(
+            result=SearchResult(
+                symbol=symbol,
+                name="S&P 500",
+                asset_class=AssetClass.INDEX.value,
+                currency="USD",
+                exchange="SNP",
+                provider=settings.MARKET_DATA_PROVIDER,
+            )
+        )
+    ensure_history(asset=asset, since=since)
+
+
+def _queue_benchmark(symbol: str, asset_id: int | None, since: datetime.date) -> None:
+    if not cache.add(_key("benchmark-queued", symbol, asset_id), True, BENCHMARK_QUEUE_TIMEOUT):
+        return
+
+    def run() -> None:
+        try:
+            _benchmark_history_ensure(symbol, asset_id, since)
+        except Exception:  # a queueing problem must not break a page
+            logger.exception("Could not queue the history of benchmark %s", symbol)
+
+    db_transaction.on_commit(run)
+
+
+def _marks_text(info: _AssetInfo | None) -> str:
+    if info is None:
+        return "-"
+    return "{}_{}_{}".format(
+        info.id,
+        info.first.isoformat() if info.first else "",
+        info.last.isoformat() if info.last else "",
+    )
+
+
+def _report_key(portfolio: Portfolio, head: _Head, market: _Market, period: Period) -> str:
+    return _key(
+        "report",
+        portfolio.pk,
+        head.token,
+        _marks_text(market.benchmark),
+        _marks_text(market.benchmark_fx),
+        repr(_risk_free_rate()),
+        period.label,
+        period.start.isoformat(),
+        period.end.isoformat(),
+    )
+
+
+def portfolio_performance(
+    *,
+    portfolio: Portfolio,
+    period: str | None = None,
+    start: datetime.date | None = None,
+    end: datetime.date | None = None,
+    series: bool = True,
+    today: datetime.date | None = None,
+) -> PerformanceReport:
+    """The portfolio's performance over a named period (PERIODS, 1Y by default) or a custom
+    start/end; raises PeriodError for a bad one. See the module docstring for every figure.
+
+    Queries: 2 when nothing changed (the transactions' digest and the assets' price dates), plus
+    the benchmark's closes when the period's report is not cached yet, plus the transactions
+    and closes a recomputation needs (1-3). Whatever the number of holdings.
+    """
+    today = today or timezone.localdate()
+    head, body, market, digest = _state_current(portfolio=portfolio, today=today)
+    resolved = period_resolve(
+        period=period, start=start, end=end, first_date=digest.first_date, today=today
+    )
+    report = _report_get(portfolio=portfolio, head=head, body=body, market=market, period=resolved)
+    if not series and report.series is not None:
+        report = replace(report, series=None)
+    return report
+
+
+def _empty_report(
+    portfolio: Portfolio, period: Period, market: _Market, **extra
+) -> PerformanceReport:
+    return PerformanceReport(
+        portfolio_id=portfolio.public_id,
+        currency=portfolio.base_currency,
+        period=period.label,
+        start=period.start,
+        end=period.end,
+        n_days=period.n_days,
+        benchmark_symbol=market.benchmark_symbol,
+        risk_free_rate=_risk_free_rate(),
+        **extra,
+    )
+
+
+def _report_get(
+    *,
+    portfolio: Portfolio,
+    head: _Head | None,
+    body: _Body | None,
+    market: _Market,
+    period: Period,
+) -> PerformanceReport:
+    if head is None:
+        return _empty_report(portfolio, period, market, has_transactions=False)
+    if head.error is not None:
+        return _empty_report(portfolio, period, market, has_transactions=True, pending=head.error)
+    key = _report_key(portfolio, head, market, period)
+    report = _cache_get(key)
+    if report is not None:
+        return report
+    if body is None:
+        body = _cache_get(_key("body", portfolio.pk, head.token))
+        if body is None:  # evicted: compute afresh
+            cache.delete(_key("head", portfolio.pk))
+            head, body, market, _ = _state_current(portfolio=portfolio, today=head.end)
+            if head is None or head.error is not None or body is None:
+                return _report_get(
+                    portfolio=portfolio, head=head, body=body, market=market, period=period
+                )
+    report = _report_compute(
+        portfolio=portfolio, head=head, body=body, market=market, period=period
+    )
+    _cache_set(key, report, REPORT_TIMEOUT)
+    return report
+
+
+def _benchmark_closes(
+    market: _Market, period: Period, base: str
+) -> tuple[np.ndarray, float] | None:
+    """The benchmark's closes in the base currency over the period's days (NaN before its
+    first bar) and its close on the day before start; None when it has none then."""
+    bench = market.benchmark
+    if bench is None or bench.first is None:
+        return None
+    if _major(bench.currency) != base and market.benchmark_fx is None:
+        return None
+    since = period.start - ONE_DAY - LOOKBACK
+    requests: dict[int, datetime.date | None] = {bench.id: since}
+    if market.benchmark_fx is not None:
+        requests[market.benchmark_fx.id] = since
+    closes = _closes_load(requests)
+    series = closes.get(bench.id)
+    if series is None:
+        return None
+    days = _days64(period.start - ONE_DAY, period.end)
+    values = series.over(days)
+    if market.benchmark_fx is not None:
+        pair = closes.get(market.benchmark_fx.id)
+        if pair is None:
+            return None
+        values = values * FxTable(base, {market.benchmark_fx.symbol: pair}).rates(
+            bench.currency, days
+        )
+    before = float(values[0])
+    if math.isnan(before) or before <= 0:
+        return None
+    return values[1:], before
+
+
+def _report_compute(
+    *,
+    portfolio: Portfolio,
+    head: _Head,
+    body: _Body,
+    market: _Market,
+    period: Period,
+) -> PerformanceReport:
+    start = max(period.start, head.start or period.start)
+    lo = (start - head.start).days  # type: ignore[operator]
+    hi = (period.end - head.start).days + 1  # type: ignore[operator]
+    if hi <= 0 or lo >= body.days.size:
+        return _empty_report(portfolio, period, market, has_transactions=True)
+    days = body.days[lo:hi]
+    value = body.value[lo:hi]
+    inflow = body.inflow[lo:hi]
+    outflow = body.outflow[lo:hi]
+    start_value = float(body.value[lo - 1]) if lo > 0 else 0.0
+    r = daily_returns(value, inflow, outflow, start_value)
+    # A daily "return" below 1e-12 is the float rounding of equal values (a price that did not
+    # move, valued once from floats and once from Decimals), not a move: without this, a flat
+    # holding would have a Sharpe ratio made of noise.
+    r[np.abs(r) < ROUNDING_NOISE] = 0.0
+    wealth = wealth_index(r)
+    twr = float(wealth[-1] - 1.0)
+    inflows, outflows = float(inflow.sum()), float(outflow.sum())
+    end_value = float(value[-1])
+    gain = end_value - start_value - inflows + outflows
+    capital = start_value + inflows
+    income = float(body.income[lo:hi].sum())
+    fees = float(body.fees[lo:hi].sum())
+    taxes = float(body.taxes[lo:hi].sum())
+    currency_effect = float(body.currency_effect[lo:hi].sum())
+    rf = _risk_free_rate()
+    risk = risk_metrics(days, wealth, rf)
+    drawdown = risk.drawdown
+
+    benchmark = None
+    note = None
+    bench_curve = np.full(days.size, np.nan)
+    loaded = _benchmark_closes(market, replace(period, start=start), portfolio.base_currency)
+    if loaded is not None:
+        closes, before = loaded
+        comparison = benchmark_comparison(days, wealth, closes, before, rf)
+        if comparison is not None and market.benchmark is not None:
+            benchmark = BenchmarkResult(
+                asset_id=market.benchmark.id,
+                symbol=market.benchmark.symbol,
+                name=market.benchmark.name,
+                currency=market.benchmark.currency,
+                twr=comparison.twr,
+                excess_return=comparison.excess_return,
+                beta=comparison.beta,
+                correlation=comparison.correlation,
+                alpha=comparison.alpha,
+            )
+            filled = closes.copy()
+            # Forward-fill the benchmark's level for the chart (NaN only before its first close).
+            mask = np.isnan(filled)
+            if mask.any():
+                index = np.where(~mask, np.arange(filled.size), -1)
+                np.maximum.accumulate(index, out=index)
+                filled = np.where(index >= 0, filled[np.maximum(index, 0)], before)
+            bench_curve = filled / before - 1.0
+    if benchmark is None:
+        bench = market.benchmark
+        symbol = market.benchmark_symbol or DEFAULT_BENCHMARK
+        if bench is None or bench.first is None:
+            note = f"{symbol} has no prices yet; its history is being loaded."
+            _queue_benchmark(symbol, bench.id if bench else None, start - ONE_DAY)
+        elif bench.first > start - ONE_DAY:
+            note = f"{symbol}'s prices start on {bench.first.isoformat()}, after this period began."
+            _queue_benchmark(symbol, bench.id, start - ONE_DAY)
+        elif market.benchmark_fx is None and _major(bench.currency) != portfolio.base_currency:
+            note = f"No exchange rate converts {symbol} into {portfolio.base_currency} yet."
+
+    months = monthly_returns(days, r)
+    years = yearly_returns(days, r)
+    mwr_dates, mwr_amounts = mwr_cash_flows(days, value, inflow, outflow, start_value)
+    return PerformanceReport(
+        portfolio_id=portfolio.public_id,
+        currency=portfolio.base_currency,
+        period=period.label,
+        start=start,
+        end=period.end,
+        n_days=(period.end - start).days + 1,
+        has_transactions=True,
+        start_value=start_value,
+        end_value=end_value,
+        inflows=inflows,
+        outflows=outflows,
+        net_flows=inflows - outflows,
+        gain=gain,
+        twr=twr,
+        twr_annualized=annualise(twr, (period.end - start).days + 1),
+        mwr=xirr_arrays(mwr_dates, mwr_amounts),
+        simple_return=gain / capital if capital != 0 else None,
+        price_gain=gain - income - fees - taxes - currency_effect,
+        income=income,
+        fees=fees,
+        taxes=taxes,
+        currency_effect=currency_effect,
+        volatility=risk.volatility,
+        sharpe=risk.sharpe,
+        sortino=risk.sortino,
+        downside_risk=risk.downside_risk,
+        max_drawdown=drawdown.max_drawdown if drawdown else None,
+        drawdown_peak=drawdown.peak if drawdown else None,
+        drawdown_trough=drawdown.trough if drawdown else None,
+        drawdown_recovery=drawdown.recovery if drawdown else None,
+        beta=benchmark.beta if benchmark else None,
+        correlation=benchmark.correlation if benchmark else None,
+        benchmark=benchmark,
+        benchmark_symbol=market.benchmark_symbol,
+        benchmark_note=note,
+        risk_free_rate=rf,
+        monthly=tuple(months),
+        yearly=tuple(years),
+        series=PerformanceSeries(
+            days=days,
+            value=value,
+            inflow=inflow,
+            outflow=outflow,
+            start_value=start_value,
+            net_invested=body.net_invested[lo:hi],
+            twr=wealth - 1.0,
+            drawdown=drawdown_series(wealth),
+            benchmark=bench_curve,
+        ),
+    )
+
+
+# ── Ledger inputs for the reports ────────────────────────────────────────────
+
+
+@dataclass(frozen=True)
+class LedgerInputs:
+    """Everything a ledger replay of the portfolio needs: its transactions (entry order), the
+    FX table into its base currency, its assets and the public id of each transaction."""
+
+    txns: list[Txn]
+    fx: FxTable
+    assets: dict[int, _AssetInfo]
+    public_ids: dict[int, uuid.UUID]
+
+
+def portfolio_ledger_load(*, portfolio: Portfolio) -> LedgerInputs:
+    """Load the transactions, their assets and the FX closes, in three queries (asset prices are
+    not loaded: the ledger does not need them)."""
+    rows = list(
+        Transaction.objects.filter(portfolio=portfolio)
+        .order_by("date", "id")
+        .values_list(*TXN_COLUMNS, "public_id")
+    )
+    public_ids = {row[0]: row[-1] for row in rows}
+    rows = [row[:-1] for row in rows]
+    digest = _digest_from_rows(rows)
+    market = _market_meta(portfolio, digest)
+    fx = _fx_table(
+        portfolio.base_currency,
+        market,
+        _closes_load({info.id: None for info in market.fx.values()}),
+    )
+    return LedgerInputs(
+        txns=_txns(rows),
+        fx=fx,
+        assets=market.assets,
+        public_ids=public_ids,
+    )
+
+
+# ── Derivations: the flows and daily values behind the figures ──────────────
+
+
+@dataclass(frozen=True)
+class FlowRow:
+    """One external flow (DESIGN §4) in the base currency: `amount` > 0, `direction` "in" or
+    "out"; `transaction_id` is the public id of the transaction that made it."""
+
+    date: datetime.date
+    kind: str
+    direction: str
+    amount: Decimal
+    transaction_id: uuid.UUID | None
+
+
+@dataclass(frozen=True)
+class FlowsReport:
+    """The external flows of a period, with the start and end values they connect."""
+
+    currency: str
+    start: datetime.date
+    end: datetime.date
+    start_value: float
+    end_value: float
+    flows: list[FlowRow]
+    pending: str | None = None
+
+
+def performance_flows(
+    *,
+    portfolio: Portfolio,
+    period: str | None = None,
+    start: datetime.date | None = None,
+    end: datetime.date | None = None,
+    today: datetime.date | None = None,
+) -> FlowsReport:
+    """Every external flow dated in the period, per transaction, as the engine counts them
+    (`engine.valuation.external_flows`); their daily sums are the I_t and O_t of TWR and MWR."""
+    today = today or timezone.localdate()
+    report = portfolio_performance(
+        portfolio=portfolio, period=period, start=start, end=end, series=False, today=today
+    )
+    result = FlowsReport(
+        currency=report.currency,
+        start=report.start,
+        end=report.end,
+        start_value=report.start_value,
+        end_value=report.end_value,
+        flows=[],
+        pending=report.pending,
+    )
+    if not report.has_transactions or report.pending:
+        return result
+    inputs = portfolio_ledger_load(portfolio=portfolio)
+    flows = external_flows(
+        inputs.txns,
+        base_currency=portfolio.base_currency,
+        fx=inputs.fx,
+        start=report.start,
+        end=report.end,
+    )
+    public_ids = inputs.public_ids
+    return replace(
+        result,
+        flows=[
+            FlowRow(
+                date=flow.date,
+                kind=str(flow.kind),
+                direction=flow.direction,
+                amount=flow.amount,
+                transaction_id=public_ids.get(flow.txn_id),
+            )
+            for flow in flows
+        ],
+    )
+
+
+def _csv(header: Sequence[str], rows: Iterable[Sequence]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def _number(value: float | None, places: int) -> str:
+    from portfolios.money import quantize
+
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return str(quantize(value, places))
+
+
+def mwr_flows_csv(report: PerformanceReport) -> str:
+    """The investor's cash flows behind the MWR: -V_{start-1} the day before start, -I_t and +O_t
+    on their days, +V_end on the end day. A spreadsheet's XIRR(amounts, dates) gives the MWR."""
+    if report.series is None or not len(report.series):
+        return _csv(["date", "amount", "what"], [])
+    series = report.series
+    dates, amounts = mwr_cash_flows(
+        series.days, series.value, series.inflow, series.outflow, series.start_value
+    )
+    end = series.days[-1]
+    first = series.days[0] - np.timedelta64(1, "D")
+    rows = []
+    for day, amount in zip(dates.astype(object).tolist(), amounts.tolist(), strict=True):
+        if day == first.astype(object):
+            what = "value at the start (paid in)"
+        elif day == end.astype(object):
+            what = "net flows and value at the end"
+        else:
+            what = "money paid in" if amount < 0 else "money paid out"
+        rows.append([day.isoformat(), _number(amount, 2), what])
+    return _csv(["date", "amount", "what"], rows)
+
+
+def daily_values_csv(report: PerformanceReport) -> str:
+    """The daily values behind TWR, drawdown and the charts: the first row is the day before
+    start; r_t = (V_t + O_t) / (V_{t-1} + I_t) - 1 reproduces the daily return column."""
+    header = [
+        "date",
+        "value",
+        "inflow",
+        "outflow",
+        "net_invested",
+        "daily_return",
+        "cumulative_twr",
+        "drawdown",
+        "benchmark_cumulative",
+    ]
+    if report.series is None or not len(report.series):
+        return _csv(header, [])
+    series = report.series
+    rows = [
+        [
+            (report.start - ONE_DAY).isoformat(),
+            _number(series.start_value, 2),
+            "",
+            "",
+            "",
+            "",
+            "0",
+            "0",
+            "0",
+        ]
+    ]
+    r = series.daily_returns()
+    for index, day in enumerate(series.dates):
+        rows.append(
+            [
+                day.isoformat(),
+                _number(float(series.value[index]), 2),
+                _number(float(series.inflow[index]), 2),
+                _number(float(series.outflow[index]), 2),
+                _number(float(series.net_invested[index]), 2),
+                _number(float(r[index]), 10),
+                _number(float(series.twr[index]), 10),
+                _number(float(series.drawdown[index]), 10),
+                _number(float(series.benchmark[index]), 10),
+            ]
+        )
+    return _csv(header, rows)

@@ -1,0 +1,334 @@
+"""The read model's cache: a change of transactions or prices shows at once, an unchanged
+portfolio costs two queries, and an incremental recomputation equals a full one."""
+
+import datetime as dt
+import math
+
+import numpy as np
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from portfolios import performance, services
+from portfolios.models import Transaction
+from portfolios.tests.performance_builders import (
+    D,
+    asset,
+    fx_pair,
+    portfolio,
+    report,
+    set_closes,
+    txn,
+)
+
+pytestmark = pytest.mark.django_db
+
+TODAY = D(2024, 1, 8)
+
+
+@pytest.fixture(autouse=True)
+def no_benchmark_fetch(monkeypatch):
+    monkeypatch.setattr("portfolios.performance._benchmark_history_ensure", lambda *args: None)
+
+
+@pytest.fixture
+def small(user):
+    pf = portfolio(owner=user)
+    a = asset("A", closes={D(2024, 1, 2): 100, D(2024, 1, 3): 110, D(2024, 1, 8): 120})
+    txn(pf, "buy", D(2024, 1, 2), a, quantity=10, price=100)
+    return pf, a
+
+
+def test_an_unchanged_portfolio_is_answered_from_the_cache_in_two_queries(small):
+    pf, _ = small
+    first = report(pf, today=TODAY, period="MAX")
+    with CaptureQueriesContext(connection) as queries:
+        second = report(pf, today=TODAY, period="MAX")
+    # The portfolio itself (read by `report`), the transactions' digest and the assets' dates.
+    assert len(queries) == 3
+    assert second.twr == first.twr
+
+
+def test_a_new_transaction_shows_at_once(small):
+    pf, a = small
+    before = report(pf, today=TODAY, period="MAX")
+    services.transaction_create(
+        portfolio=pf, kind="buy", date=D(2024, 1, 3), asset=a, quantity=10, price=110
+    )
+    after = report(pf, today=TODAY, period="MAX")
+    assert after.end_value == pytest.approx(20 * 120)
+    assert after.end_value != before.end_value
+
+
+def test_an_edited_or_deleted_transaction_shows_at_once(small):
+    pf, a = small
+    extra = txn(pf, "buy", D(2024, 1, 3), a, quantity=1, price=110)
+    assert report(pf, today=TODAY, period="MAX").end_value == pytest.approx(11 * 120)
+    services.transaction_update(transaction=extra, data={"quantity": 2})
+    assert report(pf, today=TODAY, period="MAX").end_value == pytest.approx(12 * 120)
+    services.transaction_delete(transaction=Transaction.objects.get(pk=extra.pk))
+    assert report(pf, today=TODAY, period="MAX").end_value == pytest.approx(10 * 120)
+
+
+def test_a_new_price_shows_at_once(small):
+    pf, a = small
+    assert report(pf, today=D(2024, 1, 9), period="MAX").end_value == pytest.approx(1200)
+    set_closes(a, {D(2024, 1, 9): 130})
+    assert report(pf, today=D(2024, 1, 9), period="MAX").end_value == pytest.approx(1300)
+
+
+def test_an_older_price_backfilled_shows_at_once(small):
+    pf, a = small
+    # Without a close on 2 Jan the buy day is valued at the trade price.
+    a.prices.filter(date=D(2024, 1, 2)).delete()
+    assert report(pf, today=TODAY, period="MAX").series.value[0] == pytest.approx(1000)
+    set_closes(a, {D(2024, 1, 2): 95})
+    assert report(pf, today=TODAY, period="MAX").series.value[0] == pytest.approx(950)
+
+
+def test_a_new_day_extends_the_series(small):
+    pf, _ = small
+    report(pf, today=TODAY, period="MAX")
+    later = report(pf, today=D(2024, 1, 10), period="MAX")
+    assert later.end == D(2024, 1, 10)
+    assert later.end_value == pytest.approx(1200)
+
+
+def test_a_changed_setting_recomputes(small):
+    pf, _ = small
+    report(pf, today=TODAY, period="MAX")
+    pf.cost_basis_method = "average"
+    pf.save()
+    assert report(pf, today=TODAY, period="MAX").end_value == pytest.approx(1200)
+
+
+def test_an_evicted_state_is_recomputed(small):
+    pf, _ = small
+    report(pf, today=TODAY, period="MAX")
+    head = cache.get(performance._key("head", pf.pk))
+    cache.delete(performance._key("body", pf.pk, head.token))
+    assert report(pf, today=TODAY, period="1W").end_value == pytest.approx(1200)
+
+
+# ── Incremental recomputation equals a full one ─────────────────────────────
+
+START = D(2021, 1, 4)
+END = D(2023, 12, 29)
+
+
+@pytest.fixture
+def history(user):
+    """Three years: monthly deposits, buys and sells of two USD and one EUR asset, dividends,
+    a split and fees; closes on every weekday."""
+    rng = np.random.default_rng(3)
+    pf = portfolio(owner=user)
+    days = [START + dt.timedelta(days=i) for i in range((END - START).days + 1)]
+    weekdays = [day for day in days if day.weekday() < 5]
+
+    def walk(level):
+        steps = rng.normal(0.0003, 0.012, len(weekdays))
+        return dict(
+            zip(weekdays, (level * np.exp(np.cumsum(steps))).round(4).tolist(), strict=True)
+        )
+
+    usd_a = asset("UA", closes=walk(50))
+    usd_b = asset("UB", closes=walk(200))
+    eur = asset("EA.DE", "EUR", closes=walk(30))
+    fx_pair("EURUSD=X", {day: 1.1 + 0.05 * math.sin(i / 40) for i, day in enumerate(weekdays)})
+    held = {usd_a.pk: 0, usd_b.pk: 0, eur.pk: 0}
+    month = START
+    while month < END:
+        txn(pf, "deposit", month, None, amount=3000)
+        for target, quantity in ((usd_a, 10), (usd_b, 3), (eur, 20)):
+            day = month + dt.timedelta(days=int(rng.integers(1, 20)))
+            txn(
+                pf,
+                "buy",
+                day,
+                target,
+                quantity=quantity,
+                price=target.prices.filter(date__lte=day).latest("date").close,
+                fee=1,
+            )
+            held[target.pk] += quantity
+        if month.month % 3 == 0:
+            day = month + dt.timedelta(days=21)
+            txn(
+                pf,
+                "sell",
+                day,
+                usd_a,
+                quantity=5,
+                price=usd_a.prices.filter(date__lte=day).latest("date").close,
+                fee=1,
+            )
+            held[usd_a.pk] -= 5
+            txn(pf, "dividend", day, eur, amount=12)
+        month = (month.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+    txn(pf, "split", D(2022, 6, 1), usd_b, ratio=2)
+    txn(pf, "fee", D(2023, 2, 1), None, amount=15)
+    txn(pf, "tax", D(2023, 3, 15), None, amount=40)
+    return pf, usd_a
+
+
+def figures(result):
+    return {
+        name: getattr(result, name)
+        for name in (
+            "start_value",
+            "end_value",
+            "gain",
+            "twr",
+            "twr_annualized",
+            "mwr",
+            "simple_return",
+            "price_gain",
+            "income",
+            "fees",
+            "taxes",
+            "currency_effect",
+            "volatility",
+            "sharpe",
+            "sortino",
+            "max_drawdown",
+        )
+    }
+
+
+def assert_same(incremental, full):
+    for name, value in figures(full).items():
+        other = getattr(incremental, name)
+        if value is None:
+            assert other is None, name
+        else:
+            assert other == pytest.approx(value, rel=1e-9, abs=1e-6), name
+    for name in ("value", "inflow", "outflow", "net_invested", "twr", "drawdown"):
+        np.testing.assert_allclose(
+            getattr(incremental.series, name), getattr(full.series, name), rtol=1e-10, atol=1e-6
+        )
+
+
+@pytest.fixture
+def resumes(monkeypatch):
+    """The resume day of every computation (None for a full one)."""
+    seen = []
+    original = performance._compute
+
+    def spy(**kwargs):
+        seen.append(kwargs["resume_day"])
+        return original(**kwargs)
+
+    monkeypatch.setattr(performance, "_compute", spy)
+    return seen
+
+
+def test_an_edit_six_months_back_recomputes_from_a_checkpoint_and_equals_a_full_run(
+    history, resumes
+):
+    pf, _ = history
+    report(pf, today=END, period="MAX")
+    edited = Transaction.objects.filter(portfolio=pf, kind="buy", date__gte=D(2023, 6, 1)).first()
+    edited.quantity += 1
+    edited.save()
+    incremental = report(pf, today=END, period="MAX")
+    assert resumes == [None, D(2022, 12, 31)]  # the last year end before the change
+    cache.clear()
+    full = report(pf, today=END, period="MAX")
+    assert resumes[-1] is None
+    assert_same(incremental, full)
+    assert incremental.end_value != pytest.approx(0)
+
+
+def test_a_new_day_and_new_prices_recompute_the_tail_only(history, resumes):
+    pf, usd_a = history
+    report(pf, today=D(2023, 12, 20), period="1Y")
+    report(pf, today=D(2023, 12, 27), period="1Y")  # a week later: from the last end on
+    assert resumes == [None, D(2023, 12, 20)]
+    # The refresh brings a bar after the last one (29 Dec) and corrects one within its overlap:
+    # D = 29 Dec - 7 days = 22 Dec, so the computation resumes at the end before it, 20 Dec.
+    set_closes(usd_a, {D(2024, 1, 2): 998.0})
+    usd_a.prices.filter(date=D(2023, 12, 22)).update(close=1.0)
+    incremental = report(pf, today=D(2024, 1, 2), period="1Y")
+    assert resumes[-1] == D(2023, 12, 20)
+    cache.clear()
+    full = report(pf, today=D(2024, 1, 2), period="1Y")
+    assert_same(incremental, full)
+
+
+def test_a_change_before_the_first_checkpoint_recomputes_everything(history, resumes):
+    pf, _ = history
+    report(pf, today=END, period="MAX")
+    Transaction.objects.filter(portfolio=pf, kind="buy").order_by("date").first().delete()
+    report(pf, today=END, period="MAX")
+    assert resumes == [None, None]
+
+
+def test_deleting_the_last_cash_record_recomputes_everything(history, resumes):
+    pf, _ = history
+    report(pf, today=END, period="MAX")
+    Transaction.objects.filter(portfolio=pf, kind="deposit").delete()
+    incremental = report(pf, today=END, period="MAX")
+    assert resumes[-1] is None
+    cache.clear()
+    assert_same(incremental, report(pf, today=END, period="MAX"))
+
+
+# ── Finding the earliest change ──────────────────────────────────────────────
+
+
+def digest(rows):
+    """A digest of (id, day, hash) rows, days counted from 1 Jan 2024."""
+    ids, days, hashes = (np.array(column, dtype=np.int64) for column in zip(*rows, strict=True))
+    return performance._Digest(
+        ids=ids,
+        days=days + (D(2024, 1, 1) - dt.date(1970, 1, 1)).days,
+        hashes=hashes,
+        records_cash=False,
+        asset_ids=frozenset(),
+        currencies=frozenset(),
+        trade_currency={},
+    )
+
+
+BEFORE = [(1, 0, 10), (2, 5, 20), (3, 5, 30), (4, 9, 40)]
+
+
+@pytest.mark.parametrize(
+    ("after", "day"),
+    [
+        (BEFORE, None),
+        ([(1, 0, 10), (2, 5, 21), (3, 5, 30), (4, 9, 40)], 5),  # edited
+        ([(1, 0, 10), (3, 5, 30), (4, 9, 40)], 5),  # deleted
+        ([(1, 0, 10), (5, 2, 50), (2, 5, 20), (3, 5, 30), (4, 9, 40)], 2),  # inserted
+        ([*BEFORE, (5, 12, 50)], 12),  # appended
+        ([(1, 0, 10), (3, 5, 30), (4, 9, 40), (2, 11, 22)], 5),  # moved later
+        ([(1, 0, 10), (4, 3, 41), (2, 5, 20), (3, 5, 30)], 3),  # moved earlier
+    ],
+)
+def test_the_earliest_change_is_found(after, day):
+    found = digest(after).earliest_change(digest(BEFORE))
+    assert found == (None if day is None else D(2024, 1, 1) + dt.timedelta(days=day))
+
+
+def test_a_packed_ledger_state_unpacks_equal(history):
+    from portfolios.engine.ledger import replay
+
+    pf, _ = history
+    inputs = performance.portfolio_ledger_load(portfolio=pf)
+    state = replay(inputs.txns, method="fifo", base_currency="USD", fx=inputs.fx)
+    back = performance._ledger_unpack(performance._ledger_pack(state))
+    assert back.positions == state.positions
+    assert back.cash == state.cash
+    for name in ("realized_gain_base", "fees_base", "taxes_base", "inflow_base", "txn_count"):
+        assert getattr(back, name) == getattr(state, name), name
+    assert back.sales == [] and back.flows == []
+
+
+def test_engine_transactions_are_built_like_the_selectors_build_them(history):
+    from portfolios.models import Transaction as Row
+    from portfolios.selectors import TXN_COLUMNS, txn_from_values
+
+    pf, _ = history
+    rows = list(Row.objects.filter(portfolio=pf).order_by("date", "id").values_list(*TXN_COLUMNS))
+    assert performance._txns(rows) == [txn_from_values(row) for row in rows]
