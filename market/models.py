@@ -52,6 +52,11 @@ class Asset(models.Model):
         help_text="Only for manual assets: the user who made and prices it.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Bumped by `price_upsert` whenever it writes a row, with the earliest date it wrote: a
+    # cached valuation learns that (and from when) closes changed, corrections included,
+    # without reading them.
+    price_version = models.PositiveBigIntegerField(default=0, editable=False)
+    prices_changed_from = models.DateField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["symbol"]

@@ -21,6 +21,7 @@ from typing import Protocol
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from market import providers, selectors
@@ -423,6 +424,11 @@ def price_upsert(*, asset: Asset, bars: Iterable[BarLike]) -> UpsertResult:
         result = _upsert_postgresql(asset.pk, rows)
     else:
         result = _upsert_portable(asset.pk, rows)
+    if result.inserted or result.updated:
+        # The earliest date sent stands for the earliest written (the merge only counts rows).
+        Asset.objects.filter(pk=asset.pk).update(
+            price_version=F("price_version") + 1, prices_changed_from=rows[0][0]
+        )
     return UpsertResult(result.inserted, result.updated, result.unchanged, skipped)
 
 

@@ -44,9 +44,10 @@ pairs, the benchmark) with the first and last date of their stored prices. A cac
 (`_Head`) records what the daily series was computed from; when both still match, the series is
 reused and the report comes from the cache (keyed by the state's token, the benchmark's price
 dates, the risk-free rate and the period). When something changed, the earliest date D it touches
-is found (the first transaction added, deleted or edited; for prices, the earlier first date, or
-the earlier last date minus the market app's refresh overlap, since a refresh rewrites the last
-days) and the series is recomputed incrementally from the latest saved ledger checkpoint before
+is found (the first transaction added, deleted or edited; for prices, the earliest date the one
+`price_upsert` since then wrote, as recorded with the asset's price version, however far back;
+else the earlier first date, or the earlier last date minus the market app's refresh overlap,
+since a refresh rewrites the last days) and the series is recomputed incrementally from the latest saved ledger checkpoint before
 D (year ends and recent ends of earlier computations; DESIGN's "a change dated D recomputes from
 D"): only the transactions after it and the prices from it are loaded. Checkpoints are kept in
 the cache as plain tuples (`_ledger_pack`) without the ledger's sale and flow histories, which
@@ -125,7 +126,7 @@ DEFAULT_BENCHMARK = "^GSPC"
 PERIODS = ("1D", "1W", "1M", "3M", "YTD", "1Y", "3Y", "5Y", "MAX")
 DEFAULT_PERIOD = "1Y"
 
-CACHE_PREFIX = "portfolios:perf:v1"
+CACHE_PREFIX = "portfolios:perf:v2"
 STATE_TIMEOUT = 7 * 24 * 3600
 REPORT_TIMEOUT = 24 * 3600
 BENCHMARK_QUEUE_TIMEOUT = 3600  # ask for a missing benchmark history at most hourly
@@ -533,7 +534,7 @@ class _Head:
     end: datetime.date
     digest: _Digest
     fx_symbols: dict[str, tuple[str, int]]  # currency → (pair symbol, asset id)
-    price_marks: dict[int, tuple[datetime.date | None, datetime.date | None]]
+    price_marks: dict[int, tuple]  # asset id → `_AssetInfo.marks`
     checkpoints: dict[datetime.date, str]  # resume day → cache key of its packed ledgers
     error: str | None = None
 
@@ -763,10 +764,14 @@ class _AssetInfo:
     owner_id: int | None
     first: datetime.date | None
     last: datetime.date | None
+    price_version: int = 0
+    prices_changed_from: datetime.date | None = None
 
     @property
-    def marks(self) -> tuple[datetime.date | None, datetime.date | None]:
-        return self.first, self.last
+    def marks(self) -> tuple:
+        """What tells whether its closes changed: first and last price date, and the version
+        `market.services.price_upsert` bumps on every write with the earliest date written."""
+        return self.first, self.last, self.price_version, self.prices_changed_from
 
 
 @dataclass
@@ -804,14 +809,23 @@ def _market_meta(portfolio: Portfolio, digest: _Digest) -> _Market:
             last_price=Subquery(prices.order_by("-date").values("date")[:1]),
         )
         .values_list(
-            "id", "symbol", "name", "currency", "owner_id", "provider", "first_price", "last_price"
+            "id",
+            "symbol",
+            "name",
+            "currency",
+            "owner_id",
+            "provider",
+            "first_price",
+            "last_price",
+            "price_version",
+            "prices_changed_from",
         )
     )
     infos: dict[int, _AssetInfo] = {}
     by_symbol: dict[str, list[_AssetInfo]] = defaultdict(list)
     default_benchmarks: list[tuple[bool, _AssetInfo]] = []
-    for asset_id, symbol, name, currency, owner_id, provider, first, last in rows:
-        info = _AssetInfo(asset_id, symbol, name, currency, owner_id, first, last)
+    for asset_id, symbol, name, currency, owner_id, provider, first, last, *version in rows:
+        info = _AssetInfo(asset_id, symbol, name, currency, owner_id, first, last, *version)
         infos[asset_id] = info
         by_symbol[symbol].append(info)
         if symbol == DEFAULT_BENCHMARK and owner_id is None:
@@ -1324,26 +1338,30 @@ def _prune_checkpoints(
     return {day: checkpoints[day] for day in sorted(kept)}
 
 
-def _price_marks(
-    digest: _Digest, market: _Market
-) -> dict[int, tuple[datetime.date | None, datetime.date | None]]:
+def _price_marks(digest: _Digest, market: _Market) -> dict[int, tuple]:
     marks = {asset_id: info.marks for asset_id, info in market.assets.items()}
     for info in market.fx.values():
         marks[info.id] = info.marks
     return marks
 
 
-def _price_change_day(
-    head: _Head, marks: dict[int, tuple[datetime.date | None, datetime.date | None]]
-) -> datetime.date | None:
-    """The earliest day whose closes may differ from those the head was computed with."""
+def _price_change_day(head: _Head, marks: dict[int, tuple]) -> datetime.date | None:
+    """The earliest day whose closes may differ from those the head was computed with.
+
+    One `price_upsert` since then (its version one up) changed closes from the earliest date it
+    wrote, however far back (a correction); otherwise (several writes, or rows written around
+    it) the first and last price dates tell: a new first date changes everything, a new last
+    date the refresh overlap before it.
+    """
     earliest: datetime.date | None = None
-    for asset_id, (first, last) in marks.items():
+    for asset_id, (first, last, version, changed_from) in marks.items():
         old = head.price_marks.get(asset_id)
-        if old is None or old == (first, last):
+        if old is None or old == (first, last, version, changed_from):
             continue
-        old_first, old_last = old
-        if old_first is None or first is None or old_first != first:
+        old_first, old_last, old_version, _ = old
+        if version == old_version + 1 and changed_from is not None:
+            day = changed_from
+        elif version != old_version or old_first is None or first is None or old_first != first:
             day = min(day for day in (old_first, first, head.start) if day is not None)
         else:
             day = min(old_last, last) - REFRESH_OVERLAP  # type: ignore[operator]
@@ -1496,10 +1514,11 @@ def _queue_benchmark(symbol: str, asset_id: int | None, since: datetime.date) ->
 def _marks_text(info: _AssetInfo | None) -> str:
     if info is None:
         return "-"
-    return "{}_{}_{}".format(
+    return "{}_{}_{}_{}".format(
         info.id,
         info.first.isoformat() if info.first else "",
         info.last.isoformat() if info.last else "",
+        info.price_version,
     )
 
 

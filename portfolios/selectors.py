@@ -9,12 +9,15 @@ portfolios, and hand plain values to `portfolios.engine`.
 from __future__ import annotations
 
 import datetime
+import hashlib
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
+from django.core.cache import cache
+from django.db import connection
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
@@ -33,6 +36,7 @@ ONE_DAY = datetime.timedelta(days=1)
 # Price bars are read for this many days before the valuation day in one query; assets without
 # a bar in that window get their latest earlier bar from a second query.
 PRICE_WINDOW_DAYS = 14
+SUMMARY_TIMEOUT = 24 * 3600  # the dashboard's figures, under a key of everything they read
 # A market price older than this (in days before the valuation day) is flagged as stale.
 STALE_AFTER_DAYS = 4
 
@@ -421,12 +425,18 @@ def _build_holdings(
     assets: dict[int, Asset],
     market: MarketData,
     day: datetime.date,
+    checkpoint: LedgerState | None = None,
 ) -> tuple[Holdings, LedgerState | None]:
     base = portfolio.base_currency
     fx = market.fx.get(base) or FxTable(base)
     try:
         state = replay(
-            txns, method=portfolio.cost_basis_method, base_currency=base, fx=fx, until=day
+            txns,
+            method=portfolio.cost_basis_method,
+            base_currency=base,
+            fx=fx,
+            until=day,
+            checkpoint=checkpoint,
         )
         valuation = value_holdings(state, prices=market.prices, fx=fx, day=day)
     except MissingFxRate as error:
@@ -590,6 +600,79 @@ def portfolio_list_with_summary(
     portfolios = list(portfolio_queryset_for_user(user).order_by("name", "id"))
     if not portfolios:
         return []
+    key = _summary_key(user, portfolios, day)
+    cached = cache.get(key)
+    if cached is not None:
+        # Rebind to this request's portfolio rows (names and settings not in the key).
+        by_pk = {portfolio.pk: portfolio for portfolio in portfolios}
+        return [
+            replace(
+                summary,
+                portfolio=by_pk[summary.portfolio.pk],
+                holdings=replace(summary.holdings, portfolio=by_pk[summary.portfolio.pk]),
+            )
+            for summary in cached
+        ]
+    summaries = _summaries_compute(user, portfolios, day)
+    cache.set(key, summaries, SUMMARY_TIMEOUT)
+    return summaries
+
+
+def _summary_key(user, portfolios: list[Portfolio], day: datetime.date) -> str:
+    """A cache key that changes with the portfolios' transactions (their ids and content) and
+    with the stored prices of their assets and of FX pairs (each asset's price version, which
+    `price_upsert` bumps on every write, and its first and last price date), in two queries.
+
+    On PostgreSQL the database hashes each transaction row; elsewhere the rows are read."""
+    ids = [portfolio.pk for portfolio in portfolios]
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(repr((user.pk, day.isoformat())).encode())
+    for portfolio in portfolios:
+        digest.update(
+            repr((portfolio.pk, portfolio.base_currency, portfolio.cost_basis_method)).encode()
+        )
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(Transaction._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                SELECT portfolio_id, count(*), sum(hashtextextended(
+                    (kind, date, asset_id, quantity, price, amount, ratio, fee, currency,
+                     fx_rate)::text, id))
+                FROM {table} WHERE portfolio_id = ANY(%s)
+                GROUP BY portfolio_id ORDER BY portfolio_id
+                """,
+                [ids],
+            )
+            digest.update(repr(cursor.fetchall()).encode())
+    else:
+        rows = (
+            Transaction.objects.filter(portfolio_id__in=ids)
+            .order_by("portfolio_id", "id")
+            .values_list(*TXN_COLUMNS)
+        )
+        for row in rows:
+            digest.update(repr(row).encode())
+    prices = Price.objects.filter(asset=OuterRef("pk"))
+    assets = (
+        Asset.objects.filter(
+            Q(pk__in=Transaction.objects.filter(portfolio_id__in=ids).values("asset_id"))
+            | Q(symbol__endswith="=X")
+        )
+        .annotate(
+            first_price=Subquery(prices.order_by("date").values("date")[:1]),
+            last_price=Subquery(prices.order_by("-date").values("date")[:1]),
+        )
+        .order_by("pk")
+        .values_list("pk", "symbol", "name", "price_version", "first_price", "last_price")
+    )
+    digest.update(repr(list(assets)).encode())
+    return f"portfolios:summary:v1:{user.pk}:{digest.hexdigest()}"
+
+
+def _summaries_compute(
+    user, portfolios: list[Portfolio], day: datetime.date
+) -> list[PortfolioSummary]:
     txns = txns_by_portfolio(portfolio_ids=[portfolio.pk for portfolio in portfolios])
     asset_ids = {
         txn.asset_id
@@ -607,15 +690,21 @@ def portfolio_list_with_summary(
     summaries = []
     for portfolio in portfolios:
         portfolio_txns = txns.get(portfolio.pk, [])
-        today, state = _build_holdings(
-            portfolio=portfolio, txns=portfolio_txns, assets=assets, market=market, day=day
-        )
         yesterday, state_before = _build_holdings(
             portfolio=portfolio,
             txns=portfolio_txns,
             assets=assets,
             market=market,
             day=day - ONE_DAY,
+        )
+        # Today's ledger goes on from yesterday's: one replay of the history, not two.
+        today, state = _build_holdings(
+            portfolio=portfolio,
+            txns=portfolio_txns,
+            assets=assets,
+            market=market,
+            day=day,
+            checkpoint=state_before,
         )
         day_change = ZERO
         day_change_pct = None

@@ -332,3 +332,35 @@ def test_engine_transactions_are_built_like_the_selectors_build_them(history):
     pf, _ = history
     rows = list(Row.objects.filter(portfolio=pf).order_by("date", "id").values_list(*TXN_COLUMNS))
     assert performance._txns(rows) == [txn_from_values(row) for row in rows]
+
+
+def test_a_price_correction_far_in_the_past_recomputes_from_its_date(history, resumes):
+    from market.services import price_upsert
+
+    pf, usd_a = history
+    report(pf, today=END, period="MAX")
+    corrected = D(2022, 3, 1)  # a Tuesday, nearly two years before the last close
+    old_close = usd_a.prices.get(date=corrected).close
+    price_upsert(asset=usd_a, bars=[_bar(corrected, old_close * 2)])
+    incremental = report(pf, today=END, period="MAX")
+    assert resumes[-1] is not None and resumes[-1] < corrected  # resumed before it, not cached
+    cache.clear()
+    full = report(pf, today=END, period="MAX")
+    assert_same(incremental, full)
+
+
+def test_an_unchanged_price_upsert_keeps_the_cached_state(history, resumes):
+    from market.services import price_upsert
+
+    pf, usd_a = history
+    report(pf, today=END, period="MAX")
+    close = usd_a.prices.get(date=D(2022, 3, 1)).close
+    price_upsert(asset=usd_a, bars=[_bar(D(2022, 3, 1), close)])
+    report(pf, today=END, period="MAX")
+    assert resumes == [None]
+
+
+def _bar(day, close):
+    from market.providers.base import Bar
+
+    return Bar(date=day, open=None, high=None, low=None, close=close, volume=None)

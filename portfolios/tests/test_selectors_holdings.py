@@ -299,3 +299,29 @@ def test_fx_pair_symbols_include_yahoos_short_name_of_usd_pairs():
     assert fx_pair_symbols("JPY", "USD") == ["JPYUSD=X", "USDJPY=X", "JPY=X"]
     assert fx_pair_symbols("USD", "JPY") == ["USDJPY=X", "JPYUSD=X", "JPY=X"]
     assert fx_pair_symbols("EUR", "CHF") == ["EURCHF=X", "CHFEUR=X"]
+
+
+def test_the_dashboard_summary_is_cached_until_a_transaction_or_a_price_changes(user, aapl):
+    from market.providers.base import Bar
+    from market.services import price_upsert
+    from portfolios.models import Transaction
+
+    portfolio = PortfolioFactory(owner=user)
+    buy = TransactionFactory(portfolio=portfolio, asset=aapl, date=day(1, 2), quantity=1, price=1)
+
+    def summary():
+        [only] = selectors.portfolio_list_with_summary(user, date=day(3, 15))
+        return only
+
+    first = summary()
+    assert _queries(summary) == 3  # the portfolios and the cache key's two
+    Transaction.objects.filter(pk=buy.pk).update(quantity=D(3))  # even behind the services' back
+    assert summary().holdings.rows[0].quantity == D(3)
+    assert summary().value == first.value * 3
+    # A correction of the latest close, written by price_upsert, shows at once.
+    latest = aapl.prices.filter(date__lte=day(3, 15)).order_by("-date").first()
+    price_upsert(
+        asset=aapl,
+        bars=[Bar(latest.date, None, None, None, latest.close * 2, None)],
+    )
+    assert summary().value == first.value * 6
