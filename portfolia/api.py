@@ -5,6 +5,5 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("accounts.api_urls")),
     path("", include("portfolios.api_urls")),
-    path("", include("portfolios.performance_api_urls")),
     path("", include("market.api_urls")),
 ]

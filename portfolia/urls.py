@@ -11,7 +11,6 @@ admin.site.site_title = "Portfolia"
 admin.site.index_title = "Portfolia"
 
 urlpatterns = [
-    path("", include("portfolios.performance_urls")),
     path("", include("portfolios.urls")),
     path("accounts/", include("accounts.urls")),
     path("assets/", include("market.urls")),
