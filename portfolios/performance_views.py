@@ -28,7 +28,7 @@ from portfolios.performance import (
     mwr_flows_csv,
     portfolio_performance,
 )
-from portfolios.performance_serializers import money_text, rate_text
+from portfolios.performance_serializers import money_text, performance_data, rate_text
 from portfolios.reports import income_csv, income_report, realized_csv, realized_gains
 from portfolios.templatetags.portfolio_format import EMPTY, MINUS, gain_class, percent, weight
 
@@ -91,29 +91,33 @@ def _chart_data(report: PerformanceReport) -> dict:
     }
 
 
+FIGURE_KEYS = (
+    "twr",
+    "twr_annualized",
+    "mwr",
+    "simple_return",
+    "gain",
+    "start_value",
+    "end_value",
+    "net_flows",
+    "price_gain",
+    "income",
+    "fees",
+    "taxes",
+    "currency_effect",
+    "volatility",
+    "sharpe",
+    "sortino",
+    "max_drawdown",
+    "beta",
+    "correlation",
+)
+
+
 def _figures(report: PerformanceReport) -> dict[str, str | None]:
-    """The exact values behind the cards (as the API sends them), for data attributes."""
-    return {
-        "twr": rate_text(report.twr),
-        "twr_annualized": rate_text(report.twr_annualized),
-        "mwr": rate_text(report.mwr),
-        "simple_return": rate_text(report.simple_return),
-        "gain": money_text(report.gain),
-        "start_value": money_text(report.start_value),
-        "end_value": money_text(report.end_value),
-        "net_flows": money_text(report.net_flows),
-        "price_gain": money_text(report.price_gain),
-        "income": money_text(report.income),
-        "fees": money_text(report.fees),
-        "taxes": money_text(report.taxes),
-        "currency_effect": money_text(report.currency_effect),
-        "volatility": rate_text(report.volatility),
-        "sharpe": rate_text(report.sharpe),
-        "sortino": rate_text(report.sortino),
-        "max_drawdown": rate_text(report.max_drawdown),
-        "beta": rate_text(report.beta),
-        "correlation": rate_text(report.correlation),
-    }
+    """The exact values behind the cards, as the API sends them, for data attributes."""
+    body = performance_data(report, series=False)
+    return {key: body[key] for key in FIGURE_KEYS}
 
 
 MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
