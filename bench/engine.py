@@ -102,9 +102,8 @@ def full_recompute(portfolio, rounds: int) -> dict:
 def edit_recompute(portfolio, rounds: int) -> dict:
     """Warm state, then one buy six months back edited; the next call's time (best round)."""
     from django.core.cache import cache
-    from django.db.models import F
 
-    from portfolios import performance
+    from portfolios import performance, services
     from portfolios.models import Transaction
     from portfolios.performance import phase_timings, portfolio_performance
 
@@ -132,7 +131,10 @@ def edit_recompute(portfolio, rounds: int) -> dict:
         cache.clear()
         portfolio_performance(portfolio=portfolio, period="MAX")
         for sign in [1, -1] * rounds:
-            Transaction.objects.filter(pk=target.pk).update(quantity=F("quantity") + sign)
+            edited = Transaction.objects.get(pk=target.pk)
+            services.transaction_update(
+                transaction=edited, data={"quantity": edited.quantity + sign}
+            )
             gc.collect()
             with phase_timings() as phases:
                 began = time.perf_counter()

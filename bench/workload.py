@@ -379,11 +379,12 @@ def load(size: Size | str, *, seed: int = 7, today: dt.date | None = None, owner
     """Generate a workload and store it as a portfolio "Bench <size>" of `owner` (by default
     the size's own bench user, bench-<size>@portfolia.local, so each dashboard shows one
     portfolio), replacing an earlier one. Answers (portfolio, workload)."""
-    from django.db import transaction
+    from django.db import connection, transaction
 
     from accounts.models import User
     from market.models import Asset
     from portfolios.models import Portfolio, Transaction
+    from portfolios.services import ledger_changed
 
     workload = generate(size, seed=seed, today=today)
     today = workload.end
@@ -424,6 +425,12 @@ def load(size: Size | str, *, seed: int = 7, today: dt.date | None = None, owner
             ],
             batch_size=2_000,
         )
+        # Written around the services (checked beforehand by replaying the ledger): record it.
+        ledger_changed(portfolio=portfolio, since=workload.start)
+    if connection.vendor == "postgresql":
+        # As autovacuum would after a load this size: the planner needs the new row counts.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE portfolios_transaction, market_asset, market_price")
     return portfolio, workload
 
 

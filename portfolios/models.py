@@ -52,8 +52,19 @@ class Portfolio(models.Model):
         related_name="+",
         help_text="An index or fund to compare performance with (optional).",
     )
+    # Maintained by the services in the same database transaction as every transaction write
+    # (`services.ledger_changed`): the version goes one up per create, update, delete or import,
+    # and `ledger_changed_from` is the earliest date that one write touched (on an update the
+    # earlier of the old and new dates). The performance read model compares the version with
+    # the one its cached state was built at: equal, nothing changed; one up, recompute from
+    # `ledger_changed_from`; more, recompute everything. `save()` never writes these two fields
+    # (a stale instance must not move the version back): only `ledger_changed` does.
+    ledger_version = models.PositiveBigIntegerField(default=0, editable=False)
+    ledger_changed_from = models.DateField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    LEDGER_FIELDS = frozenset({"ledger_version", "ledger_changed_from"})
 
     class Meta:
         ordering = ["name", "id"]
@@ -68,6 +79,15 @@ class Portfolio(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                f.name
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.name not in self.LEDGER_FIELDS
+            ]
+        super().save(*args, **kwargs)
 
 
 class TransactionKind(models.TextChoices):

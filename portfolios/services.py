@@ -24,7 +24,7 @@ from typing import IO, Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction as db_transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.functions import Upper
 from django.utils import timezone
 
@@ -154,6 +154,16 @@ def portfolio_delete(*, portfolio: Portfolio) -> None:
 
 
 # --- Transactions --------------------------------------------------------------------------------
+
+
+def ledger_changed(*, portfolio: Portfolio, since: datetime.date) -> None:
+    """Record a write to the portfolio's transactions touching dates from `since` on: one up
+    `ledger_version`, `ledger_changed_from` = `since` (see `Portfolio.ledger_version`). Call it
+    in the database transaction of the write; every transaction service does. Code that writes
+    transactions around the services (tests, bulk loaders) must call it too, once per write."""
+    Portfolio.objects.filter(pk=portfolio.pk).update(
+        ledger_version=F("ledger_version") + 1, ledger_changed_from=since
+    )
 
 
 def _lock(portfolio: Portfolio) -> Portfolio:
@@ -315,6 +325,7 @@ def transaction_create(
             error, portfolio, own_pk=new_pk, action=f"Adding this {txn.get_kind_display().lower()}"
         ) from error
     txn.save()
+    ledger_changed(portfolio=portfolio, since=txn.date)
     _on_commit_market_data(portfolio, [txn])
     return txn
 
@@ -328,6 +339,7 @@ def transaction_update(*, transaction: Transaction, data: Mapping[str, Any]) -> 
     portfolio = _lock(transaction.portfolio)
     txn = Transaction.objects.select_related("asset").get(pk=transaction.pk, portfolio=portfolio)
     old_kind = txn.kind
+    old_date = txn.date
     for name, value in data.items():
         setattr(txn, name, value)
     if "currency" not in data and ("asset" in data or old_kind != txn.kind):
@@ -343,6 +355,7 @@ def transaction_update(*, transaction: Transaction, data: Mapping[str, Any]) -> 
     except LedgerError as error:
         raise _ledger_violation(error, portfolio, own_pk=txn.pk, action="This change") from error
     txn.save()
+    ledger_changed(portfolio=portfolio, since=min(old_date, txn.date))
     _on_commit_market_data(portfolio, [txn])
     return txn
 
@@ -360,6 +373,7 @@ def transaction_delete(*, transaction: Transaction) -> None:
             error, portfolio, own_pk=None, action=f"Deleting {_describe(txn)}"
         ) from error
     txn.delete()
+    ledger_changed(portfolio=portfolio, since=txn.date)
 
 
 # --- Assets for symbols --------------------------------------------------------------------------
@@ -663,6 +677,8 @@ def transaction_import(
             txn.asset = _materialise(pending_assets[index])
         to_create.append(txn)
     Transaction.objects.bulk_create(to_create)
+    if to_create:
+        ledger_changed(portfolio=portfolio, since=min(txn.date for txn in to_create))
     report.saved = bool(to_create)
     report.created = len(to_create)
     if to_create:

@@ -13,7 +13,9 @@ Prices and FX come as forward-filled matrices from `PriceTable.matrix` / `FxTabl
 loop runs per day.
 
 Incremental recompute: pass `checkpoint_every="month"` to keep a ledger state at the end of each
-month on the series (the ledger at the series' end is one too). Later, when something dated D or
+month on the series (the ledger at the series' end is one too), "year" for year ends, or the
+days themselves (a sequence of dates; a checkpoint costs a copy of the positions changed since
+the previous one, so asking only for the days that will be kept saves time). Later, when something dated D or
 later changed (a transaction added, edited or deleted, or prices/FX from D on), call
 `daily_series(..., previous=old, changed_since=D)`: the days up to the last checkpoint before D
 are copied from `old`, the ledger resumes from that checkpoint, and only the rest is recomputed;
@@ -233,11 +235,16 @@ def _forward_fill(matrix: np.ndarray) -> np.ndarray:
 
 
 def _checkpoint_days(
-    first: datetime.date, end: datetime.date, every: Literal["month", "year"] | None
+    first: datetime.date,
+    end: datetime.date,
+    every: Literal["month", "year"] | Sequence[datetime.date] | None,
 ) -> list[datetime.date]:
-    """Month or year ends in [first, end] (excluding `end` itself), ascending."""
+    """Month or year ends (or the given days) in [first, end] (excluding `end` itself),
+    ascending."""
     if every is None:
         return []
+    if not isinstance(every, str):
+        return sorted({day for day in every if first <= day < end})
     days: list[datetime.date] = []
     year, month = first.year, first.month
     while True:
@@ -293,7 +300,7 @@ def daily_series(
     start: datetime.date,
     end: datetime.date,
     split_adjusted_prices: bool = False,
-    checkpoint_every: Literal["month", "year"] | None = None,
+    checkpoint_every: Literal["month", "year"] | Sequence[datetime.date] | None = None,
     previous: DailySeries | None = None,
     changed_since: datetime.date | None = None,
 ) -> DailySeries:
@@ -360,7 +367,9 @@ def daily_series(
         return float(state.net_invested_base)
 
     changed_assets: set[int] = set()  # assets touched since the last checkpoint
-    last_saved: list[LedgerState] = []
+    # Checkpoints share the positions no transaction touched with the previous one (the
+    # checkpoint resumed from is the first; nobody mutates checkpoints).
+    last_saved: list[LedgerState] = [resume[1]] if resume is not None else []
 
     def save_checkpoints(before: datetime.date | None) -> None:
         while checkpoint_days and (before is None or checkpoint_days[0] < before):

@@ -9,6 +9,7 @@ from decimal import Decimal
 from market.models import Asset, Price
 from portfolios.models import Portfolio, Transaction
 from portfolios.performance import PerformanceReport, portfolio_performance
+from portfolios.services import ledger_changed
 from portfolios.tests.factories import AssetFactory, FxAssetFactory, PortfolioFactory
 
 D = dt.date
@@ -46,9 +47,11 @@ def txn(target: Portfolio, kind: str, day: dt.date, held: Asset | None = None, *
     }
     values.setdefault("fee", Decimal(0))
     currency = fields.get("currency") or (held.currency if held else target.base_currency)
-    return Transaction.objects.create(
+    row = Transaction.objects.create(
         portfolio=target, kind=kind, date=day, asset=held, currency=currency, **values
     )
+    ledger_changed(portfolio=target, since=day)  # written around the services: say so
+    return row
 
 
 def report(target: Portfolio, *, today: dt.date, **params) -> PerformanceReport:

@@ -1,0 +1,168 @@
+"""`Portfolio.ledger_version`: every transaction write through the services moves it one up
+and records the earliest date it touched, in the same database transaction; the performance
+read model trusts it instead of reading the transactions on every request."""
+
+import pytest
+from django.core.cache import cache
+
+from portfolios import performance, services
+from portfolios.importers import COLUMNS
+from portfolios.models import Portfolio, Transaction
+from portfolios.tests.factories import AssetFactory, PortfolioFactory
+from portfolios.tests.performance_builders import D, asset, report
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def no_benchmark_fetch(monkeypatch):
+    monkeypatch.setattr("portfolios.performance._benchmark_history_ensure", lambda *args: None)
+
+
+def ledger(pf):
+    return Portfolio.objects.values_list("ledger_version", "ledger_changed_from").get(pk=pf.pk)
+
+
+def buy(pf, held, day, quantity=10):
+    return services.transaction_create(
+        portfolio=pf, kind="buy", date=day, asset=held, quantity=quantity, price=100
+    )
+
+
+def test_create_update_and_delete_move_the_version_and_record_the_earliest_date():
+    pf = PortfolioFactory(base_currency="USD")
+    held = AssetFactory(symbol="AAPL", currency="USD")
+    assert ledger(pf) == (0, None)
+    txn = buy(pf, held, D(2024, 3, 5))
+    assert ledger(pf) == (1, D(2024, 3, 5))
+    services.transaction_update(transaction=txn, data={"date": D(2024, 2, 1)})
+    assert ledger(pf) == (2, D(2024, 2, 1))  # the new date is the earlier one
+    services.transaction_update(transaction=txn, data={"date": D(2024, 4, 1)})
+    assert ledger(pf) == (3, D(2024, 2, 1))  # the old date is the earlier one
+    services.transaction_update(transaction=txn, data={"quantity": 3})
+    assert ledger(pf) == (4, D(2024, 4, 1))
+    services.transaction_delete(transaction=txn)
+    assert ledger(pf) == (5, D(2024, 4, 1))
+
+
+def test_an_import_moves_the_version_once_from_its_earliest_row_and_a_dry_run_not_at_all():
+    pf = PortfolioFactory(base_currency="USD")
+    AssetFactory(symbol="AAPL", currency="USD")
+    header = ",".join(COLUMNS)
+    file = (
+        "\n".join(
+            [
+                header,
+                "2024-01-05,buy,AAPL,10,100,,,1,,,,B-1",
+                "2024-01-02,deposit,,,,5000,,,,,Start,",
+            ]
+        )
+        + "\n"
+    ).encode()
+    services.transaction_import(portfolio=pf, file=file, dry_run=True)
+    assert ledger(pf) == (0, None)
+    imported = services.transaction_import(portfolio=pf, file=file, dry_run=False)
+    assert imported.created == 2
+    assert ledger(pf) == (1, D(2024, 1, 2))
+
+
+def test_a_refused_write_leaves_the_version_alone():
+    pf = PortfolioFactory(base_currency="USD")
+    held = AssetFactory(symbol="AAPL", currency="USD")
+    buy(pf, held, D(2024, 1, 2))
+    with pytest.raises(Exception):  # noqa: B017 - the ledger refuses to sell more than held
+        services.transaction_create(
+            portfolio=pf, kind="sell", date=D(2024, 1, 3), asset=held, quantity=99, price=1
+        )
+    assert ledger(pf) == (1, D(2024, 1, 2))
+
+
+def test_saving_a_stale_portfolio_does_not_move_the_version_back():
+    pf = PortfolioFactory(base_currency="USD")
+    held = AssetFactory(symbol="AAPL", currency="USD")
+    stale = Portfolio.objects.get(pk=pf.pk)
+    buy(pf, held, D(2024, 1, 2))
+    stale.name = "Renamed"
+    stale.save()
+    assert ledger(pf) == (1, D(2024, 1, 2))
+    assert Portfolio.objects.get(pk=pf.pk).name == "Renamed"
+
+
+@pytest.fixture
+def resumes(monkeypatch):
+    seen = []
+    original = performance._compute
+
+    def spy(**kwargs):
+        seen.append(kwargs["resume_day"])
+        return original(**kwargs)
+
+    monkeypatch.setattr(performance, "_compute", spy)
+    return seen
+
+
+@pytest.fixture
+def held_for_a_year(user):
+    pf = PortfolioFactory(owner=user, base_currency="USD")
+    closes = {}
+    day = D(2023, 1, 2)
+    while day <= D(2023, 12, 29):
+        if day.weekday() < 5:
+            closes[day] = 100 + (day.toordinal() % 17)
+        day = day.fromordinal(day.toordinal() + 1)
+    held = asset("ACME", closes=closes)
+    buy(pf, held, D(2023, 1, 2), quantity=100)
+    for month in range(2, 13):
+        buy(pf, held, D(2023, month, 3), quantity=1)
+    return pf, held
+
+
+def test_an_edit_recomputes_from_its_date_and_equals_a_cold_computation(
+    held_for_a_year, resumes, monkeypatch
+):
+    pf, _ = held_for_a_year
+    today = D(2023, 12, 29)
+    report(pf, today=today, period="MAX")
+    loads = []
+    original = performance._closes_with_previous
+    monkeypatch.setattr(
+        performance,
+        "_closes_with_previous",
+        lambda *args, **kwargs: loads.append(1) or original(*args, **kwargs),
+    )
+    edited = Transaction.objects.get(portfolio=pf, date=D(2023, 9, 3))
+    services.transaction_update(transaction=edited, data={"quantity": 5})
+    incremental = report(pf, today=today, period="MAX")
+    assert resumes[0] is None
+    assert resumes[1] is not None and D(2023, 7, 31) <= resumes[1] < D(2023, 9, 3)
+    assert loads == []  # the prices came from the cached state (they have not changed)
+    cache.clear()
+    cold = report(pf, today=today, period="MAX")
+    assert resumes[-1] is None
+    for name in ("end_value", "twr", "mwr", "gain", "price_gain", "fees"):
+        assert getattr(incremental, name) == pytest.approx(getattr(cold, name), rel=1e-12), name
+
+
+def test_an_unchanged_version_reads_no_transactions(held_for_a_year, resumes, monkeypatch):
+    pf, _ = held_for_a_year
+    today = D(2023, 12, 29)
+    first = report(pf, today=today, period="MAX")
+
+    def fail(*args, **kwargs):
+        raise AssertionError("the transactions were read")
+
+    monkeypatch.setattr(performance, "_txn_digest", fail)
+    assert report(pf, today=today, period="1Y").end_value == pytest.approx(first.end_value)
+    assert resumes == [None]
+
+
+def test_several_writes_between_two_requests_recompute_everything(held_for_a_year, resumes):
+    pf, held = held_for_a_year
+    today = D(2023, 12, 29)
+    report(pf, today=today, period="MAX")
+    buy(pf, held, D(2023, 11, 1))
+    buy(pf, held, D(2023, 3, 1))  # only the last write's date is recorded
+    after = report(pf, today=today, period="MAX")
+    assert resumes == [None, None]
+    cache.clear()
+    assert report(pf, today=today, period="MAX").end_value == pytest.approx(after.end_value)
