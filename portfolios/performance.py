@@ -105,7 +105,7 @@ from portfolios.engine.returns import (
 )
 from portfolios.engine.risk import benchmark_comparison, drawdown_series, risk_metrics
 from portfolios.engine.types import Kind, LedgerError, Txn
-from portfolios.engine.valuation import DailySeries, daily_series, external_flows
+from portfolios.engine.valuation import DailySeries, daily_series, external_flows, forward_fill
 from portfolios.models import Portfolio, Transaction
 from portfolios.selectors import TXN_COLUMNS, fx_pair_symbols
 
@@ -1032,8 +1032,8 @@ def _group_values(
             state[1] /= float(txn.ratio)
         quantity[index, column[txn.asset_id]] = state[0]
         last_price[index, column[txn.asset_id]] = state[1]
-    quantity = _forward_filled_rows(quantity)
-    last_price = _forward_filled_rows(last_price)
+    quantity = forward_fill(quantity)
+    last_price = forward_fill(last_price)
     close = prices.matrix(assets, grid)
     price = np.where(np.isnan(close), last_price, close)
     divisor = np.array([asset_group[asset_id][1] for asset_id in assets], dtype=np.float64)
@@ -1043,16 +1043,6 @@ def _group_values(
     for group in groups:
         out[group] = value[:, group_of == group].sum(axis=1)
     return out
-
-
-def _forward_filled_rows(matrix: np.ndarray) -> np.ndarray:
-    """NaNs down each column take the last value above (row 0 is set)."""
-    if matrix.size == 0:
-        return matrix
-    rows = np.arange(matrix.shape[0])[:, None]
-    source = np.where(np.isnan(matrix), 0, rows)
-    np.maximum.accumulate(source, axis=0, out=source)
-    return matrix[source, np.arange(matrix.shape[1])[None, :]]
 
 
 def _attribution(

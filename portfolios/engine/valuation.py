@@ -221,10 +221,10 @@ class _Events:
             out[keys[:, 0], keys[:, 1]] = np.fromiter(
                 self.observed.values(), dtype=np.float64, count=len(self.observed)
             )
-        return _forward_fill(out)
+        return forward_fill(out)
 
 
-def _forward_fill(matrix: np.ndarray) -> np.ndarray:
+def forward_fill(matrix: np.ndarray) -> np.ndarray:
     """Fill NaNs down each column with the last value above (row 0 must be set)."""
     if matrix.size == 0:
         return matrix
