@@ -8,9 +8,9 @@ from django.core.exceptions import ValidationError
 
 from market.models import Asset
 from portfolia.currencies import CURRENCY_CHOICES
+from portfolia.money import plain
 from portfolios.importers import COLUMNS
 from portfolios.models import CostBasisMethod, TransactionKind
-from portfolios.money import plain
 
 DECIMAL_INPUT = {"inputmode": "decimal", "autocomplete": "off"}
 

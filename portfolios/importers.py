@@ -36,8 +36,8 @@ from decimal import Decimal, InvalidOperation
 from typing import IO
 
 from portfolia.currencies import CURRENCIES
+from portfolia.money import plain
 from portfolios.models import TransactionKind
-from portfolios.money import plain
 
 COLUMNS = (
     "date",

@@ -2004,7 +2004,7 @@ def _csv(header: Sequence[str], rows: Iterable[Sequence]) -> str:
 
 
 def _number(value: float | None, places: int) -> str:
-    from portfolios.money import quantize
+    from portfolia.money import quantize
 
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""

@@ -2,7 +2,7 @@
 
 Rates travel as decimal-fraction strings with RATE_PLACES places ("0.1234000000" is 12.34 %),
 money as strings with two places, dates as ISO 8601, null where a figure is undefined. All of
-them are rounded by `portfolios.money.quantize`, through `rate_text` and `money_text` here.
+them are rounded by `portfolia.money.quantize`, through `rate_text` and `money_text` here.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
-from portfolios.money import MONEY_PLACES, quantize
+from portfolia.money import MONEY_PLACES, quantize
 from portfolios.performance import PERIODS, FlowsReport, PerformanceReport
 from portfolios.reports import IncomeReport, IncomeTotals, RealizedReport, RealizedSale
 

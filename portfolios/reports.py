@@ -22,11 +22,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from portfolia.money import MONEY_PLACES, quantize
 from portfolios.engine.ledger import replay
 from portfolios.engine.market import MissingFxRate
 from portfolios.engine.types import Kind, LedgerError
 from portfolios.models import Portfolio
-from portfolios.money import MONEY_PLACES, quantize
 from portfolios.performance import portfolio_ledger_load, txn_rate
 
 __all__ = [
@@ -342,7 +342,7 @@ def _money(value: Decimal) -> str:
 
 
 def _exact(value: Decimal) -> str:
-    from portfolios.money import plain
+    from portfolia.money import plain
 
     return plain(value)
 

@@ -1,7 +1,7 @@
 """API translation for portfolios, transactions, holdings, allocation and import reports.
 
 Decimals travel as strings: stored amounts exactly (without trailing zeros), computed values
-rounded by `portfolios.money.quantize` (money to cents, prices, ratios and weights to six
+rounded by `portfolia.money.quantize` (money to cents, prices, ratios and weights to six
 places). Ids are public UUIDs. Serializers never write and never query per row.
 """
 
@@ -11,8 +11,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from portfolia.currencies import CURRENCY_CHOICES
+from portfolia.money import MONEY_PLACES, PRICE_PLACES, RATIO_PLACES, plain, quantize
 from portfolios.models import Portfolio, Transaction
-from portfolios.money import MONEY_PLACES, PRICE_PLACES, RATIO_PLACES, plain, quantize
 from portfolios.selectors import asset_queryset_for_user
 
 

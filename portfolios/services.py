@@ -32,6 +32,7 @@ from market import selectors as market_selectors
 from market.models import Asset, AssetClass
 from market.providers.base import SearchResult
 from market.services import asset_find_or_create, ensure_history
+from portfolia.money import plain
 from portfolios import importers
 from portfolios.engine.ledger import replay
 from portfolios.engine.types import LedgerError, Txn
@@ -45,7 +46,6 @@ from portfolios.models import (
     Transaction,
     transaction_rule_errors,
 )
-from portfolios.money import plain
 from portfolios.selectors import (
     TXN_COLUMNS,
     asset_queryset_for_user,

@@ -3,22 +3,15 @@
 from django import template
 
 from market.models import AssetClass
+from portfolia.money import unit_price_text
 
 register = template.Library()
-
-EMPTY = "—"
 
 
 @register.filter
 def price(value, currency: str = "") -> str:
     """187.4412 → "187.44"; 0.00012345 → "0.00012345"; with the currency when given."""
-    if value is None:
-        return EMPTY
-    number = float(value)
-    size = abs(number)
-    places = 2 if size >= 1 or size == 0 else 4 if size >= 0.01 else 8
-    text = f"{number:,.{places}f}".replace("-", "\u2212")
-    return f"{text} {currency}".strip()
+    return unit_price_text(value, currency)
 
 
 @register.filter

@@ -1,19 +1,16 @@
 """How numbers look on pages: money with its currency and thousands separators, signed gains,
 percentages with a sign, quantities with as many decimals as they need.
 
-Rounding goes through `portfolios.money.quantize`, the one rounding helper.
+Rounding goes through `portfolia.money.quantize`, the one rounding helper.
 """
 
 from decimal import Decimal
 
 from django import template
 
-from portfolios.money import MONEY_PLACES, quantize, to_decimal
+from portfolia.money import EMPTY, MINUS, MONEY_PLACES, quantize, to_decimal, unit_price_text
 
 register = template.Library()
-
-MINUS = "\u2212"  # a real minus sign, as wide as the plus
-EMPTY = "—"
 
 
 def _grouped(value: Decimal, places: int) -> str:
@@ -95,18 +92,4 @@ def quantity(value) -> str:
 @register.filter
 def unit_price(value, currency: str = "") -> str:
     """A per-unit price: two decimals, more (up to 8) when it is below 1 or needs them."""
-    number = to_decimal(value)
-    if number is None:
-        return EMPTY
-    places = MONEY_PLACES
-    if abs(number) < 1:
-        places = 6
-    if abs(number) < Decimal("0.01"):
-        places = 8
-    rounded = quantize(number, places)
-    if places > MONEY_PLACES:
-        rounded = rounded.normalize()
-        places = max(MONEY_PLACES, -rounded.as_tuple().exponent)
-    sign = MINUS if rounded < 0 else ""
-    text = f"{sign}{abs(rounded):,.{places}f}"
-    return f"{text} {currency}" if currency else text
+    return unit_price_text(value, currency)

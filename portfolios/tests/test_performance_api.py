@@ -278,6 +278,20 @@ def test_the_page_and_the_api_show_the_same_numbers(user, auth_client, pf):
             "correlation",
         ):
             assert shown[key] == (api[key] or ""), (params, key)
+        # What a person reads on the cards agrees with the API to the shown precision.
+        visible = dict(
+            re.findall(
+                r'data-figure="(twr|mwr|gain)"[^>]*>\s*<div class="label"[^>]*>[^<]*</div>\s*'
+                r'<div class="value[^"]*">([^<]*)</div>',
+                html,
+            )
+        )
+        for key in ("twr", "mwr"):
+            if api[key] is not None:
+                percent_text = visible[key].replace("\u2212", "-").rstrip("%").replace(",", "")
+                assert float(percent_text) == pytest.approx(float(api[key]) * 100, abs=0.005)
+        gain_text = visible["gain"].split()[0].replace("\u2212", "-").replace(",", "")
+        assert float(gain_text) == pytest.approx(float(api["gain"]), abs=0.005)
         period_caption = re.search(r'class="muted period-caption">([^<]*)<', html).group(1)
         start = dt.date.fromisoformat(api["start"])
         assert f"{start.day} {start:%b %Y}" in period_caption

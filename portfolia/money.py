@@ -1,4 +1,5 @@
-"""The one place numbers are rounded: for display on pages and in the API, never in the ledger."""
+"""The one place numbers are rounded, for display on pages and in the API (never in the ledger),
+and the per-unit price format that market and portfolio pages share."""
 
 from decimal import ROUND_HALF_EVEN, Decimal
 
@@ -37,3 +38,27 @@ def plain(value: Decimal | None) -> str:
         return "0"
     text = format(value.normalize(), "f")
     return text
+
+
+MINUS = "\u2212"  # a real minus sign, as wide as the plus
+EMPTY = "—"
+
+
+def unit_price_text(value: float | Decimal | None, currency: str = "") -> str:
+    """A per-unit price: two decimals, more (up to 8) when it is below 1 or needs them:
+    187.4412 → "187.44"; 0.00012345 → "0.00012345"; with the currency when given."""
+    number = to_decimal(value)
+    if number is None:
+        return EMPTY
+    places = MONEY_PLACES
+    if abs(number) < 1:
+        places = 6
+    if abs(number) < Decimal("0.01"):
+        places = 8
+    rounded = quantize(number, places)
+    if places > MONEY_PLACES:
+        rounded = rounded.normalize()
+        places = max(MONEY_PLACES, -rounded.as_tuple().exponent)
+    sign = MINUS if rounded < 0 else ""
+    text = f"{sign}{abs(rounded):,.{places}f}"
+    return f"{text} {currency}" if currency else text
