@@ -105,7 +105,7 @@ from portfolios.engine.returns import (
 )
 from portfolios.engine.risk import benchmark_comparison, drawdown_series, risk_metrics
 from portfolios.engine.types import Kind, LedgerError, Txn
-from portfolios.engine.valuation import DailySeries, daily_series, external_flows, forward_fill
+from portfolios.engine.valuation import DailySeries, daily_series, external_flows
 from portfolios.models import Portfolio, Transaction
 from portfolios.selectors import TXN_COLUMNS, fx_pair_symbols
 
@@ -134,7 +134,7 @@ DEFAULT_BENCHMARK = "^GSPC"
 PERIODS = ("1D", "1W", "1M", "3M", "YTD", "1Y", "3Y", "5Y", "MAX")
 DEFAULT_PERIOD = "1Y"
 
-CACHE_PREFIX = "portfolios:perf:v2"
+CACHE_PREFIX = "portfolios:perf:v3"
 STATE_TIMEOUT = 7 * 24 * 3600
 REPORT_TIMEOUT = 24 * 3600
 BENCHMARK_QUEUE_TIMEOUT = 3600  # ask for a missing benchmark history at most hourly
@@ -153,7 +153,6 @@ _EPOCH = datetime.date(1970, 1, 1)
 _EPOCH_ORDINAL = _EPOCH.toordinal()
 _CASH_KINDS = (Kind.DEPOSIT.value, Kind.WITHDRAWAL.value)
 _TRADE_KINDS = frozenset({Kind.BUY, Kind.SELL})
-_SECURITY_KINDS = frozenset({Kind.BUY, Kind.SELL, Kind.SPLIT})
 _INCOME_KINDS = frozenset({Kind.DIVIDEND, Kind.INTEREST})
 
 
@@ -484,8 +483,8 @@ class PerformanceReport:
 @dataclass
 class _Digest:
     """What the computation needs to know of the transactions before reading them: how many,
-    the first date, whether any deposit or withdrawal exists, the assets, the currencies and
-    each traded asset's trade currency. Whether they changed is told by the portfolio's
+    the first date, whether any deposit or withdrawal exists, the assets and the currencies.
+    Whether they changed is told by the portfolio's
     `ledger_version`, not by the digest."""
 
     count: int
@@ -493,7 +492,6 @@ class _Digest:
     records_cash: bool
     asset_ids: frozenset[int]
     currencies: frozenset[str]
-    trade_currency: dict[int, str]
     rows: list | None = None  # every row, when the digest was computed from them
 
     @property
@@ -534,6 +532,7 @@ class _Body:
     fees: np.ndarray  # <= 0
     taxes: np.ndarray  # <= 0
     currency_effect: np.ndarray
+    local_values: dict[str, np.ndarray]  # the engine's `DailySeries.local_values`
     # The cache key of the closes the computation read, from `closes_from` on (with each
     # asset's last close before it), per requested asset (None: it has none): a later
     # resumption from a day at least LOOKBACK after `closes_from`, with the same price marks,
@@ -648,16 +647,12 @@ def _ledger_unpack(packed: tuple, memo: dict[int, tuple] | None = None) -> Ledge
 
 def _digest_from_rows(rows: list) -> _Digest:
     """The digest of TXN_COLUMNS rows (in entry order)."""
-    trade_currency = {
-        row[4]: row[10] for row in rows if row[2] in (Kind.BUY.value, Kind.SELL.value)
-    }
     return _Digest(
         count=len(rows),
         first_day=rows[0][3] if rows else None,
         records_cash=any(row[2] in _CASH_KINDS for row in rows),
         asset_ids=frozenset(row[4] for row in rows if row[4] is not None),
         currencies=frozenset(row[10] for row in rows),
-        trade_currency=trade_currency,
         rows=rows,
     )
 
@@ -677,23 +672,18 @@ def _txn_digest(portfolio: Portfolio) -> _Digest:
     # Grouped (a hash aggregate of a few hundred groups), not DISTINCT arrays (sorts).
     sql = f"""
         SELECT asset_id, currency, count(*), min(date),
-               bool_or(kind IN ('buy', 'sell')), bool_or(kind IN ('deposit', 'withdrawal'))
+               bool_or(kind IN ('deposit', 'withdrawal'))
         FROM {table} WHERE portfolio_id = %s GROUP BY asset_id, currency
     """
     with connection.cursor() as cursor:
         cursor.execute(sql, [portfolio.pk])
         groups = cursor.fetchall()
-    trade_currency: dict[int, str] = {}
-    for asset_id, currency, _count, _first, traded, _cash in groups:
-        if traded:
-            trade_currency[asset_id] = currency
     return _Digest(
         count=sum(group[2] for group in groups),
         first_day=min((group[3] for group in groups), default=None),
-        records_cash=any(group[5] for group in groups),
+        records_cash=any(group[4] for group in groups),
         asset_ids=frozenset(group[0] for group in groups if group[0] is not None),
         currencies=frozenset(group[1] for group in groups),
-        trade_currency=trade_currency,
     )
 
 
@@ -983,65 +973,18 @@ def _cash_delta(txn: Txn) -> Decimal:
 
 
 def _group_values(
-    txns: Sequence[Txn],
-    *,
-    asset_group: dict[int, tuple[str, int]],
-    groups: tuple[str, ...],
-    prices: PriceTable,
-    grid: np.ndarray,
-    opening: dict[int, tuple[float, float]],
+    local_values: dict[str, np.ndarray], *, base: str, offset: int
 ) -> dict[str, np.ndarray]:
-    """Each group's local value of securities over `grid` (calendar days), valued as the engine
-    values them: quantity x close, or x the last transaction price before the first close,
-    splits multiplying the quantity and dividing that price. `asset_group` maps an asset to
-    (group, divisor of its minor unit); `opening` gives (quantity, last price) at the close of
-    grid[0], before the transactions dated in the grid (which must be dated after grid[0])."""
-    if not groups:
-        return {}
-    assets = sorted(asset_id for asset_id in asset_group if asset_group[asset_id][0] in groups)
-    column = {asset_id: index for index, asset_id in enumerate(assets)}
-    n_days, n_assets = int(grid.size), len(assets)
-    quantity = np.full((n_days, n_assets), np.nan)
-    last_price = np.full((n_days, n_assets), np.nan)
-    quantity[0, :] = 0.0
-    last_price[0, :] = 0.0
-    current: dict[int, list[float]] = {}
-    for asset_id, (held, price) in opening.items():
-        if asset_id in column:
-            quantity[0, column[asset_id]] = held
-            last_price[0, column[asset_id]] = price
-            current[asset_id] = [held, price]
-    first = grid[0].astype(object)
-    for txn in txns:
-        if txn.asset_id not in column or txn.kind not in _SECURITY_KINDS:
+    """Each foreign currency's local value of securities (in its major unit) over the grid of
+    `_attribution`, from the engine's per-trade-currency values: the grid starts `offset` days
+    after the day before the series' first day (the securities are worth nothing then)."""
+    out: dict[str, np.ndarray] = {}
+    for currency, values in local_values.items():
+        major, divisor = MINOR_UNITS.get(currency, (currency, 1))
+        if major == base:
             continue
-        index = (txn.date - first).days
-        if index <= 0 or index >= n_days:
-            continue
-        state = current.setdefault(txn.asset_id, [0.0, 0.0])
-        if txn.kind == Kind.BUY:
-            state[0] += float(txn.quantity)
-            state[1] = float(txn.price)
-        elif txn.kind == Kind.SELL:
-            state[0] -= float(txn.quantity)
-            if abs(state[0]) <= 1e-12:
-                state[0] = 0.0
-            state[1] = float(txn.price)
-        elif txn.ratio:
-            state[0] *= float(txn.ratio)
-            state[1] /= float(txn.ratio)
-        quantity[index, column[txn.asset_id]] = state[0]
-        last_price[index, column[txn.asset_id]] = state[1]
-    quantity = forward_fill(quantity)
-    last_price = forward_fill(last_price)
-    close = prices.matrix(assets, grid)
-    price = np.where(np.isnan(close), last_price, close)
-    divisor = np.array([asset_group[asset_id][1] for asset_id in assets], dtype=np.float64)
-    value = np.where(quantity != 0, quantity * price / divisor, 0.0)
-    out = {}
-    group_of = np.array([asset_group[asset_id][0] for asset_id in assets])
-    for group in groups:
-        out[group] = value[:, group_of == group].sum(axis=1)
+        level = np.concatenate([[0.0], values])[offset:] / divisor
+        out[major] = level if major not in out else out[major] + level
     return out
 
 
@@ -1142,16 +1085,6 @@ def _fx_table(base: str, market: _Market, closes: dict[int, Closes]) -> FxTable:
     return FxTable(base, pairs)
 
 
-def _asset_groups(digest: _Digest, base: str) -> dict[int, tuple[str, int]]:
-    """Foreign-traded assets → (their currency's major unit, the minor unit's divisor)."""
-    out = {}
-    for asset_id, currency in digest.trade_currency.items():
-        major, divisor = MINOR_UNITS.get(currency, (currency, 1))
-        if major != base:
-            out[asset_id] = (major, divisor)
-    return out
-
-
 def _closes_tail(
     closes: dict[int, Closes], ids: Iterable[int], since: datetime.date
 ) -> dict[int, tuple[np.ndarray, np.ndarray] | None]:
@@ -1209,8 +1142,6 @@ def _compute(
     method = portfolio.cost_basis_method
     start = digest.first_date
     assert start is not None
-    asset_group = _asset_groups(digest, base)
-    groups = tuple(sorted({group for group, _ in asset_group.values()}))
     old: _Body | None = None
     checkpoint: LedgerState | None = None
     memo: dict[int, tuple] = {}  # see `_ledger_pack`
@@ -1287,6 +1218,7 @@ def _compute(
             method=method,  # type: ignore[arg-type]
             ledger=checkpoint,
             checkpoints={resume_day: checkpoint},
+            local_values={currency: values[:keep] for currency, values in old.local_values.items()},
         )
     with _phase("engine"):
         series = daily_series(
@@ -1300,28 +1232,15 @@ def _compute(
             checkpoint_every=_resume_points(start, today),
             previous=previous_series,
             changed_since=None if resume_day is None else resume_day + ONE_DAY,
+            track_lots=False,
         )
     if resume_day is not None and series.checkpoints.get(resume_day) is not checkpoint:
         raise _Recompute  # the engine did not resume from our checkpoint
 
     grid = _days64(grid_first, today)
-    opening: dict[int, tuple[float, float]] = {}
-    opening_cash: dict[str, Decimal] = {}
-    if checkpoint is not None:
-        opening = {
-            asset_id: (float(position.quantity), float(position.last_price or 0))
-            for asset_id, position in checkpoint.positions.items()
-            if asset_id in asset_group and position.quantity
-        }
-        opening_cash = dict(checkpoint.cash)
-    group_values = _group_values(
-        txns,
-        asset_group=asset_group,
-        groups=groups,
-        prices=prices,
-        grid=grid,
-        opening=opening,
-    )
+    offset = 0 if resume_day is None else (resume_day - start).days + 1
+    opening_cash = dict(checkpoint.cash) if checkpoint is not None else {}
+    group_values = _group_values(series.local_values, base=base, offset=offset)
     income, fees, taxes, effect = _attribution(
         txns,
         base=base,
@@ -1331,7 +1250,6 @@ def _compute(
         opening_cash=opening_cash,
         group_values=group_values,
     )
-    offset = 0 if resume_day is None else (resume_day - start).days + 1
 
     def joined(old_values: np.ndarray | None, new: np.ndarray) -> np.ndarray:
         if old_values is None or offset == 0:
@@ -1350,6 +1268,7 @@ def _compute(
         fees=joined(old.fees if old else None, fees),
         taxes=joined(old.taxes if old else None, taxes),
         currency_effect=joined(old.currency_effect if old else None, effect),
+        local_values=series.local_values,
         closes_from=closes_from,
         closes_key=closes_key,
     )

@@ -43,6 +43,11 @@ change (added, edited or deleted transaction): everything dated before D is unch
 transactions dated D or later are replayed. If the cash mode flipped (the first deposit or
 withdrawal was added or the last removed) or the method/base differ, the checkpoint is ignored
 and everything is replayed. Given a valid checkpoint the result equals a full replay.
+
+Valuation only: a state made with `track_lots=False` applies the same rules and raises the same
+errors, but keeps no lots, cost bases, realized gains, sales or list of flows (quantities, last
+prices, cash, income, fee and tax totals and net invested are kept): what the daily valuation
+needs, at a fraction of the cost. Its costs and realized gains read zero.
 """
 
 from __future__ import annotations
@@ -252,6 +257,7 @@ class LedgerState:
     inflow_base: Decimal = ZERO
     outflow_base: Decimal = ZERO
     txn_count: int = 0
+    track_lots: bool = True  # False: valuation only (see the module docstring)
 
     @property
     def income_base(self) -> Decimal:
@@ -367,6 +373,7 @@ def _checkpoint_fits(
         checkpoint.method == method
         and checkpoint.base_currency == base_currency
         and checkpoint.records_cash == cash_mode
+        and checkpoint.track_lots
     )
 
 
@@ -386,7 +393,7 @@ def apply_txn(state: LedgerState, txn: Txn, *, fx: FxTable | None) -> ExternalFl
     flow_amount = handler(state, txn, fx)
     state.as_of = txn.date
     state.txn_count += 1
-    if flow_amount == 0:
+    if not flow_amount:
         return None
     # flow_amount > 0 is money paid in, < 0 money paid out.
     kind = txn.kind if isinstance(txn.kind, Kind) else Kind(txn.kind)
@@ -396,7 +403,8 @@ def apply_txn(state: LedgerState, txn: Txn, *, fx: FxTable | None) -> ExternalFl
     else:
         flow = ExternalFlow(txn.id, txn.date, kind, "out", -flow_amount)
         state.outflow_base -= flow_amount
-    state.flows.append(flow)
+    if state.track_lots:
+        state.flows.append(flow)
     return flow
 
 
@@ -460,21 +468,25 @@ def _buy(state: LedgerState, txn: Txn, fx: FxTable | None) -> Decimal:
     rate = _rate(state, txn, fx)
     purchase_value = price * quantity
     cost = purchase_value + txn.fee
-    lot = Lot(txn.id, txn.date, quantity, cost, cost * rate, purchase_value, purchase_value * rate)
+    cost_base = cost * rate
     position = _position(state, asset_id, txn)
     position.currency = txn.currency
-    position.lots.append(lot)
     position.quantity += quantity
-    position.cost_local += lot.cost_local
-    position.cost_base += lot.cost_base
-    position.purchase_value_local += lot.purchase_value_local
-    position.purchase_value_base += lot.purchase_value_base
+    if state.track_lots:
+        lot = Lot(
+            txn.id, txn.date, quantity, cost, cost_base, purchase_value, purchase_value * rate
+        )
+        position.lots.append(lot)
+        position.cost_local += lot.cost_local
+        position.cost_base += lot.cost_base
+        position.purchase_value_local += lot.purchase_value_local
+        position.purchase_value_base += lot.purchase_value_base
     fee_base = txn.fee * rate
     position.fees_base += fee_base
     state.fees_base += fee_base
     position.last_price, position.last_price_date = price, txn.date
     _add_cash(state, txn.currency, -cost)
-    return ZERO if state.records_cash else lot.cost_base
+    return ZERO if state.records_cash else cost_base
 
 
 def _sell(state: LedgerState, txn: Txn, fx: FxTable | None) -> Decimal:
@@ -488,6 +500,15 @@ def _sell(state: LedgerState, txn: Txn, fx: FxTable | None) -> Decimal:
     closes = abs(held - quantity) <= QUANTITY_EPSILON
     rate = _rate(state, txn, fx)
     position.txn_count += 1
+    if not state.track_lots:
+        position.quantity = ZERO if closes else held - quantity
+        fee_base = txn.fee * rate
+        position.fees_base += fee_base
+        state.fees_base += fee_base
+        position.last_price, position.last_price_date = price, txn.date
+        net_local = price * quantity - txn.fee
+        _add_cash(state, txn.currency, net_local)
+        return ZERO if state.records_cash else -net_local * rate
 
     if state.method == "fifo":
         sold = held if closes else quantity
@@ -674,18 +695,19 @@ def _split(state: LedgerState, txn: Txn, fx: FxTable | None) -> Decimal:
     ratio = txn.ratio
     position.txn_count += 1
     position.quantity *= ratio
-    position.lots = deque(
-        Lot(
-            lot.buy_txn_id,
-            lot.date,
-            lot.quantity * ratio,
-            lot.cost_local,
-            lot.cost_base,
-            lot.purchase_value_local,
-            lot.purchase_value_base,
+    if position.lots:
+        position.lots = deque(
+            Lot(
+                lot.buy_txn_id,
+                lot.date,
+                lot.quantity * ratio,
+                lot.cost_local,
+                lot.cost_base,
+                lot.purchase_value_local,
+                lot.purchase_value_base,
+            )
+            for lot in position.lots
         )
-        for lot in position.lots
-    )
     if position.last_price is not None:
         position.last_price /= ratio
     return ZERO  # a split moves no money

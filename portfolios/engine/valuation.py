@@ -63,8 +63,11 @@ class DailySeries:
     - `inflow`, `outflow`: I_t and O_t, both >= 0.
     - `net_invested`: cumulative inflow - outflow since the first transaction (not since start).
     - `value_before_start`, `net_invested_before_start`: the same at the close of start - 1.
-    - `ledger`: the ledger state at the end of `end` (holdings, lots, sales, flows).
+    - `ledger`: the ledger state at the end of `end` (holdings, lots, sales, flows; with
+      `track_lots=False` a valuation-only state, see `engine.ledger`).
     - `checkpoints`: ledger states at month or year ends, for incremental recompute.
+    - `local_values`: per trade currency (as the transactions name it, "GBp" apart from "GBP"),
+      the securities traded in it valued in that currency (quantity x the price used), per day.
 
     The ledger states are shared with later computations: treat them as read-only.
     """
@@ -83,6 +86,7 @@ class DailySeries:
     method: CostBasisMethod
     ledger: LedgerState
     checkpoints: dict[datetime.date, LedgerState] = field(default_factory=dict)
+    local_values: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def start(self) -> datetime.date:
@@ -269,6 +273,7 @@ def _resume_point(
     method: CostBasisMethod,
     base_currency: str,
     cash_mode: bool,
+    track_lots: bool,
 ) -> tuple[datetime.date, LedgerState] | None:
     """The last usable checkpoint of `previous`: before `changed_since`, inside both series."""
     if previous is None or changed_since is None:
@@ -278,6 +283,7 @@ def _resume_point(
         or previous.method != method
         or previous.base_currency != base_currency
         or previous.records_cash != cash_mode
+        or previous.ledger.track_lots != track_lots
     ):
         return None
     # The ledger at the previous end is a checkpoint too (extending a series by a day is cheap).
@@ -303,6 +309,7 @@ def daily_series(
     checkpoint_every: Literal["month", "year"] | Sequence[datetime.date] | None = None,
     previous: DailySeries | None = None,
     changed_since: datetime.date | None = None,
+    track_lots: bool = True,
 ) -> DailySeries:
     """The daily series for calendar days start..end (see the module docstring).
 
@@ -311,7 +318,9 @@ def daily_series(
     earlier closes). Set `split_adjusted_prices` when the price table holds closes already
     divided by later splits (as Yahoo's are): closes before each recorded split are multiplied
     back by its ratio. `checkpoint_every`, `previous` and `changed_since` drive incremental
-    recompute. Raises LedgerError for an impossible history and MissingFxRate when something
+    recompute. With `track_lots=False` the ledger keeps what the valuation needs and no lots,
+    costs or sales (the series are the same; `ledger` and the checkpoints are valuation-only
+    states). Raises LedgerError for an impossible history and MissingFxRate when something
     held, or cash, needs a rate that is not loaded.
     """
     if end < start:
@@ -329,13 +338,14 @@ def daily_series(
         method=method,
         base_currency=base_currency,
         cash_mode=cash_mode,
+        track_lots=track_lots,
     )
     if resume is not None:
         resume_day, checkpoint = resume
         state = checkpoint.copy()
         first = resume_day + _ONE_DAY  # the grid starts right after the checkpoint
     else:
-        state = LedgerState(method, base_currency, cash_mode)
+        state = LedgerState(method, base_currency, cash_mode, track_lots=track_lots)
         first = start - _ONE_DAY  # the grid's first day is V_{start-1}
     skip_until = state.as_of
 
@@ -424,7 +434,7 @@ def daily_series(
         if split_adjusted_prices
         else None
     )
-    securities = _securities_value(
+    securities, local_values = _securities_value(
         days,
         quantities,
         last_prices,
@@ -457,6 +467,7 @@ def daily_series(
             method=method,
             ledger=state,
             checkpoints=checkpoints,
+            local_values={currency: local[1:] for currency, local in local_values.items()},
         )
     assert previous is not None
     keep = (first - previous.start).days  # days of `previous` before the grid
@@ -464,6 +475,14 @@ def daily_series(
 
     def joined(old: np.ndarray, new: np.ndarray) -> np.ndarray:
         return np.concatenate([old[:keep], new])
+
+    local_joined = {
+        currency: joined(previous.local_values.get(currency, np.zeros(keep)), local)
+        for currency, local in local_values.items()
+    }
+    for currency, old_local in previous.local_values.items():
+        if currency not in local_joined:
+            local_joined[currency] = joined(old_local, np.zeros(n_days))
 
     return DailySeries(
         days=joined(previous.days, days),
@@ -480,6 +499,7 @@ def daily_series(
         method=method,
         ledger=state,
         checkpoints={**kept_checkpoints, **checkpoints},
+        local_values=local_joined,
     )
 
 
@@ -506,14 +526,19 @@ def _securities_value(
     prices: PriceTable,
     fx: FxTable,
     split_factors: np.ndarray | None,
-) -> np.ndarray:
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The securities' value in the base currency per day, and per trade currency in it.
+
+    Each asset's local value (quantity x close, else x its last transaction price) is summed
+    per currency first (one matrix product), then converted: a rate depends only on the
+    currency, so the assets x days matrix of rates is never built."""
     n_days = int(days.size)
     if not quantities.columns:
-        return np.zeros(n_days)
+        return np.zeros(n_days), {}
     quantity = quantities.matrix(n_days)
     held_ever = np.flatnonzero((quantity != 0).any(axis=0))
     if held_ever.size == 0:
-        return np.zeros(n_days)
+        return np.zeros(n_days), {}
     asset_ids: list[int] = list(quantities.columns)  # type: ignore[arg-type]
     ids = [asset_ids[column] for column in held_ever]
     quantity = quantity[:, held_ever]
@@ -522,21 +547,23 @@ def _securities_value(
         close *= split_factors[:, held_ever]
     fallback = last_prices.matrix(n_days)[:, held_ever]
     price = np.where(np.isnan(close), fallback, close)
+    held = quantity != 0
+    local = np.where(held, quantity * price, 0.0)
 
     currencies = sorted({asset_currency[asset_id] for asset_id in ids})
+    member = np.zeros((len(ids), len(currencies)))
+    member[np.arange(len(ids)), [currencies.index(asset_currency[i]) for i in ids]] = 1.0
+    local_by_currency = local @ member
+    held_by_currency = (held @ member) > 0
     rates = np.column_stack([fx.rates(currency, days) for currency in currencies])
-    currency_column = np.array([currencies.index(asset_currency[asset_id]) for asset_id in ids])
-    rate = rates[:, currency_column]
-
-    held = quantity != 0
-    contribution = quantity * price * rate
-    missing = held & np.isnan(contribution)
+    missing = held_by_currency & np.isnan(rates)
     if missing.any():
         day_index, column = (int(axis[0]) for axis in np.nonzero(missing))
-        if np.isnan(rate[day_index, column]):
-            raise MissingFxRate(asset_currency[ids[column]], fx.base, to_date(days[day_index]))
-        raise ValueError(f"asset {ids[column]} has no price on {to_date(days[day_index])}")
-    return np.where(held, contribution, 0.0).sum(axis=1)
+        raise MissingFxRate(currencies[column], fx.base, to_date(days[day_index]))
+    securities = np.where(held_by_currency, local_by_currency * rates, 0.0).sum(axis=1)
+    return securities, {
+        currency: local_by_currency[:, column] for column, currency in enumerate(currencies)
+    }
 
 
 def _cash_value(days: np.ndarray, cash: _Events, fx: FxTable) -> np.ndarray:
