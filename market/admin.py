@@ -1,11 +1,14 @@
 """Staff management of market data: assets (with "backfill now" and "refresh quote" actions),
 prices, quotes, corporate actions and read-only fetch jobs. Beat schedules are django-celery-
-beat's own admin; the data-status page (``/assets/status/``) is linked from the asset list."""
+beat's own admin; the data-status page (``/assets/status/``) is linked from the asset list.
+Price edits and deletions here are recorded with `services.prices_changed`, as every price write
+is, so cached valuations recompute from the date touched."""
 
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.db import transaction
+from django.db.models import Min, QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 
@@ -57,6 +60,34 @@ class PriceAdmin(admin.ModelAdmin):
     list_select_related = ("asset",)
     search_fields = ("asset__symbol",)
     show_full_result_count = False
+
+    @transaction.atomic
+    def save_model(self, request: HttpRequest, obj: Price, form, change: bool) -> None:
+        before = Price.objects.filter(pk=obj.pk).values_list("asset_id", "date").first()
+        super().save_model(request, obj, form, change)
+        touched = {obj.asset_id: obj.date}
+        if before is not None:
+            asset_id, day = before
+            touched[asset_id] = min(day, touched.get(asset_id, day))
+        for asset_id, day in touched.items():
+            services.prices_changed(asset_id=asset_id, since=day)
+
+    @transaction.atomic
+    def delete_model(self, request: HttpRequest, obj: Price) -> None:
+        super().delete_model(request, obj)
+        services.prices_changed(asset_id=obj.asset_id, since=obj.date)
+
+    @transaction.atomic
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Price]) -> None:
+        earliest = dict(
+            queryset.order_by()
+            .values_list("asset_id")
+            .annotate(first=Min("date"))
+            .values_list("asset_id", "first")
+        )
+        super().delete_queryset(request, queryset)
+        for asset_id, day in earliest.items():
+            services.prices_changed(asset_id=asset_id, since=day)
 
 
 @admin.register(Quote)

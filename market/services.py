@@ -21,7 +21,7 @@ from typing import Protocol
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Max, Min
 from django.utils import timezone
 
 from market import providers, selectors
@@ -426,10 +426,23 @@ def price_upsert(*, asset: Asset, bars: Iterable[BarLike]) -> UpsertResult:
         result = _upsert_portable(asset.pk, rows)
     if result.inserted or result.updated:
         # The earliest date sent stands for the earliest written (the merge only counts rows).
-        Asset.objects.filter(pk=asset.pk).update(
-            price_version=F("price_version") + 1, prices_changed_from=rows[0][0]
-        )
+        prices_changed(asset_id=asset.pk, since=rows[0][0])
     return UpsertResult(result.inserted, result.updated, result.unchanged, skipped)
+
+
+def prices_changed(*, asset_id: int, since: dt.date) -> None:
+    """Record a write to an asset's prices touching dates from `since` on (rows inserted,
+    updated or deleted): one up `price_version`, `prices_changed_from` = `since`, and the
+    first and last price date read again (two probes of the (asset, date) index). Call it in
+    the write's database transaction; `price_upsert` and the admin do, and so must any code
+    that writes prices around them."""
+    span = Price.objects.filter(asset_id=asset_id).aggregate(first=Min("date"), last=Max("date"))
+    Asset.objects.filter(pk=asset_id).update(
+        price_version=F("price_version") + 1,
+        prices_changed_from=since,
+        first_price_date=span["first"],
+        last_price_date=span["last"],
+    )
 
 
 def manual_prices_check(

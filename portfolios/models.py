@@ -61,10 +61,14 @@ class Portfolio(models.Model):
     # (a stale instance must not move the version back): only `ledger_changed` does.
     ledger_version = models.PositiveBigIntegerField(default=0, editable=False)
     ledger_changed_from = models.DateField(null=True, blank=True, editable=False)
+    # Written with them: what the read model must know of the transactions before reading
+    # them (`services.ledger_summary`: count, first date, whether cash is recorded, the asset
+    # ids and the currencies), so that a request learns it with the version, in one query.
+    ledger_summary = models.JSONField(default=dict, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    LEDGER_FIELDS = frozenset({"ledger_version", "ledger_changed_from"})
+    LEDGER_FIELDS = frozenset({"ledger_version", "ledger_changed_from", "ledger_summary"})
 
     class Meta:
         ordering = ["name", "id"]

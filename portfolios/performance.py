@@ -39,28 +39,27 @@ What a report holds, for a period [start, end] (both inclusive; V_{start-1} is t
   TWR, drawdown, cumulative benchmark return) for the charts and the API.
 
 Loading and caching. A request runs two small queries: the portfolio's `ledger_version` (with
-`ledger_changed_from`) and the assets it needs (held assets, FX pairs, the benchmark) with the
-first and last date of their stored prices and their price versions. A cached *state* (`_Head`)
-records what the daily series was computed from, the ledger version included; when both still
-match, the transactions are not read at all and the report comes from the cache (keyed by the
-state's token, the benchmark's price dates, the risk-free rate and the period). When the version
-moved, one grouped query (`_txn_digest`) reads what the computation must know beforehand (the
-first date, the assets and currencies, whether cash is recorded). The earliest date D a change
-touches is then: for transactions, `ledger_changed_from` when the version is exactly one up
-(the services record the earliest date of every write; after several writes only the last is
-known, so everything is recomputed); for prices, the earliest date the one `price_upsert` since
-then wrote, as recorded with the asset's price version, however far back; else the earlier first
-date, or the earlier last date minus the market app's refresh overlap, since a refresh rewrites
-the last days. The series is recomputed from the latest saved ledger checkpoint before D
+`ledger_changed_from` and `ledger_summary`, what the computation must know of the transactions
+beforehand: the first date, the assets and currencies, whether cash is recorded; the services
+write all three with every transaction write) and the assets it needs (held assets, FX pairs,
+the benchmark) with the first and last date of their stored prices and their price versions. A
+cached *state* (`_Head`) records what the daily series was computed from, the ledger version
+included; when both still match, the transactions are not read at all and the report comes from
+the cache (keyed by the state's token, the benchmark's price dates, the risk-free rate and the
+period). The earliest date D a change touches is then: for transactions, `ledger_changed_from`
+when the version is exactly one up (the services record the earliest date of every write; after
+several writes only the last is known, so everything is recomputed); for prices, likewise, the
+earliest date the one price write since then touched (`market.services.prices_changed` records
+it with the asset's price version), however far back, else everything. The series is recomputed from the latest saved ledger checkpoint before D
 (DESIGN's "a change dated D recomputes from D"): a computation leaves checkpoints at the month
 ends of the last twelve months and the year ends of the last few years (`_resume_points`), so
 an edit in the last year resumes at most a month before its date. Only the transactions after
 the checkpoint are loaded, and the closes from a month before it come from the cached state's
 own copy of the recent closes when the price marks have not moved (else from the database).
-Checkpoints are kept in the cache as plain tuples (`_ledger_pack`), all those of one
-computation in one entry where the positions they share are packed and pickled once, without
-the ledger's sale and flow histories, which this read model does not use (the reports replay
-the ledger themselves).
+The ledger runs valuation-only (`track_lots=False`: quantities, last prices, cash and flows, no
+lots or costs; the reports replay the full ledger themselves). Checkpoints are kept in the
+cache as plain tuples (`_ledger_pack`), all those of one computation in one entry where the
+positions they share are packed and pickled once.
 """
 
 from __future__ import annotations
@@ -138,9 +137,6 @@ CACHE_PREFIX = "portfolios:perf:v3"
 STATE_TIMEOUT = 7 * 24 * 3600
 REPORT_TIMEOUT = 24 * 3600
 BENCHMARK_QUEUE_TIMEOUT = 3600  # ask for a missing benchmark history at most hourly
-# A refresh re-reads the last days of history (market.services.REFRESH_OVERLAP): a change in an
-# asset's last price date may rewrite closes that far back.
-REFRESH_OVERLAP = datetime.timedelta(days=7)
 # Bars read before a window's first day, so forward-filling has a close to start from.
 LOOKBACK = datetime.timedelta(days=31)
 # Resume points kept: year ends of the last few years and the ends of the latest computations.
@@ -492,7 +488,6 @@ class _Digest:
     records_cash: bool
     asset_ids: frozenset[int]
     currencies: frozenset[str]
-    rows: list | None = None  # every row, when the digest was computed from them
 
     @property
     def first_date(self) -> datetime.date | None:
@@ -653,49 +648,31 @@ def _digest_from_rows(rows: list) -> _Digest:
         records_cash=any(row[2] in _CASH_KINDS for row in rows),
         asset_ids=frozenset(row[4] for row in rows if row[4] is not None),
         currencies=frozenset(row[10] for row in rows),
-        rows=rows,
     )
 
 
-@_timed("load")
-def _txn_digest(portfolio: Portfolio) -> _Digest:
-    """The transactions' digest in one query: on PostgreSQL aggregated by the database;
-    elsewhere from the rows themselves (kept for the computation)."""
-    if connection.vendor != "postgresql":
-        rows = list(
-            Transaction.objects.filter(portfolio=portfolio)
-            .order_by("date", "id")
-            .values_list(*TXN_COLUMNS)
-        )
-        return _digest_from_rows(rows)
-    table = connection.ops.quote_name(Transaction._meta.db_table)
-    # Grouped (a hash aggregate of a few hundred groups), not DISTINCT arrays (sorts).
-    sql = f"""
-        SELECT asset_id, currency, count(*), min(date),
-               bool_or(kind IN ('deposit', 'withdrawal'))
-        FROM {table} WHERE portfolio_id = %s GROUP BY asset_id, currency
-    """
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [portfolio.pk])
-        groups = cursor.fetchall()
+def _digest_from_summary(summary: dict) -> _Digest:
+    """The digest of a portfolio's `ledger_summary` (written by `services.ledger_changed`)."""
+    first = summary.get("first")
     return _Digest(
-        count=sum(group[2] for group in groups),
-        first_day=min((group[3] for group in groups), default=None),
-        records_cash=any(group[4] for group in groups),
-        asset_ids=frozenset(group[0] for group in groups if group[0] is not None),
-        currencies=frozenset(group[1] for group in groups),
+        count=int(summary.get("count", 0)),
+        first_day=datetime.date.fromisoformat(first) if first else None,
+        records_cash=bool(summary.get("records_cash")),
+        asset_ids=frozenset(summary.get("assets", ())),
+        currencies=frozenset(summary.get("currencies", ())),
     )
 
 
 @_timed("load")
-def _ledger_version(portfolio: Portfolio) -> tuple[int, datetime.date | None]:
-    """The portfolio's `ledger_version` and `ledger_changed_from`, read now (the instance may
-    be older than the last write)."""
-    return (
+def _ledger_version(portfolio: Portfolio) -> tuple[int, datetime.date | None, _Digest]:
+    """The portfolio's `ledger_version`, `ledger_changed_from` and the digest of its
+    `ledger_summary`, read now (the instance may be older than the last write)."""
+    version, changed_from, summary = (
         Portfolio.objects.filter(pk=portfolio.pk)
-        .values_list("ledger_version", "ledger_changed_from")
+        .values_list("ledger_version", "ledger_changed_from", "ledger_summary")
         .get()
     )
+    return version, changed_from, _digest_from_summary(summary)
 
 
 _KINDS = {kind.value: kind for kind in Kind}
@@ -778,7 +755,7 @@ class _Market:
 @_timed("load")
 def _market_meta(portfolio: Portfolio, digest: _Digest) -> _Market:
     """One query: the held assets, candidate FX pairs and the benchmark, each with the first
-    and last date of its stored prices."""
+    and last date of its stored prices (kept on the asset by `market.services.prices_changed`)."""
     base = portfolio.base_currency
     benchmark_currency = portfolio.benchmark.currency if portfolio.benchmark_id else "USD"
     currencies = {_major(c) for c in digest.currencies} | {benchmark_currency}
@@ -793,25 +770,17 @@ def _market_meta(portfolio: Portfolio, digest: _Digest) -> _Market:
         condition |= Q(pk=portfolio.benchmark_id)
     else:
         condition |= Q(symbol=DEFAULT_BENCHMARK, owner__isnull=True)
-    prices = Price.objects.filter(asset=OuterRef("pk"))
-    rows = (
-        Asset.objects.filter(condition)
-        .annotate(
-            first_price=Subquery(prices.order_by("date").values("date")[:1]),
-            last_price=Subquery(prices.order_by("-date").values("date")[:1]),
-        )
-        .values_list(
-            "id",
-            "symbol",
-            "name",
-            "currency",
-            "owner_id",
-            "provider",
-            "first_price",
-            "last_price",
-            "price_version",
-            "prices_changed_from",
-        )
+    rows = Asset.objects.filter(condition).values_list(
+        "id",
+        "symbol",
+        "name",
+        "currency",
+        "owner_id",
+        "provider",
+        "first_price_date",
+        "last_price_date",
+        "price_version",
+        "prices_changed_from",
     )
     infos: dict[int, _AssetInfo] = {}
     by_symbol: dict[str, list[_AssetInfo]] = defaultdict(list)
@@ -1155,7 +1124,7 @@ def _compute(
         checkpoint = _ledger_unpack(packed, memo)
         rows = _txn_rows(portfolio, after=resume_day)
     else:
-        rows = digest.rows if digest.rows is not None else _txn_rows(portfolio, after=None)
+        rows = _txn_rows(portfolio, after=None)
     txns = _txns(rows)
 
     grid_first = start - ONE_DAY if resume_day is None else resume_day
@@ -1296,7 +1265,7 @@ def _compute(
         records_cash=digest.records_cash,
         start=start,
         end=today,
-        digest=replace(digest, rows=None),
+        digest=digest,
         fx_symbols={c: (info.symbol, info.id) for c, info in market.fx.items()},
         price_marks=_price_marks(digest, market),
         checkpoints=checkpoints,
@@ -1350,23 +1319,21 @@ def _price_marks(digest: _Digest, market: _Market) -> dict[int, tuple]:
 def _price_change_day(head: _Head, marks: dict[int, tuple]) -> datetime.date | None:
     """The earliest day whose closes may differ from those the head was computed with.
 
-    One `price_upsert` since then (its version one up) changed closes from the earliest date it
-    wrote, however far back (a correction); otherwise (several writes, or rows written around
-    it) the first and last price dates tell: a new first date changes everything, a new last
-    date the refresh overlap before it.
+    One price write since then (the asset's version one up) changed closes from the date it
+    recorded (`market.services.prices_changed`), however far back (a correction); after
+    several writes only the last one's date is known, so the closes may differ from the first
+    day on.
     """
     earliest: datetime.date | None = None
     for asset_id, (first, last, version, changed_from) in marks.items():
         old = head.price_marks.get(asset_id)
         if old is None or old == (first, last, version, changed_from):
             continue
-        old_first, old_last, old_version, _ = old
+        old_first, _, old_version, _ = old
         if version == old_version + 1 and changed_from is not None:
             day = changed_from
-        elif version != old_version or old_first is None or first is None or old_first != first:
-            day = min(day for day in (old_first, first, head.start) if day is not None)
         else:
-            day = min(old_last, last) - REFRESH_OVERLAP  # type: ignore[operator]
+            day = min(day for day in (old_first, first, head.start) if day is not None)
         earliest = day if earliest is None else min(earliest, day)
     return earliest
 
@@ -1378,11 +1345,7 @@ def _state_current(
     digest. Recomputes, incrementally when it can, when transactions or prices changed."""
     head_key = _key("head", portfolio.pk)
     head: _Head | None = _cache_get(head_key)
-    version, changed_from = _ledger_version(portfolio)
-    if head is not None and head.ledger_version == version:
-        digest = head.digest  # the same transactions: no need to read them
-    else:
-        digest = _txn_digest(portfolio)
+    version, changed_from, digest = _ledger_version(portfolio)
     market = _market_meta(portfolio, digest)
     if not digest.count or digest.first_date > today:  # nothing yet, or only future dates
         return None, None, market, digest
@@ -1436,7 +1399,7 @@ def _state_current(
             records_cash=digest.records_cash,
             start=digest.first_date,
             end=today,
-            digest=replace(digest, rows=None),
+            digest=digest,
             fx_symbols=fx_symbols,
             price_marks=marks,
             checkpoints={},

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from django.core.cache import cache
-from django.db import connection
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
@@ -619,55 +618,32 @@ def portfolio_list_with_summary(
 
 
 def _summary_key(user, portfolios: list[Portfolio], day: datetime.date) -> str:
-    """A cache key that changes with the portfolios' transactions (their ids and content) and
-    with the stored prices of their assets and of FX pairs (each asset's price version, which
-    `price_upsert` bumps on every write, and its first and last price date), in two queries.
-
-    On PostgreSQL the database hashes each transaction row; elsewhere the rows are read."""
-    ids = [portfolio.pk for portfolio in portfolios]
+    """A cache key that changes with the portfolios' transactions (each portfolio's
+    `ledger_version`, which every transaction write moves) and with the stored prices of their
+    assets and of FX pairs (each asset's price version, which every price write moves, and its
+    first and last price date), in one query."""
     digest = hashlib.blake2b(digest_size=16)
     digest.update(repr((user.pk, day.isoformat())).encode())
+    asset_ids: set[int] = set()
     for portfolio in portfolios:
         digest.update(
-            repr((portfolio.pk, portfolio.base_currency, portfolio.cost_basis_method)).encode()
+            repr(
+                (
+                    portfolio.pk,
+                    portfolio.base_currency,
+                    portfolio.cost_basis_method,
+                    portfolio.ledger_version,
+                )
+            ).encode()
         )
-    if connection.vendor == "postgresql":
-        table = connection.ops.quote_name(Transaction._meta.db_table)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"""
-                SELECT portfolio_id, count(*), sum(hashtextextended(
-                    (kind, date, asset_id, quantity, price, amount, ratio, fee, currency,
-                     fx_rate)::text, id))
-                FROM {table} WHERE portfolio_id = ANY(%s)
-                GROUP BY portfolio_id ORDER BY portfolio_id
-                """,
-                [ids],
-            )
-            digest.update(repr(cursor.fetchall()).encode())
-    else:
-        rows = (
-            Transaction.objects.filter(portfolio_id__in=ids)
-            .order_by("portfolio_id", "id")
-            .values_list(*TXN_COLUMNS)
-        )
-        for row in rows:
-            digest.update(repr(row).encode())
-    prices = Price.objects.filter(asset=OuterRef("pk"))
+        asset_ids.update(portfolio.ledger_summary.get("assets", ()))
     assets = (
-        Asset.objects.filter(
-            Q(pk__in=Transaction.objects.filter(portfolio_id__in=ids).values("asset_id"))
-            | Q(symbol__endswith="=X")
-        )
-        .annotate(
-            first_price=Subquery(prices.order_by("date").values("date")[:1]),
-            last_price=Subquery(prices.order_by("-date").values("date")[:1]),
-        )
+        Asset.objects.filter(Q(pk__in=sorted(asset_ids)) | Q(symbol__endswith="=X"))
         .order_by("pk")
-        .values_list("pk", "symbol", "name", "price_version", "first_price", "last_price")
+        .values_list("pk", "symbol", "name", "price_version", "first_price_date", "last_price_date")
     )
     digest.update(repr(list(assets)).encode())
-    return f"portfolios:summary:v1:{user.pk}:{digest.hexdigest()}"
+    return f"portfolios:summary:v2:{user.pk}:{digest.hexdigest()}"
 
 
 def _summaries_compute(

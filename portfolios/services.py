@@ -24,7 +24,7 @@ from typing import IO, Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction as db_transaction
-from django.db.models import F, Q
+from django.db.models import Count, F, Min, Q
 from django.db.models.functions import Upper
 from django.utils import timezone
 
@@ -35,7 +35,7 @@ from market.services import asset_find_or_create, ensure_history
 from portfolia.money import plain
 from portfolios import importers
 from portfolios.engine.ledger import replay
-from portfolios.engine.types import LedgerError, Txn
+from portfolios.engine.types import Kind, LedgerError, Txn
 from portfolios.errors import LedgerViolation
 from portfolios.models import (
     ASSET_FORBIDDEN_KINDS,
@@ -156,13 +156,41 @@ def portfolio_delete(*, portfolio: Portfolio) -> None:
 # --- Transactions --------------------------------------------------------------------------------
 
 
+def ledger_summary(portfolio_id: int) -> dict[str, Any]:
+    """What the performance read model must know of a portfolio's transactions before reading
+    them, from one grouped query: their count, first date, whether any deposit or withdrawal
+    exists (the portfolio records cash), the asset ids and the currencies (JSON-ready)."""
+    groups = (
+        Transaction.objects.filter(portfolio_id=portfolio_id)
+        .values_list("asset_id", "currency")
+        .annotate(
+            count=Count("id"),
+            first=Min("date"),
+            cash=Count("id", filter=Q(kind__in=[Kind.DEPOSIT, Kind.WITHDRAWAL])),
+        )
+        .order_by()
+    )
+    rows = list(groups)
+    first = min((row[3] for row in rows), default=None)
+    return {
+        "count": sum(row[2] for row in rows),
+        "first": first.isoformat() if first else None,
+        "records_cash": any(row[4] for row in rows),
+        "assets": sorted({row[0] for row in rows if row[0] is not None}),
+        "currencies": sorted({row[1] for row in rows}),
+    }
+
+
 def ledger_changed(*, portfolio: Portfolio, since: datetime.date) -> None:
     """Record a write to the portfolio's transactions touching dates from `since` on: one up
-    `ledger_version`, `ledger_changed_from` = `since` (see `Portfolio.ledger_version`). Call it
-    in the database transaction of the write; every transaction service does. Code that writes
-    transactions around the services (tests, bulk loaders) must call it too, once per write."""
+    `ledger_version`, `ledger_changed_from` = `since`, and a new `ledger_summary` (see
+    `Portfolio.ledger_version`). Call it in the database transaction of the write, after it;
+    every transaction service does. Code that writes transactions around the services (tests,
+    bulk loaders) must call it too, once per write."""
     Portfolio.objects.filter(pk=portfolio.pk).update(
-        ledger_version=F("ledger_version") + 1, ledger_changed_from=since
+        ledger_version=F("ledger_version") + 1,
+        ledger_changed_from=since,
+        ledger_summary=ledger_summary(portfolio.pk),
     )
 
 

@@ -10,6 +10,7 @@ import factory
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
+from market import services
 from market.models import Asset, CorporateAction, FetchJob, Price, Quote
 from market.providers.base import Bar, Event, QuoteResult, SearchResult
 
@@ -44,6 +45,12 @@ class PriceFactory(factory.django.DjangoModelFactory):
     low = 99.0
     close = 100.5
     volume = 1000
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        price = super()._create(model_class, *args, **kwargs)
+        services.prices_changed(asset_id=price.asset_id, since=price.date)  # as writes must
+        return price
 
 
 class QuoteFactory(factory.django.DjangoModelFactory):

@@ -88,3 +88,43 @@ def test_every_market_admin_page_loads(admin_client):
     ):
         assert admin_client.get(url).status_code == 200, url
     assert b"Data status" in admin_client.get("/admin/market/asset/").content
+
+
+def test_price_edits_and_deletions_in_the_admin_are_recorded(admin_client):
+    import datetime as dt
+
+    from market.models import Asset
+
+    first = PriceFactory(date=dt.date(2024, 1, 2))
+    asset = first.asset
+    last = PriceFactory(asset=asset, date=dt.date(2024, 1, 5))
+
+    def marks():
+        return Asset.objects.values_list(
+            "price_version", "prices_changed_from", "first_price_date", "last_price_date"
+        ).get(pk=asset.pk)
+
+    version = marks()[0]
+    response = admin_client.post(
+        f"/admin/market/price/{last.pk}/change/",
+        {
+            "asset": asset.pk,
+            "date": "2024-01-04",
+            "open": "1",
+            "high": "1",
+            "low": "1",
+            "close": "1.5",
+            "volume": "0",
+        },
+    )
+    assert response.status_code == 302
+    assert marks() == (version + 1, dt.date(2024, 1, 4), dt.date(2024, 1, 2), dt.date(2024, 1, 4))
+    response = admin_client.post(
+        "/admin/market/price/",
+        {"action": "delete_selected", "_selected_action": [first.pk], "post": "yes"},
+    )
+    assert response.status_code == 302
+    assert marks() == (version + 2, dt.date(2024, 1, 2), dt.date(2024, 1, 4), dt.date(2024, 1, 4))
+    response = admin_client.post(f"/admin/market/price/{last.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert marks() == (version + 3, dt.date(2024, 1, 4), None, None)

@@ -165,3 +165,47 @@ def test_on_postgresql_a_copy_that_collides_falls_back_to_the_merge(monkeypatch)
 
     assert result.written == len(bars)
     assert Price.objects.filter(asset=asset).count() == len(bars)
+
+
+def _marks(asset):
+    return (
+        type(asset)
+        .objects.values_list(
+            "price_version", "prices_changed_from", "first_price_date", "last_price_date"
+        )
+        .get(pk=asset.pk)
+    )
+
+
+def test_every_write_records_its_earliest_date_and_the_first_and_last_price_dates():
+    asset = AssetFactory()
+    assert _marks(asset) == (0, None, None, None)
+    price_upsert(asset=asset, bars=weekday_bars(dt.date(2024, 3, 1), dt.date(2024, 3, 29)))
+    assert _marks(asset) == (1, dt.date(2024, 3, 1), dt.date(2024, 3, 1), dt.date(2024, 3, 29))
+    # A backfill further back and a correction in the middle: the earliest date sent counts.
+    price_upsert(asset=asset, bars=weekday_bars(dt.date(2024, 2, 1), dt.date(2024, 3, 5)))
+    assert _marks(asset) == (2, dt.date(2024, 2, 1), dt.date(2024, 2, 1), dt.date(2024, 3, 29))
+    # Sending the same bars again writes nothing, so nothing is recorded.
+    price_upsert(asset=asset, bars=weekday_bars(dt.date(2024, 2, 1), dt.date(2024, 3, 5)))
+    assert _marks(asset)[0] == 2
+    # Rows deleted around price_upsert are recorded by hand, as the admin does.
+    Price.objects.filter(asset=asset, date__gte=dt.date(2024, 3, 20)).delete()
+    services.prices_changed(asset_id=asset.pk, since=dt.date(2024, 3, 20))
+    assert _marks(asset) == (3, dt.date(2024, 3, 20), dt.date(2024, 2, 1), dt.date(2024, 3, 19))
+    Price.objects.filter(asset=asset).delete()
+    services.prices_changed(asset_id=asset.pk, since=dt.date(2024, 2, 1))
+    assert _marks(asset) == (4, dt.date(2024, 2, 1), None, None)
+
+
+def test_the_migration_fills_the_first_and_last_price_dates():
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("market.migrations.0006_asset_first_last_price_date")
+    asset, bare = AssetFactory(), AssetFactory()
+    price_upsert(asset=asset, bars=weekday_bars(dt.date(2024, 3, 1), dt.date(2024, 3, 29)))
+    type(asset).objects.update(first_price_date=None, last_price_date=None)
+    migration.fill(apps, None)
+    assert _marks(asset)[2:] == (dt.date(2024, 3, 1), dt.date(2024, 3, 29))
+    assert _marks(bare)[2:] == (None, None)

@@ -7,8 +7,10 @@ import factory
 
 from accounts.tests.factories import UserFactory
 from market.models import Asset, Price
+from market.services import prices_changed
 from market.tests.factories import AssetFactory, ManualAssetFactory, PriceFactory
 from portfolios.models import Portfolio, Transaction
+from portfolios.services import ledger_changed
 
 __all__ = [
     "AssetFactory",
@@ -44,7 +46,8 @@ class PortfolioFactory(factory.django.DjangoModelFactory):
 
 class TransactionFactory(factory.django.DjangoModelFactory):
     """A buy by default; pass kind and the fields it needs for others. Writes directly (no
-    ledger check): use the services when the test is about validation."""
+    ledger check, but recorded with `services.ledger_changed` as every write must be): use the
+    services when the test is about validation."""
 
     class Meta:
         model = Transaction
@@ -58,12 +61,20 @@ class TransactionFactory(factory.django.DjangoModelFactory):
     fee = Decimal(0)
     currency = factory.LazyAttribute(lambda txn: txn.asset.currency if txn.asset else "USD")
 
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        txn = super()._create(model_class, *args, **kwargs)
+        ledger_changed(portfolio=txn.portfolio, since=txn.date)  # as every write must
+        return txn
+
 
 def prices(asset: Asset, closes: dict[datetime.date, float]) -> None:
     """Store daily closes for an asset."""
     Price.objects.bulk_create(
         [Price(asset=asset, date=day, close=close) for day, close in closes.items()]
     )
+    if closes:
+        prices_changed(asset_id=asset.pk, since=min(closes))  # written around price_upsert
 
 
 def portfolio_with_holdings(count: int, **portfolio_fields) -> Portfolio:

@@ -7,6 +7,7 @@ import datetime as dt
 from decimal import Decimal
 
 from market.models import Asset, Price
+from market.services import prices_changed
 from portfolios.models import Portfolio, Transaction
 from portfolios.performance import PerformanceReport, portfolio_performance
 from portfolios.services import ledger_changed
@@ -32,6 +33,8 @@ def set_closes(target: Asset, closes: dict[dt.date, float]) -> None:
     Price.objects.bulk_create(
         [Price(asset=target, date=day, close=float(close)) for day, close in closes.items()]
     )
+    if closes:
+        prices_changed(asset_id=target.pk, since=min(closes))  # written around price_upsert
 
 
 def portfolio(**fields) -> Portfolio:

@@ -88,6 +88,65 @@ def test_saving_a_stale_portfolio_does_not_move_the_version_back():
     assert Portfolio.objects.get(pk=pf.pk).name == "Renamed"
 
 
+def summary(pf):
+    return Portfolio.objects.values_list("ledger_summary", flat=True).get(pk=pf.pk)
+
+
+def test_every_write_rewrites_the_ledger_summary_with_the_version():
+    pf = PortfolioFactory(base_currency="USD")
+    apple = AssetFactory(symbol="AAPL", currency="USD")
+    sap = AssetFactory(symbol="SAP.DE", currency="EUR")
+    assert summary(pf) == {}
+    txn = buy(pf, apple, D(2024, 3, 5))
+    services.transaction_create(
+        portfolio=pf, kind="buy", date=D(2024, 4, 2), asset=sap, quantity=2, price=50
+    )
+    assert summary(pf) == {
+        "count": 2,
+        "first": "2024-03-05",
+        "records_cash": False,
+        "assets": sorted([apple.pk, sap.pk]),
+        "currencies": ["EUR", "USD"],
+    }
+    deposit = services.transaction_create(
+        portfolio=pf, kind="deposit", date=D(2024, 1, 2), amount=1000, currency="USD"
+    )
+    assert summary(pf)["first"] == "2024-01-02"
+    assert summary(pf)["records_cash"] is True
+    services.transaction_delete(transaction=deposit)
+    services.transaction_update(transaction=txn, data={"date": D(2024, 5, 1)})
+    assert summary(pf) == {
+        "count": 2,
+        "first": "2024-04-02",
+        "records_cash": False,
+        "assets": sorted([apple.pk, sap.pk]),
+        "currencies": ["EUR", "USD"],
+    }
+
+
+def test_the_migration_fills_the_summary_of_existing_portfolios():
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("portfolios.migrations.0003_portfolio_ledger_summary")
+    pf = PortfolioFactory(base_currency="USD")
+    empty = PortfolioFactory(base_currency="USD")
+    held = AssetFactory(symbol="AAPL", currency="USD")
+    buy(pf, held, D(2024, 3, 5))
+    expected = summary(pf)
+    Portfolio.objects.update(ledger_summary={})
+    migration.fill(apps, None)
+    assert summary(pf) == expected
+    assert summary(empty) == {
+        "count": 0,
+        "first": None,
+        "records_cash": False,
+        "assets": [],
+        "currencies": [],
+    }
+
+
 @pytest.fixture
 def resumes(monkeypatch):
     seen = []
@@ -151,7 +210,7 @@ def test_an_unchanged_version_reads_no_transactions(held_for_a_year, resumes, mo
     def fail(*args, **kwargs):
         raise AssertionError("the transactions were read")
 
-    monkeypatch.setattr(performance, "_txn_digest", fail)
+    monkeypatch.setattr(performance, "_txn_rows", fail)
     assert report(pf, today=today, period="1Y").end_value == pytest.approx(first.end_value)
     assert resumes == [None]
 

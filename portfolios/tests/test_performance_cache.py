@@ -10,6 +10,8 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from market.providers.base import Bar
+from market.services import price_upsert
 from portfolios import performance, services
 from portfolios.models import Transaction
 from portfolios.tests.performance_builders import (
@@ -245,10 +247,12 @@ def test_a_new_day_and_new_prices_recompute_the_tail_only(history, resumes):
     report(pf, today=D(2023, 12, 20), period="1Y")
     report(pf, today=D(2023, 12, 27), period="1Y")  # a week later: from the last end on
     assert resumes == [None, D(2023, 12, 20)]
-    # The refresh brings a bar after the last one (29 Dec) and corrects one within its overlap:
-    # D = 29 Dec - 7 days = 22 Dec, so the computation resumes at the end before it, 20 Dec.
-    set_closes(usd_a, {D(2024, 1, 2): 998.0})
-    usd_a.prices.filter(date=D(2023, 12, 22)).update(close=1.0)
+    # The refresh brings a bar after the last one (29 Dec) and corrects one within its overlap,
+    # 22 Dec, so the computation resumes at the end before it, 20 Dec.
+    price_upsert(
+        asset=usd_a,
+        bars=[Bar(D(2023, 12, 22), 1, 1, 1, 1.0, 0), Bar(D(2024, 1, 2), 998, 998, 998, 998.0, 0)],
+    )
     incremental = report(pf, today=D(2024, 1, 2), period="1Y")
     assert resumes[-1] == D(2023, 12, 20)
     cache.clear()

@@ -304,7 +304,7 @@ def test_fx_pair_symbols_include_yahoos_short_name_of_usd_pairs():
 def test_the_dashboard_summary_is_cached_until_a_transaction_or_a_price_changes(user, aapl):
     from market.providers.base import Bar
     from market.services import price_upsert
-    from portfolios.models import Transaction
+    from portfolios import services
 
     portfolio = PortfolioFactory(owner=user)
     buy = TransactionFactory(portfolio=portfolio, asset=aapl, date=day(1, 2), quantity=1, price=1)
@@ -314,8 +314,8 @@ def test_the_dashboard_summary_is_cached_until_a_transaction_or_a_price_changes(
         return only
 
     first = summary()
-    assert _queries(summary) == 3  # the portfolios and the cache key's two
-    Transaction.objects.filter(pk=buy.pk).update(quantity=D(3))  # even behind the services' back
+    assert _queries(summary) == 2  # the portfolios (with their ledger versions), the asset marks
+    services.transaction_update(transaction=buy, data={"quantity": D(3)})
     assert summary().holdings.rows[0].quantity == D(3)
     assert summary().value == first.value * 3
     # A correction of the latest close, written by price_upsert, shows at once.
