@@ -1054,34 +1054,58 @@ def _fx_table(base: str, market: _Market, closes: dict[int, Closes]) -> FxTable:
     return FxTable(base, pairs)
 
 
-def _closes_tail(
-    closes: dict[int, Closes], ids: Iterable[int], since: datetime.date
-) -> dict[int, tuple[np.ndarray, np.ndarray] | None]:
+@dataclass(frozen=True)
+class _Tail:
+    """Recent closes of several assets, packed for the cache: all days and values in two arrays
+    (pickled as two buffers rather than hundreds of small arrays) and each asset's slice of them
+    (None: it has no close)."""
+
+    days: np.ndarray
+    values: np.ndarray
+    bounds: dict[int, tuple[int, int] | None]
+
+    def __contains__(self, asset_id: int) -> bool:
+        return asset_id in self.bounds
+
+    def series(self, asset_id: int) -> tuple[np.ndarray, np.ndarray] | None:
+        bounds = self.bounds[asset_id]
+        if bounds is None:
+            return None
+        return self.days[bounds[0] : bounds[1]], self.values[bounds[0] : bounds[1]]
+
+
+def _closes_tail(closes: dict[int, Closes], ids: Iterable[int], since: datetime.date) -> _Tail:
     """Each asset's closes from `since` on, with its last close before it."""
     start = np.datetime64(since, "D")
-    out: dict[int, tuple[np.ndarray, np.ndarray] | None] = {}
+    days, values = [], []
+    bounds: dict[int, tuple[int, int] | None] = {}
+    offset = 0
     for asset_id in ids:
         series = closes.get(asset_id)
         if series is None or not series.days.size:
-            out[asset_id] = None
+            bounds[asset_id] = None
             continue
         first = max(int(np.searchsorted(series.days, start)) - 1, 0)
-        out[asset_id] = (series.days[first:], series.values[first:])
-    return out
+        days.append(series.days[first:])
+        values.append(series.values[first:])
+        bounds[asset_id] = (offset, offset + days[-1].size)
+        offset += days[-1].size
+    return _Tail(
+        np.concatenate(days) if days else np.array([], dtype="datetime64[D]"),
+        np.concatenate(values) if values else np.array([], dtype=np.float64),
+        bounds,
+    )
 
 
 def _closes_from_tail(
-    tail: dict[int, tuple[np.ndarray, np.ndarray] | None],
-    ids: Iterable[int],
-    since: datetime.date,
-    before: datetime.date,
+    tail: _Tail, ids: Iterable[int], since: datetime.date, before: datetime.date
 ) -> dict[int, Closes]:
     """What `_closes_with_previous` reads for `ids` from `since` (each asset's closes from
     `since` on, else from its last close before `before`), taken from a cached tail."""
     since64, before64 = np.datetime64(since, "D"), np.datetime64(before, "D")
     out: dict[int, Closes] = {}
     for asset_id in ids:
-        item = tail[asset_id]
+        item = tail.series(asset_id)
         if item is None:
             continue
         days, values = item
@@ -1145,7 +1169,7 @@ def _compute(
         and previous.price_marks == _price_marks(digest, market)
     ):
         tail = _cache_get(old.closes_key)
-        if tail is not None and not all(asset_id in tail for asset_id in requests):
+        if not isinstance(tail, _Tail) or not all(asset_id in tail for asset_id in requests):
             tail = None
     if tail is not None:
         assert old is not None and price_since is not None and resume_day is not None
@@ -1600,12 +1624,34 @@ def _benchmark_closes(
     market: _Market, period: Period, base: str
 ) -> tuple[np.ndarray, float] | None:
     """The benchmark's closes in the base currency over the period's days (NaN before its
-    first bar) and its close on the day before start; None when it has none then."""
+    first bar) and its close on the day before start; None when it has none then. Cached by
+    its price marks (and its FX pair's), so a recomputed portfolio does not read them again."""
     bench = market.benchmark
     if bench is None or bench.first is None:
         return None
     if _major(bench.currency) != base and market.benchmark_fx is None:
         return None
+    key = _key(
+        "bench",
+        base,
+        _marks_text(bench),
+        _marks_text(market.benchmark_fx),
+        period.start.isoformat(),
+        period.end.isoformat(),
+    )
+    cached = _cache_get(key)
+    if cached is not None:
+        return cached[0]
+    found = _benchmark_closes_load(market, period, base)
+    _cache_set(key, (found,), REPORT_TIMEOUT)
+    return found
+
+
+def _benchmark_closes_load(
+    market: _Market, period: Period, base: str
+) -> tuple[np.ndarray, float] | None:
+    bench = market.benchmark
+    assert bench is not None
     since = period.start - ONE_DAY - LOOKBACK
     requests: dict[int, datetime.date | None] = {bench.id: since}
     if market.benchmark_fx is not None:

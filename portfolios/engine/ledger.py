@@ -55,7 +55,7 @@ from __future__ import annotations
 import datetime
 from collections import deque
 from collections.abc import Callable, Collection, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from operator import attrgetter
 from typing import Literal
@@ -226,11 +226,13 @@ class Position:
         )
 
     def copy(self) -> Position:
-        clone = Position(self.asset_id, self.method)
-        for name in Position.__slots__:
-            setattr(clone, name, getattr(self, name))
+        clone = Position(*_POSITION_VALUES(self))
         clone.lots = deque(self.lots)  # lots are frozen, so a shallow copy is independent
         return clone
+
+
+# Every field of a Position, in order (one call copies them all).
+_POSITION_VALUES = attrgetter(*(f.name for f in fields(Position)))
 
 
 @dataclass(slots=True)
