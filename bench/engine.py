@@ -265,7 +265,8 @@ def main() -> None:
         f"   {'size':<4} {'txns':>7} {'total':>11} {'load':>11} {'cache':>11} {'compute':>11}"
         f"  {'(of which engine)':>17}"
     )
-    full = {}
+    full: dict[str, dict] = {}
+    edits: dict[str, dict] = {}
     for size, portfolio in portfolios.items():
         run = full_recompute(portfolio, args.rounds)
         full[size] = run
@@ -277,7 +278,7 @@ def main() -> None:
 
     print("\n2. One transaction edited six months back, then the next request")
     for size, portfolio in portfolios.items():
-        run = edit_recompute(portfolio, args.rounds)
+        run = edits[size] = edit_recompute(portfolio, args.rounds)
         ratio = run["total"] / full[size]["total"]
         print(
             f"   {size:<4} edit dated {run['edited']} → resumed after {run['resume']}: "
@@ -323,8 +324,8 @@ def main() -> None:
             )
         )
     if "L" in portfolios:
-        edit = edit_recompute(portfolios["L"], 1)
-        ratio = edit["total"] / full["L"]["total"]
+        # Best edit against best full recompute, both over --rounds rounds (section 2's line).
+        ratio = edits["L"]["total"] / full["L"]["total"]
         checks.append(("L edit < 0.1 x full", ratio < TARGET_EDIT_RATIO, f"{ratio:.3f} x"))
     checks.append((f"memory < {TARGET_MEMORY_MB} MB", rss < TARGET_MEMORY_MB, f"{rss:.0f} MB RSS"))
     worst = max((number for size in counts.values() for number, _ in size.values()), default=0)
