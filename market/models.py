@@ -52,11 +52,12 @@ class Asset(models.Model):
         help_text="Only for manual assets: the user who made and prices it.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    # Bumped by every price write (`services.prices_changed`: `price_upsert`, the admin) with
-    # the earliest date written or deleted: a cached valuation learns that (and from when)
-    # closes changed, corrections included, without reading them.
+    # Bumped by every price write (`services.prices_changed`: `price_upsert`, the admin), which
+    # also logs the earliest date it wrote or deleted (`portfolia.changelog`): a cached
+    # valuation learns that, and from when, closes changed, corrections included, without
+    # reading them.
     price_version = models.PositiveBigIntegerField(default=0, editable=False)
-    prices_changed_from = models.DateField(null=True, blank=True, editable=False)
+    price_changes = models.JSONField(default=list, blank=True, editable=False)
     # The first and last date of its stored prices, kept with the version by the same writes
     # (`services.prices_changed`), so that a valuation learns them without reading prices.
     first_price_date = models.DateField(null=True, blank=True, editable=False)

@@ -21,7 +21,7 @@ from typing import Protocol
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Max, Min
+from django.db.models import Max, Min
 from django.utils import timezone
 
 from market import providers, selectors
@@ -33,6 +33,7 @@ from market.providers.base import (
     TransientProviderError,
 )
 from market.ratelimit import provider_slot_acquire
+from portfolia.changelog import log_append
 from portfolia.errors import ConflictError, DomainError
 
 logger = logging.getLogger(__name__)
@@ -430,16 +431,24 @@ def price_upsert(*, asset: Asset, bars: Iterable[BarLike]) -> UpsertResult:
     return UpsertResult(result.inserted, result.updated, result.unchanged, skipped)
 
 
+@transaction.atomic
 def prices_changed(*, asset_id: int, since: dt.date) -> None:
     """Record a write to an asset's prices touching dates from `since` on (rows inserted,
-    updated or deleted): one up `price_version`, `prices_changed_from` = `since`, and the
+    updated or deleted): one up `price_version`, the write logged in `price_changes`, and the
     first and last price date read again (two probes of the (asset, date) index). Call it in
     the write's database transaction; `price_upsert` and the admin do, and so must any code
-    that writes prices around them."""
+    that writes prices around them. The asset row stays locked until the transaction ends, so
+    concurrent writes log one after the other."""
+    version, log = (
+        Asset.objects.select_for_update()
+        .filter(pk=asset_id)
+        .values_list("price_version", "price_changes")
+        .get()
+    )
     span = Price.objects.filter(asset_id=asset_id).aggregate(first=Min("date"), last=Max("date"))
     Asset.objects.filter(pk=asset_id).update(
-        price_version=F("price_version") + 1,
-        prices_changed_from=since,
+        price_version=version + 1,
+        price_changes=log_append(log, version + 1, since),
         first_price_date=span["first"],
         last_price_date=span["last"],
     )

@@ -54,21 +54,20 @@ class Portfolio(models.Model):
     )
     # Maintained by the services in the same database transaction as every transaction write
     # (`services.ledger_changed`): the version goes one up per create, update, delete or import,
-    # and `ledger_changed_from` is the earliest date that one write touched (on an update the
-    # earlier of the old and new dates). The performance read model compares the version with
-    # the one its cached state was built at: equal, nothing changed; one up, recompute from
-    # `ledger_changed_from`; more, recompute everything. `save()` never writes these two fields
-    # (a stale instance must not move the version back): only `ledger_changed` does.
+    # and `ledger_summary` is written anew: what the performance read model must know of the
+    # transactions before reading them (count, first date, whether cash is recorded, the asset
+    # ids and the currencies) and, under "changes", a log of the last writes with the earliest
+    # date each touched (on an update the earlier of the old and new dates; `portfolia.
+    # changelog`). The read model compares the version with the one its cached state was built
+    # at: equal, nothing changed; moved, it recomputes from the earliest date the writes since
+    # touched (everything when the log no longer holds them all). `save()` never writes these
+    # fields (a stale instance must not move the version back): only `ledger_changed` does.
     ledger_version = models.PositiveBigIntegerField(default=0, editable=False)
-    ledger_changed_from = models.DateField(null=True, blank=True, editable=False)
-    # Written with them: what the read model must know of the transactions before reading
-    # them (`services.ledger_summary`: count, first date, whether cash is recorded, the asset
-    # ids and the currencies), so that a request learns it with the version, in one query.
     ledger_summary = models.JSONField(default=dict, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    LEDGER_FIELDS = frozenset({"ledger_version", "ledger_changed_from", "ledger_summary"})
+    LEDGER_FIELDS = frozenset({"ledger_version", "ledger_summary"})
 
     class Meta:
         ordering = ["name", "id"]

@@ -39,18 +39,18 @@ What a report holds, for a period [start, end] (both inclusive; V_{start-1} is t
   TWR, drawdown, cumulative benchmark return) for the charts and the API.
 
 Loading and caching. A request runs two small queries: the portfolio's `ledger_version` (with
-`ledger_changed_from` and `ledger_summary`, what the computation must know of the transactions
-beforehand: the first date, the assets and currencies, whether cash is recorded; the services
-write all three with every transaction write) and the assets it needs (held assets, FX pairs,
+`ledger_summary`, what the computation must know of the transactions beforehand: the first
+date, the assets and currencies, whether cash is recorded, and the log of the last writes; the
+services write both with every transaction write) and the assets it needs (held assets, FX pairs,
 the benchmark) with the first and last date of their stored prices and their price versions. A
 cached *state* (`_Head`) records what the daily series was computed from, the ledger version
 included; when both still match, the transactions are not read at all and the report comes from
 the cache (keyed by the state's token, the benchmark's price dates, the risk-free rate and the
-period). The earliest date D a change touches is then: for transactions, `ledger_changed_from`
-when the version is exactly one up (the services record the earliest date of every write; after
-several writes only the last is known, so everything is recomputed); for prices, likewise, the
-earliest date the one price write since then touched (`market.services.prices_changed` records
-it with the asset's price version), however far back, else everything. The series is recomputed from the latest saved ledger checkpoint before D
+period). When something moved, D, the earliest date a change touches, is the earliest date
+touched by the writes since the state was computed, read from the write logs (`portfolia.changelog`): the portfolio's
+for its transactions, and each moved asset's (one more query) for prices, however far back (a
+correction); when a log no longer holds every write since (more than its last 32), everything
+is recomputed. The series is recomputed from the latest saved ledger checkpoint before D
 (DESIGN's "a change dated D recomputes from D"): a computation leaves checkpoints at the month
 ends of the last twelve months and the year ends of the last few years (`_resume_points`), so
 an edit in the last year resumes at most a month before its date. Only the transactions after
@@ -90,6 +90,7 @@ from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from market.models import Asset, AssetClass, Price
+from portfolia.changelog import changed_since
 from portfolios.engine.ledger import LedgerState, Lot, Position
 from portfolios.engine.market import MINOR_UNITS, Closes, FxTable, MissingFxRate, PriceTable
 from portfolios.engine.returns import (
@@ -133,7 +134,7 @@ DEFAULT_BENCHMARK = "^GSPC"
 PERIODS = ("1D", "1W", "1M", "3M", "YTD", "1Y", "3Y", "5Y", "MAX")
 DEFAULT_PERIOD = "1Y"
 
-CACHE_PREFIX = "portfolios:perf:v3"
+CACHE_PREFIX = "portfolios:perf:v4"
 STATE_TIMEOUT = 7 * 24 * 3600
 REPORT_TIMEOUT = 24 * 3600
 BENCHMARK_QUEUE_TIMEOUT = 3600  # ask for a missing benchmark history at most hourly
@@ -664,15 +665,15 @@ def _digest_from_summary(summary: dict) -> _Digest:
 
 
 @_timed("load")
-def _ledger_version(portfolio: Portfolio) -> tuple[int, datetime.date | None, _Digest]:
-    """The portfolio's `ledger_version`, `ledger_changed_from` and the digest of its
+def _ledger_version(portfolio: Portfolio) -> tuple[int, list, _Digest]:
+    """The portfolio's `ledger_version`, the log of its last writes and the digest of its
     `ledger_summary`, read now (the instance may be older than the last write)."""
-    version, changed_from, summary = (
+    version, summary = (
         Portfolio.objects.filter(pk=portfolio.pk)
-        .values_list("ledger_version", "ledger_changed_from", "ledger_summary")
+        .values_list("ledger_version", "ledger_summary")
         .get()
     )
-    return version, changed_from, _digest_from_summary(summary)
+    return version, summary.get("changes", []), _digest_from_summary(summary)
 
 
 _KINDS = {kind.value: kind for kind in Kind}
@@ -734,13 +735,12 @@ class _AssetInfo:
     first: datetime.date | None
     last: datetime.date | None
     price_version: int = 0
-    prices_changed_from: datetime.date | None = None
 
     @property
     def marks(self) -> tuple:
         """What tells whether its closes changed: first and last price date, and the version
-        `market.services.price_upsert` bumps on every write with the earliest date written."""
-        return self.first, self.last, self.price_version, self.prices_changed_from
+        every price write bumps (`market.services.prices_changed`)."""
+        return self.first, self.last, self.price_version
 
 
 @dataclass
@@ -780,7 +780,6 @@ def _market_meta(portfolio: Portfolio, digest: _Digest) -> _Market:
         "first_price_date",
         "last_price_date",
         "price_version",
-        "prices_changed_from",
     )
     infos: dict[int, _AssetInfo] = {}
     by_symbol: dict[str, list[_AssetInfo]] = defaultdict(list)
@@ -1341,22 +1340,24 @@ def _price_marks(digest: _Digest, market: _Market) -> dict[int, tuple]:
 
 
 def _price_change_day(head: _Head, marks: dict[int, tuple]) -> datetime.date | None:
-    """The earliest day whose closes may differ from those the head was computed with.
-
-    One price write since then (the asset's version one up) changed closes from the date it
-    recorded (`market.services.prices_changed`), however far back (a correction); after
-    several writes only the last one's date is known, so the closes may differ from the first
-    day on.
-    """
+    """The earliest day whose closes may differ from those the head was computed with: the
+    earliest date the price writes since then touched, from the logs of the assets whose
+    version moved (`market.services.prices_changed`; one query, only when one moved), however
+    far back (a correction); the first day when a log no longer holds every write since."""
+    moved = {
+        asset_id: old[2]
+        for asset_id, new in marks.items()
+        if (old := head.price_marks.get(asset_id)) is not None and old != new
+    }
+    if not moved:
+        return None
+    with _phase("load"):
+        logs = dict(Asset.objects.filter(pk__in=sorted(moved)).values_list("pk", "price_changes"))
     earliest: datetime.date | None = None
-    for asset_id, (first, last, version, changed_from) in marks.items():
-        old = head.price_marks.get(asset_id)
-        if old is None or old == (first, last, version, changed_from):
-            continue
-        old_first, _, old_version, _ = old
-        if version == old_version + 1 and changed_from is not None:
-            day = changed_from
-        else:
+    for asset_id, old_version in moved.items():
+        day = changed_since(logs.get(asset_id), old_version, marks[asset_id][2])
+        if day is None:
+            first, old_first = marks[asset_id][0], head.price_marks[asset_id][0]
             day = min(day for day in (old_first, first, head.start) if day is not None)
         earliest = day if earliest is None else min(earliest, day)
     return earliest
@@ -1369,7 +1370,7 @@ def _state_current(
     digest. Recomputes, incrementally when it can, when transactions or prices changed."""
     head_key = _key("head", portfolio.pk)
     head: _Head | None = _cache_get(head_key)
-    version, changed_from, digest = _ledger_version(portfolio)
+    version, ledger_log, digest = _ledger_version(portfolio)
     market = _market_meta(portfolio, digest)
     if not digest.count or digest.first_date > today:  # nothing yet, or only future dates
         return None, None, market, digest
@@ -1387,7 +1388,7 @@ def _state_current(
         return head, None, market, digest
 
     resume_day = _resume_day(
-        head, portfolio, digest, (version, changed_from), marks, fx_symbols, today
+        head, portfolio, digest, (version, ledger_log), marks, fx_symbols, today
     )
     try:
         with _gc_paused():
@@ -1441,17 +1442,17 @@ def _resume_day(
     head: _Head | None,
     portfolio: Portfolio,
     digest: _Digest,
-    ledger: tuple[int, datetime.date | None],
+    ledger: tuple[int, list],
     marks: dict,
     fx_symbols: dict,
     today: datetime.date,
 ) -> datetime.date | None:
     """The saved checkpoint to resume from, or None for a full computation.
 
-    The transactions changed from `ledger_changed_from` on when the portfolio's ledger version
-    is one above the head's (one write since); after several writes only the last one's date
-    is known, so everything is recomputed."""
-    version, changed_from = ledger
+    The transactions changed from the earliest date the writes since the head's ledger version
+    touched (the portfolio's log of its last writes); everything when the log no longer holds
+    them all."""
+    version, log = ledger
     if (
         head is None
         or head.error is not None
@@ -1466,9 +1467,9 @@ def _resume_day(
         return None
     txn_change: datetime.date | None = None
     if version != head.ledger_version:
-        if version != head.ledger_version + 1 or changed_from is None:
+        txn_change = changed_since(log, head.ledger_version, version)
+        if txn_change is None:
             return None
-        txn_change = changed_from
     changes = [
         day
         for day in (

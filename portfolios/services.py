@@ -24,7 +24,7 @@ from typing import IO, Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction as db_transaction
-from django.db.models import Count, F, Min, Q
+from django.db.models import Count, Min, Q
 from django.db.models.functions import Upper
 from django.utils import timezone
 
@@ -32,6 +32,7 @@ from market import selectors as market_selectors
 from market.models import Asset, AssetClass
 from market.providers.base import SearchResult
 from market.services import asset_find_or_create, ensure_history
+from portfolia.changelog import log_append
 from portfolia.money import plain
 from portfolios import importers
 from portfolios.engine.ledger import replay
@@ -181,16 +182,24 @@ def ledger_summary(portfolio_id: int) -> dict[str, Any]:
     }
 
 
+@db_transaction.atomic
 def ledger_changed(*, portfolio: Portfolio, since: datetime.date) -> None:
     """Record a write to the portfolio's transactions touching dates from `since` on: one up
-    `ledger_version`, `ledger_changed_from` = `since`, and a new `ledger_summary` (see
+    `ledger_version` and a new `ledger_summary` with the write logged (see
     `Portfolio.ledger_version`). Call it in the database transaction of the write, after it;
     every transaction service does. Code that writes transactions around the services (tests,
-    bulk loaders) must call it too, once per write."""
+    bulk loaders) must call it too, once per write. The portfolio row stays locked until the
+    transaction ends (the services lock it anyway)."""
+    version, summary = (
+        Portfolio.objects.select_for_update()
+        .filter(pk=portfolio.pk)
+        .values_list("ledger_version", "ledger_summary")
+        .get()
+    )
+    fresh = ledger_summary(portfolio.pk)
+    fresh["changes"] = log_append(summary.get("changes"), version + 1, since)
     Portfolio.objects.filter(pk=portfolio.pk).update(
-        ledger_version=F("ledger_version") + 1,
-        ledger_changed_from=since,
-        ledger_summary=ledger_summary(portfolio.pk),
+        ledger_version=version + 1, ledger_summary=fresh
     )
 
 

@@ -100,9 +100,10 @@ def test_price_edits_and_deletions_in_the_admin_are_recorded(admin_client):
     last = PriceFactory(asset=asset, date=dt.date(2024, 1, 5))
 
     def marks():
-        return Asset.objects.values_list(
-            "price_version", "prices_changed_from", "first_price_date", "last_price_date"
+        version, log, first_date, last_date = Asset.objects.values_list(
+            "price_version", "price_changes", "first_price_date", "last_price_date"
         ).get(pk=asset.pk)
+        return version, dt.date.fromisoformat(log[-1][1]), first_date, last_date
 
     version = marks()[0]
     response = admin_client.post(

@@ -168,13 +168,16 @@ def test_on_postgresql_a_copy_that_collides_falls_back_to_the_merge(monkeypatch)
 
 
 def _marks(asset):
-    return (
+    """(price version, earliest date of the last write from the log, first, last price date)."""
+    version, log, first, last = (
         type(asset)
         .objects.values_list(
-            "price_version", "prices_changed_from", "first_price_date", "last_price_date"
+            "price_version", "price_changes", "first_price_date", "last_price_date"
         )
         .get(pk=asset.pk)
     )
+    assert [entry[0] for entry in log] == list(range(version - len(log) + 1, version + 1))
+    return version, dt.date.fromisoformat(log[-1][1]) if log else None, first, last
 
 
 def test_every_write_records_its_earliest_date_and_the_first_and_last_price_dates():

@@ -2,6 +2,8 @@
 and records the earliest date it touched, in the same database transaction; the performance
 read model trusts it instead of reading the transactions on every request."""
 
+import datetime
+
 import pytest
 from django.core.cache import cache
 
@@ -20,7 +22,13 @@ def no_benchmark_fetch(monkeypatch):
 
 
 def ledger(pf):
-    return Portfolio.objects.values_list("ledger_version", "ledger_changed_from").get(pk=pf.pk)
+    """The version and the earliest date the last write touched (the log's last entry)."""
+    version, summary = Portfolio.objects.values_list("ledger_version", "ledger_summary").get(
+        pk=pf.pk
+    )
+    changes = summary.get("changes", [])
+    assert [entry[0] for entry in changes] == list(range(version - len(changes) + 1, version + 1))
+    return version, datetime.date.fromisoformat(changes[-1][1]) if changes else None
 
 
 def buy(pf, held, day, quantity=10):
@@ -89,7 +97,9 @@ def test_saving_a_stale_portfolio_does_not_move_the_version_back():
 
 
 def summary(pf):
-    return Portfolio.objects.values_list("ledger_summary", flat=True).get(pk=pf.pk)
+    """The summary less its log of writes (which `ledger` reads)."""
+    stored = Portfolio.objects.values_list("ledger_summary", flat=True).get(pk=pf.pk)
+    return {name: value for name, value in stored.items() if name != "changes"}
 
 
 def test_every_write_rewrites_the_ledger_summary_with_the_version():
@@ -215,12 +225,28 @@ def test_an_unchanged_version_reads_no_transactions(held_for_a_year, resumes, mo
     assert resumes == [None]
 
 
-def test_several_writes_between_two_requests_recompute_everything(held_for_a_year, resumes):
+def test_several_writes_between_two_requests_recompute_from_the_earliest(held_for_a_year, resumes):
     pf, held = held_for_a_year
     today = D(2023, 12, 29)
     report(pf, today=today, period="MAX")
+    buy(pf, held, D(2023, 3, 1))
     buy(pf, held, D(2023, 11, 1))
-    buy(pf, held, D(2023, 3, 1))  # only the last write's date is recorded
+    after = report(pf, today=today, period="MAX")
+    assert resumes == [None, D(2023, 2, 28)]  # the last month end before 1 March
+    cache.clear()
+    cold = report(pf, today=today, period="MAX")
+    for name in ("end_value", "twr", "mwr", "gain", "price_gain", "fees"):
+        assert getattr(after, name) == pytest.approx(getattr(cold, name), rel=1e-12), name
+
+
+def test_more_writes_than_the_log_holds_recompute_everything(held_for_a_year, resumes):
+    from portfolia.changelog import LOG_LENGTH
+
+    pf, held = held_for_a_year
+    today = D(2023, 12, 29)
+    report(pf, today=today, period="MAX")
+    for _ in range(LOG_LENGTH + 1):
+        buy(pf, held, D(2023, 12, 1), quantity=1)
     after = report(pf, today=today, period="MAX")
     assert resumes == [None, None]
     cache.clear()

@@ -260,6 +260,21 @@ def test_a_new_day_and_new_prices_recompute_the_tail_only(history, resumes):
     assert_same(incremental, full)
 
 
+def test_several_price_writes_recompute_from_the_earliest_they_touched(history, resumes):
+    pf, usd_a = history
+    report(pf, today=END, period="MAX")
+    # A week of nightly refreshes, one of which corrects a close in August.
+    correction = usd_a.prices.get(date=D(2023, 8, 15))
+    price_upsert(asset=usd_a, bars=[Bar(correction.date, 1, 1, 1, correction.close * 1.5, 0)])
+    for day in (D(2023, 12, 26), D(2023, 12, 27), D(2023, 12, 28)):
+        stored = usd_a.prices.get(date=day)
+        price_upsert(asset=usd_a, bars=[Bar(day, 1, 1, 1, stored.close + 0.25, 0)])
+    incremental = report(pf, today=END, period="MAX")
+    assert resumes == [None, D(2023, 7, 31)]  # the last month end before the correction
+    cache.clear()
+    assert_same(incremental, report(pf, today=END, period="MAX"))
+
+
 def test_a_change_before_the_first_checkpoint_recomputes_everything(history, resumes):
     pf, _ = history
     report(pf, today=END, period="MAX")
