@@ -91,7 +91,7 @@ from django.utils import timezone
 
 from market.models import Asset, AssetClass, Price
 from portfolia.changelog import changed_since
-from portfolios.engine.ledger import LedgerState, Lot, Position
+from portfolios.engine.ledger import LedgerState, Lot, Position, cash_effect
 from portfolios.engine.market import MINOR_UNITS, Closes, FxTable, MissingFxRate, PriceTable
 from portfolios.engine.returns import (
     PeriodReturn,
@@ -919,27 +919,6 @@ def txn_rate(txn: Txn, base: str, fx: FxTable) -> Decimal:
     return fx.rate_decimal(txn.currency, txn.date)
 
 
-def _cash_delta(txn: Txn) -> Decimal:
-    """How a transaction moves cash in its currency (engine.ledger's cash rules): buys pay
-    price x quantity + fee, sells receive price x quantity - fee, income amount - fee, fees and
-    taxes cost amount + fee, deposits bring amount - fee, withdrawals take amount + fee."""
-    fee = txn.fee or Decimal(0)
-    kind = txn.kind
-    if kind == Kind.BUY:
-        return -(txn.price * txn.quantity + fee)
-    if kind == Kind.SELL:
-        return txn.price * txn.quantity - fee
-    if kind in _INCOME_KINDS:
-        return txn.amount - fee
-    if kind in (Kind.FEE, Kind.TAX):
-        return -((txn.amount or Decimal(0)) + fee)
-    if kind == Kind.DEPOSIT:
-        return txn.amount - fee
-    if kind == Kind.WITHDRAWAL:
-        return -(txn.amount + fee)
-    return Decimal(0)
-
-
 def _group_values(
     local_values: dict[str, np.ndarray], *, base: str, offset: int
 ) -> dict[str, np.ndarray]:
@@ -1025,7 +1004,7 @@ def _attribution(
             traded = float(txn.price) * float(txn.quantity)
             effect[index] += (traded if kind == Kind.BUY else -traded) * (day_rate - rate)
         if records_cash:
-            delta = float(_cash_delta(txn))
+            delta = float(cash_effect(txn))
             cash_moves.setdefault(txn.currency, np.zeros(n))[index] += delta
             effect[index] += delta * (day_rate - rate)
     if fee_days:

@@ -72,6 +72,7 @@ __all__ = [
     "Position",
     "Sale",
     "apply_txn",
+    "cash_effect",
     "records_cash",
     "replay",
     "required_currencies",
@@ -315,6 +316,26 @@ class LedgerState:
         clone.sales = list(self.sales)  # Sale and ExternalFlow are frozen
         clone.flows = list(self.flows)
         return clone
+
+
+def cash_effect(txn: Txn) -> Decimal:
+    """How a (valid) transaction moves cash in its currency, as `apply_txn` books it (the
+    module docstring's cash rules): buys pay price x quantity + fee, sells receive price x
+    quantity - fee, income brings amount - fee, fees and taxes cost amount + fee, deposits
+    bring amount - fee, withdrawals take amount + fee, splits move none."""
+    fee = txn.fee or ZERO
+    kind = txn.kind
+    if kind == Kind.BUY:
+        return -(txn.price * txn.quantity + fee)  # type: ignore[operator]
+    if kind == Kind.SELL:
+        return txn.price * txn.quantity - fee  # type: ignore[operator]
+    if kind in (Kind.DIVIDEND, Kind.INTEREST, Kind.DEPOSIT):
+        return txn.amount - fee  # type: ignore[operator]
+    if kind in (Kind.FEE, Kind.TAX):
+        return -((txn.amount or ZERO) + fee)
+    if kind == Kind.WITHDRAWAL:
+        return -(txn.amount + fee)  # type: ignore[operator]
+    return ZERO
 
 
 def records_cash(txns: Iterable[Txn]) -> bool:

@@ -9,6 +9,8 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from portfolios.engine import (
     Closes,
@@ -17,9 +19,11 @@ from portfolios.engine import (
     LedgerError,
     MissingFxRate,
     Txn,
+    cash_effect,
     records_cash,
     replay,
 )
+from portfolios.engine.ledger import LedgerState, apply_txn
 
 D = Decimal
 USD_ONLY = FxTable("USD")
@@ -480,3 +484,75 @@ def test_replay_from_a_checkpoint_equals_a_full_replay() -> None:
     assert resumed.sales == full.sales
     assert resumed.realized_gain_base == full.realized_gain_base
     assert checkpoint.positions[1].quantity == D("20")  # the checkpoint itself is untouched
+
+
+_AMOUNTS = st.decimals(min_value="0.01", max_value="5000", places=2)
+_FEES = st.decimals(min_value="0", max_value="20", places=2)
+
+
+@st.composite
+def _valid_history(draw) -> list[Txn]:
+    """A possible history of every kind over two assets and two currencies: sells and splits
+    only of what is held."""
+    txns: list[Txn] = []
+    held = {1: D(0), 2: D(0)}
+    currency = {1: "USD", 2: "EUR"}
+    day = date(2024, 1, 1)
+    for txn_id in range(1, draw(st.integers(min_value=1, max_value=25)) + 1):
+        day = date.fromordinal(day.toordinal() + draw(st.integers(min_value=0, max_value=3)))
+        kind = draw(st.sampled_from(list(Kind)))
+        asset_id = draw(st.sampled_from([1, 2]))
+        fee = draw(_FEES)
+        cash_currency = draw(st.sampled_from(["USD", "EUR"]))
+        if kind in (Kind.SELL, Kind.SPLIT) and not held[asset_id]:
+            kind = Kind.BUY
+        if kind in (Kind.BUY, Kind.SELL):
+            limit = held[asset_id] if kind == Kind.SELL else D(100)
+            quantity = min(draw(st.decimals(min_value="0.001", max_value="100", places=3)), limit)
+            held[asset_id] += quantity if kind == Kind.BUY else -quantity
+            txns.append(
+                Txn(
+                    txn_id,
+                    kind,
+                    day,
+                    asset_id,
+                    quantity=quantity,
+                    price=draw(_AMOUNTS),
+                    fee=fee,
+                    currency=currency[asset_id],
+                    fx_rate=D("1.1"),
+                )
+            )
+        elif kind == Kind.SPLIT:
+            ratio = draw(st.sampled_from([D(2), D(3), D("0.5")]))
+            held[asset_id] *= ratio
+            txns.append(Txn(txn_id, kind, day, asset_id, ratio=ratio, currency=currency[asset_id]))
+        else:
+            asset = asset_id if kind == Kind.DIVIDEND else None
+            txns.append(
+                Txn(
+                    txn_id,
+                    kind,
+                    day,
+                    asset,
+                    amount=draw(_AMOUNTS),
+                    fee=fee,
+                    currency=currency[asset_id] if asset else cash_currency,
+                    fx_rate=D("1.1"),
+                )
+            )
+    return txns
+
+
+@settings(max_examples=60, deadline=None)
+@given(_valid_history(), st.booleans())
+def test_cash_effect_is_what_the_ledger_books(txns, track_lots):
+    """`cash_effect` (which the read model's gain split uses) restates the ledger's cash rules:
+    summed per currency over any history, it equals the balances a replay leaves."""
+    state = LedgerState("fifo", "USD", records_cash(txns), track_lots=track_lots)
+    for txn in txns:
+        apply_txn(state, txn, fx=None)
+    expected: dict[str, D] = {}
+    for txn in txns:
+        expected[txn.currency] = expected.get(txn.currency, D(0)) + cash_effect(txn)
+    assert {c: b for c, b in state.cash.items() if b} == {c: b for c, b in expected.items() if b}
