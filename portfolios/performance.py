@@ -1536,10 +1536,10 @@ def portfolio_performance(
     """The portfolio's performance over a named period (PERIODS, 1Y by default) or a custom
     start/end; raises PeriodError for a bad one. See the module docstring for every figure.
 
-    Queries: 2 when nothing changed (the ledger version and the assets' price dates), plus the
-    benchmark's closes when the period's report is not cached yet, plus the transactions'
-    digest when they changed and the transactions and closes a recomputation needs (1-3).
-    Whatever the number of holdings.
+    Queries: 2 when nothing changed (the ledger version with the ledger summary, and the assets'
+    price dates), plus the benchmark's closes when they are not cached yet, plus the price
+    write logs of the assets whose prices changed, and the transactions and closes a
+    recomputation needs (1-3). Whatever the number of holdings.
     """
     today = today or timezone.localdate()
     head, body, market, digest = _state_current(portfolio=portfolio, today=today)

@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 from portfolios import selectors
 from portfolios.errors import MarketDataPending
 from portfolios.models import Portfolio
-from portfolios.performance import PeriodError, performance_flows, portfolio_performance
+from portfolios.performance import PeriodError, performance_flows
 from portfolios.performance_serializers import (
     FlowsSerializer,
     PerformanceQuerySerializer,
@@ -58,7 +58,7 @@ class PerformanceView(_PortfolioView):
         params = self.period(request)
         portfolio = self.portfolio()
         try:
-            report = portfolio_performance(
+            report = selectors.portfolio_performance(
                 portfolio=portfolio,
                 period=params.get("period"),
                 start=params.get("start"),

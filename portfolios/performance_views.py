@@ -26,7 +26,6 @@ from portfolios.performance import (
     PeriodError,
     daily_values_csv,
     mwr_flows_csv,
-    portfolio_performance,
 )
 from portfolios.performance_serializers import money_text, performance_data, rate_text
 from portfolios.reports import income_csv, income_report, realized_csv, realized_gains
@@ -246,11 +245,11 @@ def performance(request: HttpRequest, public_id) -> HttpResponse:
         error = " ".join(message for messages in form.errors.values() for message in messages)
     else:
         try:
-            report = portfolio_performance(portfolio=portfolio, **params)
+            report = selectors.portfolio_performance(portfolio=portfolio, **params)
         except PeriodError as period_error:
             error = period_error.message
     if report is None:
-        report = portfolio_performance(portfolio=portfolio, period=None)
+        report = selectors.portfolio_performance(portfolio=portfolio, period=None)
         params = {"period": None, "start": None, "end": None}
     base_url = reverse("portfolio-performance", args=[portfolio.public_id])
     query = _query({"start": report.start, "end": report.end})
@@ -288,9 +287,9 @@ def _csv_response(text: str, filename: str) -> HttpResponse:
 def _csv_report(request: HttpRequest, portfolio: Portfolio) -> PerformanceReport:
     _, params = _period_params(request)
     try:
-        return portfolio_performance(portfolio=portfolio, **params)
+        return selectors.portfolio_performance(portfolio=portfolio, **params)
     except PeriodError:
-        return portfolio_performance(portfolio=portfolio)
+        return selectors.portfolio_performance(portfolio=portfolio)
 
 
 @login_required

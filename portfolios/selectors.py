@@ -3,7 +3,9 @@
 Object access goes through `portfolio_get_for_user` (scoped by owner, 404 otherwise). Valuations
 (`holdings`, `portfolio_list_with_summary`) load the transactions, the assets and the price and
 FX closes they need in a bounded number of queries, whatever the number of holdings or
-portfolios, and hand plain values to `portfolios.engine`.
+portfolios, and hand plain values to `portfolios.engine`. `portfolio_performance` is the one
+function behind the Performance page and its API twin (the read model itself, with its
+caching, is `portfolios.performance`).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.core.cache import cache
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery
@@ -29,6 +32,9 @@ from portfolios.engine.market import Closes, FxTable, MissingFxRate, PriceTable
 from portfolios.engine.types import Kind, LedgerError, Txn
 from portfolios.engine.valuation import value_holdings
 from portfolios.models import Portfolio, Transaction
+
+if TYPE_CHECKING:
+    from portfolios.performance import PerformanceReport
 
 ZERO = Decimal(0)
 ONE_DAY = datetime.timedelta(days=1)
@@ -754,4 +760,24 @@ def fx_pair_asset_ids() -> list[int]:
         Asset.objects.filter(symbol__in=sorted(symbols), owner__isnull=True).values_list(
             "id", flat=True
         )
+    )
+
+
+def portfolio_performance(
+    *,
+    portfolio: Portfolio,
+    period: str | None = None,
+    start: datetime.date | None = None,
+    end: datetime.date | None = None,
+    series: bool = True,
+    today: datetime.date | None = None,
+) -> PerformanceReport:
+    """The portfolio's performance over a named period (1D ... MAX, 1Y by default) or a custom
+    start/end, as `portfolios.performance` computes and caches it (raises its PeriodError for
+    a bad period). The page and the API both call this, so they cannot disagree."""
+    # Imported here: the read model itself reads this module's transaction columns.
+    from portfolios import performance
+
+    return performance.portfolio_performance(
+        portfolio=portfolio, period=period, start=start, end=end, series=series, today=today
     )

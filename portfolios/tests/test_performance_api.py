@@ -297,6 +297,23 @@ def test_the_page_and_the_api_show_the_same_numbers(user, auth_client, pf):
         assert f"{start.day} {start:%b %Y}" in period_caption
 
 
+def test_the_page_and_the_api_ask_the_one_selector(user, auth_client, pf, monkeypatch):
+    from portfolios import selectors
+
+    asked = []
+    original = selectors.portfolio_performance
+    monkeypatch.setattr(
+        selectors,
+        "portfolio_performance",
+        lambda **kwargs: asked.append(kwargs["period"]) or original(**kwargs),
+    )
+    page = Client()
+    page.force_login(user)
+    assert page.get(f"/portfolios/{pf.public_id}/performance/", {"period": "3M"}).status_code == 200
+    assert auth_client.get(url(pf), {"period": "1W"}).status_code == 200
+    assert asked == ["3M", "1W"]
+
+
 def test_foreign_portfolio_api_converts(auth_client, user):
     today = timezone.localdate()
     pf = portfolio(owner=user)
