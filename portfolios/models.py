@@ -310,3 +310,20 @@ class Transaction(models.Model):
         if self.kind in TRADE_KINDS and self.quantity is not None and self.price is not None:
             return self.quantity * self.price
         return self.amount
+
+
+# The columns a `Txn` is built from, in `values_list` order.
+TXN_COLUMNS = (
+    "id",
+    "portfolio_id",
+    "kind",
+    "date",
+    "asset_id",
+    "quantity",
+    "price",
+    "amount",
+    "ratio",
+    "fee",
+    "currency",
+    "fx_rate",
+)

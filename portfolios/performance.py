@@ -92,7 +92,14 @@ from django.utils import timezone
 from market.models import Asset, AssetClass, Price
 from portfolia.changelog import changed_since
 from portfolios.engine.ledger import LedgerState, Lot, Position, cash_effect
-from portfolios.engine.market import MINOR_UNITS, Closes, FxTable, MissingFxRate, PriceTable
+from portfolios.engine.market import (
+    MINOR_UNITS,
+    Closes,
+    FxTable,
+    MissingFxRate,
+    PriceTable,
+    fx_pair_symbols,
+)
 from portfolios.engine.returns import (
     PeriodReturn,
     annualise,
@@ -106,8 +113,7 @@ from portfolios.engine.returns import (
 from portfolios.engine.risk import benchmark_comparison, drawdown_series, risk_metrics
 from portfolios.engine.types import Kind, LedgerError, Txn
 from portfolios.engine.valuation import DailySeries, daily_series, external_flows
-from portfolios.models import Portfolio, Transaction
-from portfolios.selectors import TXN_COLUMNS, fx_pair_symbols
+from portfolios.models import TXN_COLUMNS, Portfolio, Transaction
 
 logger = logging.getLogger(__name__)
 

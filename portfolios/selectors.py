@@ -4,8 +4,8 @@ Object access goes through `portfolio_get_for_user` (scoped by owner, 404 otherw
 (`holdings`, `portfolio_list_with_summary`) load the transactions, the assets and the price and
 FX closes they need in a bounded number of queries, whatever the number of holdings or
 portfolios, and hand plain values to `portfolios.engine`. `portfolio_performance` is the one
-function behind the Performance page and its API twin (the read model itself, with its
-caching, is `portfolios.performance`).
+function behind the Performance page and its API twin (the read model, with its caching,
+lives in `portfolios.performance`).
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from django.core.cache import cache
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery
@@ -28,13 +27,19 @@ from market import selectors as market_selectors
 from market.models import Asset, AssetClass, Price
 from portfolios import importers
 from portfolios.engine.ledger import LedgerState, replay
-from portfolios.engine.market import Closes, FxTable, MissingFxRate, PriceTable
+from portfolios.engine.market import (
+    Closes,
+    FxTable,
+    MissingFxRate,
+    PriceTable,
+    fx_pair_symbols,
+)
 from portfolios.engine.types import Kind, LedgerError, Txn
 from portfolios.engine.valuation import value_holdings
-from portfolios.models import Portfolio, Transaction
+from portfolios.models import TXN_COLUMNS, Portfolio, Transaction
 
-if TYPE_CHECKING:
-    from portfolios.performance import PerformanceReport
+# The performance read model's entry point, re-exported: the pages and the API call it here.
+from portfolios.performance import portfolio_performance as portfolio_performance
 
 ZERO = Decimal(0)
 ONE_DAY = datetime.timedelta(days=1)
@@ -44,22 +49,6 @@ PRICE_WINDOW_DAYS = 14
 SUMMARY_TIMEOUT = 24 * 3600  # the dashboard's figures, under a key of everything they read
 # A market price older than this (in days before the valuation day) is flagged as stale.
 STALE_AFTER_DAYS = 4
-
-# The columns a `Txn` is built from, in `values_list` order.
-TXN_COLUMNS = (
-    "id",
-    "portfolio_id",
-    "kind",
-    "date",
-    "asset_id",
-    "quantity",
-    "price",
-    "amount",
-    "ratio",
-    "fee",
-    "currency",
-    "fx_rate",
-)
 
 
 # --- Access --------------------------------------------------------------------------------------
@@ -218,16 +207,6 @@ class MarketData:
 
     prices: PriceTable
     fx: dict[str, FxTable]
-
-
-def fx_pair_symbols(currency: str, base: str) -> list[str]:
-    """Symbols of the FX assets that convert `currency` into `base`, preferred first: the
-    direct `AB=X`, the inverse `BA=X`, and Yahoo's short spelling of a USD pair (`JPY=X`)."""
-    direct, inverse = FxTable.pair_symbols(currency, base)
-    symbols = [direct, inverse]
-    # Yahoo also names USDJPY=X "JPY=X": whichever of the two pairs starts with USD.
-    symbols += [pair[3:] for pair in (inverse, direct) if pair.startswith("USD")]
-    return symbols
 
 
 def market_data_load(
@@ -760,24 +739,4 @@ def fx_pair_asset_ids() -> list[int]:
         Asset.objects.filter(symbol__in=sorted(symbols), owner__isnull=True).values_list(
             "id", flat=True
         )
-    )
-
-
-def portfolio_performance(
-    *,
-    portfolio: Portfolio,
-    period: str | None = None,
-    start: datetime.date | None = None,
-    end: datetime.date | None = None,
-    series: bool = True,
-    today: datetime.date | None = None,
-) -> PerformanceReport:
-    """The portfolio's performance over a named period (1D ... MAX, 1Y by default) or a custom
-    start/end, as `portfolios.performance` computes and caches it (raises its PeriodError for
-    a bad period). The page and the API both call this, so they cannot disagree."""
-    # Imported here: the read model itself reads this module's transaction columns.
-    from portfolios import performance
-
-    return performance.portfolio_performance(
-        portfolio=portfolio, period=period, start=start, end=end, series=series, today=today
     )

@@ -27,6 +27,7 @@ __all__ = [
     "MissingFxRate",
     "PriceTable",
     "day_range",
+    "fx_pair_symbols",
     "to_date",
     "to_day64",
 ]
@@ -378,3 +379,13 @@ class FxTable:
         if conversion.inverted:
             closes = 1.0 / closes
         return closes / conversion.divisor
+
+
+def fx_pair_symbols(currency: str, base: str) -> list[str]:
+    """Symbols of the FX assets that convert `currency` into `base`, preferred first: the
+    direct `AB=X`, the inverse `BA=X`, and Yahoo's short spelling of a USD pair (`JPY=X`)."""
+    direct, inverse = FxTable.pair_symbols(currency, base)
+    symbols = [direct, inverse]
+    # Yahoo also names USDJPY=X "JPY=X": whichever of the two pairs starts with USD.
+    symbols += [pair[3:] for pair in (inverse, direct) if pair.startswith("USD")]
+    return symbols
