@@ -2,12 +2,13 @@
 retry_after; permanent ones fail the job without retrying; the provider rate limit holds."""
 
 import datetime as dt
+import functools
 import random
 
 import pytest
 from django.utils import timezone
 
-from market import tasks
+from market import ratelimit, tasks
 from market.models import FetchJob, Price
 from market.providers.base import PermanentProviderError, TransientProviderError
 from market.tests.factories import AssetFactory, FakeProvider, FetchJobFactory, weekday_bars
@@ -111,8 +112,16 @@ def test_retry_countdown_grows_exponentially_with_equal_jitter_and_a_cap():
     assert tasks.retry_countdown(retries=0, base=30, maximum=1800, retry_after=90) >= 90
 
 
-def test_rate_limited_backfills_wait_for_the_next_window(use_provider, settings, countdowns):
+def test_rate_limited_backfills_wait_for_the_next_window(
+    use_provider, settings, countdowns, monkeypatch
+):
     settings.MARKET_PROVIDER_RATE_LIMITS = {"demo": (2, 3600)}  # two calls an hour
+    # Ten seconds into an hour's window, whatever the wall clock says (the next window would
+    # otherwise be less than a minute away during the last minute of every hour).
+    start = 3600 * 480_000 + 10.0
+    monkeypatch.setattr(
+        ratelimit, "RateLimiter", functools.partial(ratelimit.RateLimiter, clock=lambda: start)
+    )
     use_provider(FakeProvider("demo", bars=weekday_bars(TODAY, TODAY)))
     first = FetchJobFactory(asset=AssetFactory())
     second = FetchJobFactory(asset=AssetFactory())
