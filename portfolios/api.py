@@ -1,12 +1,14 @@
-"""Portfolio API under /api/v1/: portfolios and their transactions (CRUD), CSV import, holdings
-and allocation. Thin: validate input → call the same service or selector as the pages →
+"""Portfolio API under /api/v1/: portfolios and their transactions (CRUD), CSV import, holdings,
+allocation, performance and its flows, income and realized gains.
+
+Thin: validate input → call the same service, selector or read model as the pages →
 serialize. Another user's portfolio answers 404 (`portfolio_get_for_user`); ledger violations
-answer 422 and pending exchange rates 503, in the shared error shape.
+answer 422, a bad period or date 400 and pending exchange rates 503, in the shared error shape.
 """
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.filters import OrderingFilter
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
@@ -18,15 +20,25 @@ from portfolios import selectors, services
 from portfolios.errors import MarketDataPending
 from portfolios.filters import TransactionFilter
 from portfolios.models import Portfolio, Transaction
+from portfolios.performance import PeriodError, performance_flows
+from portfolios.reports import income_report, realized_gains
 from portfolios.serializers import (
     AllocationQuerySerializer,
     AllocationSerializer,
+    FlowsSerializer,
     HoldingsQuerySerializer,
     HoldingsSerializer,
     ImportReportSerializer,
     ImportRequestSerializer,
+    PerformanceQuerySerializer,
+    PerformanceSerializer,
     PortfolioSerializer,
     TransactionSerializer,
+    YearQuerySerializer,
+    flows_data,
+    income_data,
+    performance_data,
+    realized_data,
 )
 
 PORTFOLIO_ID = OpenApiParameter("public_id", OpenApiTypes.UUID, OpenApiParameter.PATH)
@@ -216,3 +228,95 @@ class AllocationView(PortfolioScopedMixin, APIView):
             "results": snapshot.allocation(by),
         }
         return Response(AllocationSerializer(body).data)
+
+
+# ── Performance, flows, income and realized gains ────────────────────────────
+class _PortfolioView(APIView):
+    def portfolio(self) -> Portfolio:
+        return selectors.portfolio_get_for_user(self.request.user, self.kwargs["public_id"])
+
+    def period(self, request: Request) -> dict:
+        query = PerformanceQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        return query.validated_data
+
+
+def _raise_period_error(error: PeriodError) -> None:
+    raise serializers.ValidationError({error.field: [error.message]}) from error
+
+
+class PerformanceView(_PortfolioView):
+    @extend_schema(
+        parameters=[PORTFOLIO_ID, PerformanceQuerySerializer],
+        responses=PerformanceSerializer,
+        summary="Returns, gains, risk and the benchmark over a period",
+    )
+    def get(self, request: Request, public_id=None) -> Response:
+        params = self.period(request)
+        portfolio = self.portfolio()
+        try:
+            report = selectors.portfolio_performance(
+                portfolio=portfolio,
+                period=params.get("period"),
+                start=params.get("start"),
+                end=params.get("end"),
+                series=params["series"],
+            )
+        except PeriodError as error:
+            _raise_period_error(error)
+        if report.pending:
+            raise MarketDataPending(report.pending)
+        return Response(performance_data(report, series=params["series"]))
+
+
+class PerformanceFlowsView(_PortfolioView):
+    @extend_schema(
+        parameters=[PORTFOLIO_ID, PerformanceQuerySerializer],
+        responses=FlowsSerializer,
+        summary="The dated external flows behind TWR and MWR",
+    )
+    def get(self, request: Request, public_id=None) -> Response:
+        params = self.period(request)
+        portfolio = self.portfolio()
+        try:
+            report = performance_flows(
+                portfolio=portfolio,
+                period=params.get("period"),
+                start=params.get("start"),
+                end=params.get("end"),
+            )
+        except PeriodError as error:
+            _raise_period_error(error)
+        if report.pending:
+            raise MarketDataPending(report.pending)
+        return Response(flows_data(report))
+
+
+class IncomeView(_PortfolioView):
+    @extend_schema(
+        parameters=[PORTFOLIO_ID, YearQuerySerializer],
+        responses=OpenApiTypes.OBJECT,
+        summary="Dividend and interest income by year, month and asset",
+    )
+    def get(self, request: Request, public_id=None) -> Response:
+        query = YearQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        report = income_report(portfolio=self.portfolio(), year=query.validated_data.get("year"))
+        if report.pending:
+            raise MarketDataPending(report.pending)
+        return Response(income_data(report))
+
+
+class RealizedView(_PortfolioView):
+    @extend_schema(
+        parameters=[PORTFOLIO_ID, YearQuerySerializer],
+        responses=OpenApiTypes.OBJECT,
+        summary="Realized gains by tax year, with the lots each sale consumed",
+    )
+    def get(self, request: Request, public_id=None) -> Response:
+        query = YearQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        report = realized_gains(portfolio=self.portfolio(), year=query.validated_data.get("year"))
+        if report.pending:
+            raise MarketDataPending(report.pending)
+        return Response(realized_data(report))

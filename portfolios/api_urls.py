@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from portfolios import api, performance_api
+from portfolios import api
 
 portfolio_list = api.PortfolioViewSet.as_view({"get": "list", "post": "create"})
 portfolio_detail = api.PortfolioViewSet.as_view(
@@ -31,17 +31,17 @@ urlpatterns = [
     ),
     path(f"{portfolio}holdings/", api.HoldingsView.as_view(), name="api-holdings"),
     path(f"{portfolio}allocation/", api.AllocationView.as_view(), name="api-allocation"),
-    # Performance and reports (portfolios/performance_api.py).
+    # Performance and reports (portfolios/api.py).
     path(
         f"{portfolio}performance/",
-        performance_api.PerformanceView.as_view(),
+        api.PerformanceView.as_view(),
         name="api-performance",
     ),
     path(
         f"{portfolio}performance/flows/",
-        performance_api.PerformanceFlowsView.as_view(),
+        api.PerformanceFlowsView.as_view(),
         name="api-performance-flows",
     ),
-    path(f"{portfolio}income/", performance_api.IncomeView.as_view(), name="api-income"),
-    path(f"{portfolio}realized/", performance_api.RealizedView.as_view(), name="api-realized"),
+    path(f"{portfolio}income/", api.IncomeView.as_view(), name="api-income"),
+    path(f"{portfolio}realized/", api.RealizedView.as_view(), name="api-realized"),
 ]

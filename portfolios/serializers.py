@@ -1,10 +1,15 @@
-"""API translation for portfolios, transactions, holdings, allocation and import reports.
+"""API translation for portfolios, transactions, holdings, allocation, import reports, and the
+performance read model and the reports.
 
 Decimals travel as strings: stored amounts exactly (without trailing zeros), computed values
 rounded by `portfolia.money.quantize` (money to cents, prices, ratios and weights to six
-places). Ids are public UUIDs. Serializers never write and never query per row.
+places). Ids are public UUIDs. Serializers never write and never query per row. Performance
+rates travel as decimal-fraction strings with RATE_PLACES places ("0.1234000000" is 12.34 %),
+its money as strings with two places, dates as ISO 8601, null where a figure is undefined, all
+rounded by `portfolia.money.quantize` through `rate_text` and `money_text` here.
 """
 
+import math
 from decimal import Decimal
 
 from drf_spectacular.utils import extend_schema_field
@@ -13,6 +18,8 @@ from rest_framework import serializers
 from portfolia.currencies import CURRENCY_CHOICES
 from portfolia.money import MONEY_PLACES, PRICE_PLACES, RATIO_PLACES, plain, quantize
 from portfolios.models import Portfolio, Transaction
+from portfolios.performance import PERIODS, FlowsReport, PerformanceReport
+from portfolios.reports import IncomeReport, IncomeTotals, RealizedReport, RealizedSale
 from portfolios.selectors import asset_queryset_for_user
 
 
@@ -218,3 +225,271 @@ class ImportReportSerializer(serializers.Serializer):
     new_assets = serializers.ListField(child=serializers.CharField())
     file_errors = serializers.ListField(child=serializers.CharField())
     rows = ImportRowSerializer(many=True)
+
+
+# ── The performance read model and the reports ───────────────────────────────
+RATE_PLACES = 10
+
+
+def _text(value: float | Decimal | None, places: int) -> str | None:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return None
+    return f"{quantize(value, places):f}"
+
+
+def rate_text(value: float | Decimal | None) -> str | None:
+    """A rate as a fixed-point fraction string: 0.123456789012 → "0.1234567890"."""
+    return _text(value, RATE_PLACES)
+
+
+def money_text(value: float | Decimal | None) -> str | None:
+    """Money as a string with two decimals: 1234.5 → "1234.50"."""
+    return _text(value, MONEY_PLACES)
+
+
+# ── Input ────────────────────────────────────────────────────────────────────
+
+
+class PerformanceQuerySerializer(serializers.Serializer):
+    """`period` (1D 1W 1M 3M YTD 1Y 3Y 5Y MAX; 1Y by default) or `start`/`end`, and whether to
+    include the daily `series`."""
+
+    period = serializers.ChoiceField(choices=PERIODS, required=False)
+    start = serializers.DateField(required=False)
+    end = serializers.DateField(required=False)
+    series = serializers.BooleanField(required=False, default=True)
+
+    def to_internal_value(self, data):
+        if "period" in data and isinstance(data.get("period"), str):
+            data = data.copy()
+            data["period"] = data["period"].upper()
+        return super().to_internal_value(data)
+
+    def validate(self, attrs: dict) -> dict:
+        if attrs.get("period") and (attrs.get("start") or attrs.get("end")):
+            raise serializers.ValidationError(
+                {"period": ["Give either a period or start and end dates, not both."]}
+            )
+        return attrs
+
+
+class YearQuerySerializer(serializers.Serializer):
+    year = serializers.IntegerField(required=False, min_value=1900, max_value=2200)
+
+
+# ── Output ───────────────────────────────────────────────────────────────────
+
+
+def performance_data(report: PerformanceReport, *, series: bool = True) -> dict:
+    """The API body of a performance report, with exactly the documented keys."""
+    benchmark = None
+    if report.benchmark is not None:
+        benchmark = {
+            "asset": report.benchmark.symbol,
+            "twr": rate_text(report.benchmark.twr),
+            "excess_return": rate_text(report.benchmark.excess_return),
+        }
+    body = {
+        "start": report.start,
+        "end": report.end,
+        "currency": report.currency,
+        "start_value": money_text(report.start_value),
+        "end_value": money_text(report.end_value),
+        "net_flows": money_text(report.net_flows),
+        "gain": money_text(report.gain),
+        "twr": rate_text(report.twr),
+        "twr_annualized": rate_text(report.twr_annualized),
+        "mwr": rate_text(report.mwr),
+        "simple_return": rate_text(report.simple_return),
+        "price_gain": money_text(report.price_gain),
+        "income": money_text(report.income),
+        "fees": money_text(report.fees),
+        "taxes": money_text(report.taxes),
+        "currency_effect": money_text(report.currency_effect),
+        "volatility": rate_text(report.volatility),
+        "sharpe": rate_text(report.sharpe),
+        "sortino": rate_text(report.sortino),
+        "max_drawdown": rate_text(report.max_drawdown),
+        "beta": rate_text(report.beta),
+        "correlation": rate_text(report.correlation),
+        "benchmark": benchmark,
+    }
+    if series:
+        points = report.series.points() if report.series is not None else []
+        body["series"] = [
+            {
+                "date": point["date"],
+                "value": money_text(point["value"]),
+                "net_invested": money_text(point["net_invested"]),
+                "twr": rate_text(point["twr"]),
+                "drawdown": rate_text(point["drawdown"]),
+            }
+            for point in points
+        ]
+    return body
+
+
+class BenchmarkSerializer(serializers.Serializer):
+    asset = serializers.CharField(help_text="The benchmark's symbol, e.g. ^GSPC.")
+    twr = serializers.CharField(help_text="Its return over the period (a fraction).")
+    excess_return = serializers.CharField(help_text="Portfolio TWR minus benchmark TWR.")
+
+
+class SeriesPointSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    value = serializers.CharField()
+    net_invested = serializers.CharField()
+    twr = serializers.CharField(help_text="Cumulative time-weighted return to this day.")
+    drawdown = serializers.CharField(help_text="W / running maximum of W - 1 (<= 0).")
+
+
+class PerformanceSerializer(serializers.Serializer):
+    """The schema of `performance_data` (documentation for the OpenAPI description)."""
+
+    start = serializers.DateField()
+    end = serializers.DateField()
+    currency = serializers.CharField()
+    start_value = serializers.CharField(help_text="V at the close of the day before start.")
+    end_value = serializers.CharField()
+    net_flows = serializers.CharField(help_text="External inflows minus outflows.")
+    gain = serializers.CharField(help_text="end_value - start_value - net_flows.")
+    twr = serializers.CharField(allow_null=True)
+    twr_annualized = serializers.CharField(allow_null=True, help_text="Only for >= 365 days.")
+    mwr = serializers.CharField(allow_null=True, help_text="XIRR, an annual rate.")
+    simple_return = serializers.CharField(allow_null=True)
+    price_gain = serializers.CharField()
+    income = serializers.CharField()
+    fees = serializers.CharField(help_text="<= 0: a part of the gain.")
+    taxes = serializers.CharField(help_text="<= 0: a part of the gain.")
+    currency_effect = serializers.CharField()
+    volatility = serializers.CharField(allow_null=True)
+    sharpe = serializers.CharField(allow_null=True)
+    sortino = serializers.CharField(allow_null=True)
+    max_drawdown = serializers.CharField(allow_null=True)
+    beta = serializers.CharField(allow_null=True)
+    correlation = serializers.CharField(allow_null=True)
+    benchmark = BenchmarkSerializer(allow_null=True)
+    series = SeriesPointSerializer(many=True, required=False)
+
+
+def flows_data(report: FlowsReport) -> dict:
+    return {
+        "start": report.start,
+        "end": report.end,
+        "currency": report.currency,
+        "start_value": money_text(report.start_value),
+        "end_value": money_text(report.end_value),
+        "flows": [
+            {
+                "date": flow.date,
+                "kind": flow.kind,
+                "direction": flow.direction,
+                "amount": money_text(flow.amount),
+                "transaction": flow.transaction_id,
+            }
+            for flow in report.flows
+        ],
+    }
+
+
+class FlowSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    kind = serializers.CharField()
+    direction = serializers.ChoiceField(choices=["in", "out"])
+    amount = serializers.CharField(help_text="> 0, in the base currency.")
+    transaction = serializers.UUIDField()
+
+
+class FlowsSerializer(serializers.Serializer):
+    start = serializers.DateField()
+    end = serializers.DateField()
+    currency = serializers.CharField()
+    start_value = serializers.CharField()
+    end_value = serializers.CharField()
+    flows = FlowSerializer(many=True)
+
+
+def _income_totals(totals: IncomeTotals, key: str) -> dict:
+    return {
+        key: totals.key,
+        "dividends": money_text(totals.dividends),
+        "interest": money_text(totals.interest),
+        "fees": money_text(totals.fees),
+        "total": money_text(totals.total),
+    }
+
+
+def income_data(report: IncomeReport) -> dict:
+    return {
+        "currency": report.currency,
+        "year": report.year,
+        "years": report.years,
+        "total": {
+            "dividends": money_text(report.total.dividends),
+            "interest": money_text(report.total.interest),
+            "fees": money_text(report.total.fees),
+            "total": money_text(report.total.total),
+        },
+        "by_year": [
+            {**_income_totals(row, "year"), "year": int(row.key)} for row in report.by_year
+        ],
+        "by_month": [_income_totals(row, "month") for row in report.by_month],
+        "by_asset": [
+            {**_income_totals(row, "asset"), "name": row.label} for row in report.by_asset
+        ],
+    }
+
+
+def _sale_data(sale: RealizedSale) -> dict:
+    return {
+        "transaction": sale.transaction_id,
+        "date": sale.date,
+        "tax_year": sale.tax_year,
+        "asset": sale.symbol,
+        "currency": sale.currency,
+        "quantity": f"{sale.quantity.normalize():f}",
+        "price": f"{sale.price.normalize():f}",
+        "proceeds": money_text(sale.proceeds),
+        "fees": money_text(sale.fee),
+        "cost": money_text(sale.cost),
+        "gain": money_text(sale.gain),
+        "lots": [
+            {
+                "buy_transaction": lot.buy_transaction_id,
+                "buy_date": lot.buy_date,
+                "quantity": f"{lot.quantity.normalize():f}",
+                "cost": money_text(lot.cost),
+                "holding_days": lot.holding_days,
+            }
+            for lot in sale.lots
+        ],
+    }
+
+
+def realized_data(report: RealizedReport) -> dict:
+    total = report.total
+    return {
+        "currency": report.currency,
+        "cost_basis_method": report.method,
+        "year": report.year,
+        "years": report.years,
+        "total": {
+            "proceeds": money_text(total.proceeds),
+            "fees": money_text(total.fees),
+            "cost": money_text(total.cost),
+            "gain": money_text(total.gain),
+            "sales": total.sales,
+        },
+        "by_year": [
+            {
+                "year": row.year,
+                "proceeds": money_text(row.proceeds),
+                "fees": money_text(row.fees),
+                "cost": money_text(row.cost),
+                "gain": money_text(row.gain),
+                "sales": row.sales,
+            }
+            for row in report.by_year
+        ],
+        "sales": [_sale_data(sale) for sale in report.sales],
+    }

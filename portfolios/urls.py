@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from portfolios import performance_views, views
+from portfolios import views
 
 portfolio = "portfolios/<uuid:public_id>/"
 transaction = f"{portfolio}transactions/<uuid:transaction_id>/"
@@ -23,32 +23,32 @@ urlpatterns = [
     path(transaction, views.transaction_detail, name="transaction-detail"),
     path(f"{transaction}edit/", views.transaction_edit, name="transaction-edit"),
     path(f"{transaction}delete/", views.transaction_delete, name="transaction-delete"),
-    # Performance and reports (portfolios/performance_views.py).
+    # Performance and reports (portfolios/views.py).
     path(
         f"{portfolio}performance/",
-        performance_views.performance,
+        views.performance,
         name="portfolio-performance",
     ),
     path(
         f"{portfolio}performance/daily.csv",
-        performance_views.performance_daily_csv,
+        views.performance_daily_csv,
         name="portfolio-performance-daily-csv",
     ),
     path(
         f"{portfolio}performance/flows.csv",
-        performance_views.performance_flows_csv,
+        views.performance_flows_csv,
         name="portfolio-performance-flows-csv",
     ),
-    path(f"{portfolio}income/", performance_views.income, name="portfolio-income"),
+    path(f"{portfolio}income/", views.income, name="portfolio-income"),
     path(
         f"{portfolio}income/export.csv",
-        performance_views.income_export,
+        views.income_export,
         name="portfolio-income-csv",
     ),
-    path(f"{portfolio}realized/", performance_views.realized, name="portfolio-realized"),
+    path(f"{portfolio}realized/", views.realized, name="portfolio-realized"),
     path(
         f"{portfolio}realized/export.csv",
-        performance_views.realized_export,
+        views.realized_export,
         name="portfolio-realized-csv",
     ),
 ]
