@@ -60,8 +60,13 @@ class Asset(models.Model):
     price_changes = models.JSONField(default=list, blank=True, editable=False)
     # The first and last date of its stored prices, kept with the version by the same writes
     # (`services.prices_changed`), so that a valuation learns them without reading prices.
+    # `save()` never writes these four (a stale instance must not move the version back).
     first_price_date = models.DateField(null=True, blank=True, editable=False)
     last_price_date = models.DateField(null=True, blank=True, editable=False)
+
+    PRICE_MARK_FIELDS = frozenset(
+        {"price_version", "price_changes", "first_price_date", "last_price_date"}
+    )
 
     class Meta:
         ordering = ["symbol"]
@@ -86,6 +91,15 @@ class Asset(models.Model):
 
     def __str__(self) -> str:
         return f"{self.symbol} ({self.name})"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                f.name
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.name not in self.PRICE_MARK_FIELDS
+            ]
+        super().save(*args, **kwargs)
 
     @property
     def is_manual(self) -> bool:

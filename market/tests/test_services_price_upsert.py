@@ -212,3 +212,13 @@ def test_the_migration_fills_the_first_and_last_price_dates():
     migration.fill(apps, None)
     assert _marks(asset)[2:] == (dt.date(2024, 3, 1), dt.date(2024, 3, 29))
     assert _marks(bare)[2:] == (None, None)
+
+
+def test_saving_a_stale_asset_does_not_move_its_price_marks_back():
+    asset = AssetFactory()
+    stale = type(asset).objects.get(pk=asset.pk)
+    price_upsert(asset=asset, bars=weekday_bars(dt.date(2024, 3, 1), dt.date(2024, 3, 8)))
+    stale.name = "Renamed"
+    stale.save()
+    assert _marks(asset) == (1, dt.date(2024, 3, 1), dt.date(2024, 3, 1), dt.date(2024, 3, 8))
+    assert type(asset).objects.get(pk=asset.pk).name == "Renamed"
