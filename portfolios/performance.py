@@ -113,7 +113,7 @@ from portfolios.engine.returns import (
 from portfolios.engine.risk import benchmark_comparison, drawdown_series, risk_metrics
 from portfolios.engine.types import Kind, LedgerError, Txn
 from portfolios.engine.valuation import DailySeries, daily_series, external_flows
-from portfolios.models import TXN_COLUMNS, Portfolio, Transaction
+from portfolios.models import TXN_COLUMNS, Portfolio, Transaction, txns_from_rows
 
 logger = logging.getLogger(__name__)
 
@@ -682,31 +682,6 @@ def _ledger_version(portfolio: Portfolio) -> tuple[int, list, _Digest]:
     return version, summary.get("changes", []), _digest_from_summary(summary)
 
 
-_KINDS = {kind.value: kind for kind in Kind}
-
-
-def _txns(rows: Sequence[Sequence]) -> list[Txn]:
-    """Engine transactions from TXN_COLUMNS rows, as `selectors.txn_from_values` makes them
-    (positional and with the kinds looked up once: 15,000 rows are a hot path here)."""
-    kinds, zero = _KINDS, Decimal(0)
-    return [
-        Txn(
-            r[0],
-            kinds[r[2]],
-            r[3],
-            r[4],
-            r[5],
-            r[6],
-            r[7],
-            r[8],
-            zero if r[9] is None else r[9],
-            r[10],
-            r[11],
-        )
-        for r in rows
-    ]
-
-
 @_timed("load")
 def _txn_rows(portfolio: Portfolio, *, after: datetime.date | None) -> list:
     """Transaction rows (TXN_COLUMNS) in entry order: all, or those dated after `after` plus
@@ -1133,7 +1108,7 @@ def _compute(
         rows = _txn_rows(portfolio, after=resume_day)
     else:
         rows = _txn_rows(portfolio, after=None)
-    txns = _txns(rows)
+    txns = txns_from_rows(rows)
 
     grid_first = start - ONE_DAY if resume_day is None else resume_day
     price_since = None if resume_day is None else resume_day - LOOKBACK
@@ -1825,7 +1800,7 @@ def portfolio_ledger_load(*, portfolio: Portfolio) -> LedgerInputs:
         _closes_load({info.id: None for info in market.fx.values()}),
     )
     return LedgerInputs(
-        txns=_txns(rows),
+        txns=txns_from_rows(rows),
         fx=fx,
         assets=market.assets,
         public_ids=public_ids,

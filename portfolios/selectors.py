@@ -34,9 +34,9 @@ from portfolios.engine.market import (
     PriceTable,
     fx_pair_symbols,
 )
-from portfolios.engine.types import Kind, LedgerError, Txn
+from portfolios.engine.types import LedgerError, Txn
 from portfolios.engine.valuation import value_holdings
-from portfolios.models import TXN_COLUMNS, Portfolio, Transaction
+from portfolios.models import TXN_COLUMNS, Portfolio, Transaction, txns_from_rows
 
 # The performance read model's entry point, re-exported: the pages and the API call it here.
 from portfolios.performance import portfolio_performance as portfolio_performance
@@ -166,36 +166,21 @@ def asset_options_for_user(*, user, query: str, limit: int = 12) -> list[AssetOp
 
 
 def txn_from_values(row: Sequence) -> Txn:
-    """A `Txn` from a `values_list(*TXN_COLUMNS)` row."""
-    (pk, _portfolio_id, kind, date, asset_id, quantity, price, amount, ratio, fee, currency, fx) = (
-        row
-    )
-    return Txn(
-        id=pk,
-        kind=Kind(kind),
-        date=date,
-        asset_id=asset_id,
-        quantity=quantity,
-        price=price,
-        amount=amount,
-        ratio=ratio,
-        fee=fee if fee is not None else ZERO,
-        currency=currency,
-        fx_rate=fx,
-    )
+    """A `Txn` from one `values_list(*TXN_COLUMNS)` row."""
+    return txns_from_rows([row])[0]
 
 
 def txns_by_portfolio(*, portfolio_ids: Iterable[int]) -> dict[int, list[Txn]]:
     """Every transaction of these portfolios as engine values, in entry order (one query)."""
-    by_portfolio: dict[int, list[Txn]] = defaultdict(list)
+    rows_by_portfolio: dict[int, list] = defaultdict(list)
     rows = (
         Transaction.objects.filter(portfolio_id__in=list(portfolio_ids))
         .order_by("date", "id")
         .values_list(*TXN_COLUMNS)
     )
     for row in rows:
-        by_portfolio[row[1]].append(txn_from_values(row))
-    return by_portfolio
+        rows_by_portfolio[row[1]].append(row)
+    return {pk: txns_from_rows(group) for pk, group in rows_by_portfolio.items()}
 
 
 # --- Market data ---------------------------------------------------------------------------------

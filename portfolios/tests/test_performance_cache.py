@@ -310,13 +310,31 @@ def test_a_packed_ledger_state_unpacks_equal(history):
     assert back.sales == [] and back.flows == []
 
 
-def test_engine_transactions_are_built_like_the_selectors_build_them(history):
+def test_engine_transactions_carry_every_field_of_their_rows(history):
+    from portfolios.engine.types import Kind, Txn
+    from portfolios.models import TXN_COLUMNS, txns_from_rows
     from portfolios.models import Transaction as Row
-    from portfolios.selectors import TXN_COLUMNS, txn_from_values
 
     pf, _ = history
-    rows = list(Row.objects.filter(portfolio=pf).order_by("date", "id").values_list(*TXN_COLUMNS))
-    assert performance._txns(rows) == [txn_from_values(row) for row in rows]
+    stored = Row.objects.filter(portfolio=pf).order_by("date", "id")
+    built = txns_from_rows(stored.values_list(*TXN_COLUMNS))
+    assert built == [
+        Txn(
+            id=row.pk,
+            kind=Kind(row.kind),
+            date=row.date,
+            asset_id=row.asset_id,
+            quantity=row.quantity,
+            price=row.price,
+            amount=row.amount,
+            ratio=row.ratio,
+            fee=row.fee,
+            currency=row.currency,
+            fx_rate=row.fx_rate,
+        )
+        for row in stored
+    ]
+    assert {txn.kind for txn in built} >= {Kind.BUY, Kind.SELL, Kind.DEPOSIT, Kind.SPLIT}
 
 
 def test_a_price_correction_far_in_the_past_recomputes_from_its_date(history, resumes):
