@@ -543,17 +543,14 @@ class PortfolioSummary:
     """A portfolio's headline figures on a day, for the dashboard."""
 
     portfolio: Portfolio
-    holdings: Holdings
     value: Decimal
     day_change: Decimal
     day_change_pct: Decimal | None
     total_gain: Decimal
     total_gain_pct: Decimal | None
     holding_count: int
-
-    @property
-    def pending(self) -> str | None:
-        return self.holdings.pending
+    transaction_count: int
+    pending: str | None = None  # why no values can be shown yet
 
 
 def portfolio_list_with_summary(
@@ -574,14 +571,7 @@ def portfolio_list_with_summary(
     if cached is not None:
         # Rebind to this request's portfolio rows (names and settings not in the key).
         by_pk = {portfolio.pk: portfolio for portfolio in portfolios}
-        return [
-            replace(
-                summary,
-                portfolio=by_pk[summary.portfolio.pk],
-                holdings=replace(summary.holdings, portfolio=by_pk[summary.portfolio.pk]),
-            )
-            for summary in cached
-        ]
+        return [replace(summary, portfolio=by_pk[summary.portfolio.pk]) for summary in cached]
     summaries = _summaries_compute(user, portfolios, day)
     cache.set(key, summaries, SUMMARY_TIMEOUT)
     return summaries
@@ -626,54 +616,78 @@ def _summaries_compute(
         for txn in portfolio_txns
         if txn.asset_id is not None and txn.date <= day
     }
-    assets = Asset.objects.in_bulk(sorted(asset_ids)) if asset_ids else {}
     market = market_data_load(
         owner=user.pk,
         asset_ids=asset_ids,
         currencies_by_base=_currencies_by_base(portfolios, txns),
         day=day,
     )
-    summaries = []
-    for portfolio in portfolios:
-        portfolio_txns = txns.get(portfolio.pk, [])
-        yesterday, state_before = _build_holdings(
+    return [
+        _summary(portfolio, txns.get(portfolio.pk, []), market=market, day=day)
+        for portfolio in portfolios
+    ]
+
+
+def _summary(
+    portfolio: Portfolio, txns: Sequence[Txn], *, market: MarketData, day: datetime.date
+) -> PortfolioSummary:
+    """One portfolio's dashboard figures from a valuation-only replay (no lots or costs: the
+    figures need values and flows only), yesterday's state first and today's from it."""
+    base = portfolio.base_currency
+    fx = market.fx.get(base) or FxTable(base)
+    count = sum(1 for txn in txns if txn.date <= day)
+    method = portfolio.cost_basis_method
+    before: LedgerState | None
+    try:
+        before = replay(
+            txns, method=method, base_currency=base, fx=fx, until=day - ONE_DAY, track_lots=False
+        )
+        yesterday = value_holdings(before, prices=market.prices, fx=fx, day=day - ONE_DAY)
+    except MissingFxRate:  # no day change then, but today may well have its rates
+        before = yesterday = None
+    try:
+        state = replay(
+            txns,
+            method=method,
+            base_currency=base,
+            fx=fx,
+            until=day,
+            checkpoint=before,
+            track_lots=False,
+        )
+        valuation = value_holdings(state, prices=market.prices, fx=fx, day=day)
+    except MissingFxRate as error:
+        return PortfolioSummary(
             portfolio=portfolio,
-            txns=portfolio_txns,
-            assets=assets,
-            market=market,
-            day=day - ONE_DAY,
+            value=ZERO,
+            day_change=ZERO,
+            day_change_pct=None,
+            total_gain=ZERO,
+            total_gain_pct=None,
+            holding_count=0,
+            transaction_count=count,
+            pending=f"Exchange rates are still loading, so values cannot be shown yet. "
+            f"{error.message}",
         )
-        # Today's ledger goes on from yesterday's: one replay of the history, not two.
-        today, state = _build_holdings(
-            portfolio=portfolio,
-            txns=portfolio_txns,
-            assets=assets,
-            market=market,
-            day=day,
-            checkpoint=state_before,
-        )
-        day_change = ZERO
-        day_change_pct = None
-        if state is not None and state_before is not None:
-            inflow = state.inflow_base - state_before.inflow_base
-            outflow = state.outflow_base - state_before.outflow_base
-            day_change = today.total_value - yesterday.total_value - inflow + outflow
-            start_value = yesterday.total_value + inflow
-            day_change_pct = day_change / start_value if start_value > 0 else None
-        invested = state.inflow_base if state is not None else ZERO
-        summaries.append(
-            PortfolioSummary(
-                portfolio=portfolio,
-                holdings=today,
-                value=today.total_value,
-                day_change=day_change,
-                day_change_pct=day_change_pct,
-                total_gain=today.total_gain,
-                total_gain_pct=today.total_gain / invested if invested > 0 else None,
-                holding_count=len(today.rows),
-            )
-        )
-    return summaries
+    value = _d(valuation.value)
+    day_change, day_change_pct = ZERO, None
+    if before is not None and yesterday is not None:
+        inflow = state.inflow_base - before.inflow_base
+        outflow = state.outflow_base - before.outflow_base
+        day_change = value - _d(yesterday.value) - inflow + outflow
+        start_value = _d(yesterday.value) + inflow
+        day_change_pct = day_change / start_value if start_value > 0 else None
+    total_gain = value - state.net_invested_base
+    return PortfolioSummary(
+        portfolio=portfolio,
+        value=value,
+        day_change=day_change,
+        day_change_pct=day_change_pct,
+        total_gain=total_gain,
+        total_gain_pct=total_gain / state.inflow_base if state.inflow_base > 0 else None,
+        holding_count=len(valuation.holdings),
+        transaction_count=count,
+    )
 
 
 # --- Export --------------------------------------------------------------------------------------

@@ -356,12 +356,14 @@ def replay(
     fx: FxTable | None = None,
     until: datetime.date | None = None,
     checkpoint: LedgerState | None = None,
+    track_lots: bool = True,
 ) -> LedgerState:
     """Replay `txns` (in entry order) through `until` (inclusive; all when None).
 
     `fx` may be None when every transaction is in the base currency or carries an fx_rate.
     `checkpoint` resumes from a saved state (see the module docstring). The returned state's
-    `as_of` is `until` when given, else the last transaction's date.
+    `as_of` is `until` when given, else the last transaction's date. `track_lots=False` makes
+    a valuation-only state (the module docstring).
     """
     if method not in ("fifo", "average"):
         raise ValueError(f"unknown cost basis method {method!r}")
@@ -371,12 +373,12 @@ def replay(
     state: LedgerState | None = None
     if (
         checkpoint is not None
-        and _checkpoint_fits(checkpoint, method, base_currency, cash_mode)
+        and _checkpoint_fits(checkpoint, method, base_currency, cash_mode, track_lots)
         and (until is None or checkpoint.as_of is None or checkpoint.as_of <= until)
     ):
         state = checkpoint.copy()
     if state is None:
-        state = LedgerState(method, base_currency, cash_mode)
+        state = LedgerState(method, base_currency, cash_mode, track_lots=track_lots)
     resume_after = state.as_of
     for txn in sorted(txns, key=attrgetter("date")):
         if until is not None and txn.date > until:
@@ -390,13 +392,17 @@ def replay(
 
 
 def _checkpoint_fits(
-    checkpoint: LedgerState, method: CostBasisMethod, base_currency: str, cash_mode: bool
+    checkpoint: LedgerState,
+    method: CostBasisMethod,
+    base_currency: str,
+    cash_mode: bool,
+    track_lots: bool,
 ) -> bool:
     return (
         checkpoint.method == method
         and checkpoint.base_currency == base_currency
         and checkpoint.records_cash == cash_mode
-        and checkpoint.track_lots
+        and checkpoint.track_lots == track_lots
     )
 
 

@@ -31,11 +31,12 @@ def test_seed_demo_creates_two_priced_portfolios_once():
     assert not FetchJob.objects.exists()  # prices were loaded directly: nothing to fetch
 
     summaries = {s.portfolio.name: s for s in selectors.portfolio_list_with_summary(user)}
-    usd_holdings = summaries["Growth & Income"].holdings
-    assert usd_holdings.records_cash and usd_holdings.cash > 0
-    assert usd_holdings.realized_gain < 0  # the sale at a loss
+    usd = selectors.holdings(portfolio=summaries["Growth & Income"].portfolio)
+    assert usd.records_cash and usd.cash > 0
+    assert usd.realized_gain < 0  # the sale at a loss
+    assert summaries["Growth & Income"].value == usd.total_value
     assert not summaries["Euro Core"].pending  # EUR converts through EURUSD=X
-    assert 9 <= len(usd_holdings.rows) + summaries["Euro Core"].holding_count <= 13
+    assert 9 <= len(usd.rows) + summaries["Euro Core"].holding_count <= 13
 
     counts = (Transaction.objects.count(), Price.objects.count())
     call_command("seed_demo")

@@ -316,7 +316,6 @@ def test_the_dashboard_summary_is_cached_until_a_transaction_or_a_price_changes(
     first = summary()
     assert _queries(summary) == 2  # the portfolios (with their ledger versions), the asset marks
     services.transaction_update(transaction=buy, data={"quantity": D(3)})
-    assert summary().holdings.rows[0].quantity == D(3)
     assert summary().value == first.value * 3
     # A correction of the latest close, written by price_upsert, shows at once.
     latest = aapl.prices.filter(date__lte=day(3, 15)).order_by("-date").first()
