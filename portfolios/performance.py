@@ -140,7 +140,7 @@ DEFAULT_BENCHMARK = "^GSPC"
 PERIODS = ("1D", "1W", "1M", "3M", "YTD", "1Y", "3Y", "5Y", "MAX")
 DEFAULT_PERIOD = "1Y"
 
-CACHE_PREFIX = "portfolios:perf:v4"
+CACHE_PREFIX = "portfolios:perf:v5"
 STATE_TIMEOUT = 7 * 24 * 3600
 REPORT_TIMEOUT = 24 * 3600
 BENCHMARK_QUEUE_TIMEOUT = 3600  # ask for a missing benchmark history at most hourly
@@ -156,7 +156,6 @@ _EPOCH = datetime.date(1970, 1, 1)
 _EPOCH_ORDINAL = _EPOCH.toordinal()
 _CASH_KINDS = (Kind.DEPOSIT.value, Kind.WITHDRAWAL.value)
 _TRADE_KINDS = frozenset({Kind.BUY, Kind.SELL})
-_INCOME_KINDS = frozenset({Kind.DIVIDEND, Kind.INTEREST})
 
 
 _phases: ContextVar[dict[str, float] | None] = ContextVar("performance_phases", default=None)
@@ -535,6 +534,7 @@ class _Body:
     taxes: np.ndarray  # <= 0
     currency_effect: np.ndarray
     local_values: dict[str, np.ndarray]  # the engine's `DailySeries.local_values`
+    cash_balances: dict[str, np.ndarray]  # and its `cash_balances`
     # The cache key of the closes the computation read, from `closes_from` on (with each
     # asset's last close before it), per requested asset (None: it has none): a later
     # resumption from a day at least LOOKBACK after `closes_from`, with the same price marks,
@@ -900,40 +900,39 @@ def txn_rate(txn: Txn, base: str, fx: FxTable) -> Decimal:
     return fx.rate_decimal(txn.currency, txn.date)
 
 
-def _group_values(
-    local_values: dict[str, np.ndarray], *, base: str, offset: int
-) -> dict[str, np.ndarray]:
-    """Each foreign currency's local value of securities (in its major unit) over the grid of
-    `_attribution`, from the engine's per-trade-currency values: the grid starts `offset` days
-    after the day before the series' first day (the securities are worth nothing then)."""
+def _foreign_levels(series: DailySeries, *, base: str, offset: int) -> dict[str, np.ndarray]:
+    """What is held in each foreign currency over the grid of `_currency_effect`, in that
+    currency: the securities traded in it (in its major unit, keyed by the major currency) and,
+    when cash is recorded, each foreign cash balance (keyed "cash:" + its currency). The grid
+    starts `offset` days after the day before the series' first day (nothing is held then)."""
     out: dict[str, np.ndarray] = {}
-    for currency, values in local_values.items():
+    for currency, values in series.local_values.items():
         major, divisor = MINOR_UNITS.get(currency, (currency, 1))
         if major == base:
             continue
         level = np.concatenate([[0.0], values])[offset:] / divisor
         out[major] = level if major not in out else out[major] + level
+    if series.records_cash:
+        for currency, balance in series.cash_balances.items():
+            if _major(currency) != base:
+                out[f"cash:{currency}"] = np.concatenate([[0.0], balance])[offset:]
     return out
 
 
-def _attribution(
+def _currency_effect(
     txns: Sequence[Txn],
     *,
     base: str,
     fx: FxTable,
     grid: np.ndarray,
     records_cash: bool,
-    opening_cash: dict[str, Decimal],
-    group_values: dict[str, np.ndarray],
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Daily income, fees, taxes and currency effect over grid[1:] (the module docstring
-    defines them), from the transactions dated there, the foreign cash balances at the close of
-    grid[0] (`opening_cash`) and each group's local securities value over the grid."""
+    levels: dict[str, np.ndarray],
+) -> np.ndarray:
+    """The daily currency effect over grid[1:] (the module docstring defines it): what each
+    foreign holding (`levels`, over the grid) gained from its rate's move over each day, plus,
+    for a transaction booked at its own fx_rate, the difference between that day's close and
+    its rate on what it moved (any other is booked at the close itself: nothing to add)."""
     n = int(grid.size) - 1
-    first = grid[0].astype(object)
-    income = np.zeros(n)
-    fees = np.zeros(n)
-    taxes = np.zeros(n)
     effect = np.zeros(n)
     rate_cache: dict[str, np.ndarray] = {}
 
@@ -943,69 +942,29 @@ def _attribution(
             found = rate_cache[currency] = fx.rates(currency, grid)
         return found
 
-    cash_moves: dict[str, np.ndarray] = {}
-    fee_days: list[int] = []
-    fee_amounts: list[float] = []
-    first_ordinal = first.toordinal() + 1  # grid[1] is index 0
+    first_ordinal = grid[0].astype(object).toordinal() + 1  # grid[1] is index 0
     for txn in txns:
+        if txn.fx_rate is None or txn.kind == Kind.SPLIT or _major(txn.currency) == base:
+            continue
         index = txn.date.toordinal() - first_ordinal
         if index < 0 or index >= n:
             continue
-        kind = txn.kind
-        if kind in _TRADE_KINDS and txn.currency == base:  # the common case: only its fee
-            if txn.fee:
-                fee_days.append(index)
-                fee_amounts.append(-float(txn.fee))
-            continue
-        foreign = _major(txn.currency) != base
-        if txn.currency == base:
-            rate = 1.0
-        elif txn.fx_rate is not None:
-            rate = float(txn.fx_rate)
-        else:
-            rate = float(rates(txn.currency)[index + 1])  # the close `rate_decimal` books at
-        fee = float(txn.fee) if txn.fee else 0.0
-        if kind in _INCOME_KINDS:
-            income[index] += float(txn.amount) * rate
-            fee_days.append(index)
-            fee_amounts.append(-fee * rate)
-        elif kind == Kind.FEE:
-            fees[index] -= (float(txn.amount or 0) + fee) * rate
-        elif kind == Kind.TAX:
-            taxes[index] -= (float(txn.amount or 0) + fee) * rate
-        elif kind != Kind.SPLIT:
-            fee_days.append(index)
-            fee_amounts.append(-fee * rate)
-        if not foreign or kind == Kind.SPLIT:
-            continue
+        rate = float(txn.fx_rate)
         day_rate = float(rates(txn.currency)[index + 1])
         if math.isnan(day_rate):
-            day_rate = rate
-        if kind in _TRADE_KINDS:
+            continue  # no close yet: it is valued at its own rate
+        if txn.kind in _TRADE_KINDS:
             traded = float(txn.price) * float(txn.quantity)
-            effect[index] += (traded if kind == Kind.BUY else -traded) * (day_rate - rate)
+            effect[index] += (traded if txn.kind == Kind.BUY else -traded) * (day_rate - rate)
         if records_cash:
-            delta = float(cash_effect(txn))
-            cash_moves.setdefault(txn.currency, np.zeros(n))[index] += delta
-            effect[index] += delta * (day_rate - rate)
-    if fee_days:
-        fees += np.bincount(fee_days, weights=fee_amounts, minlength=n)
+            effect[index] += float(cash_effect(txn)) * (day_rate - rate)
 
-    holdings: dict[str, np.ndarray] = dict(group_values)
-    if records_cash:
-        for currency in set(cash_moves) | set(opening_cash):
-            if _major(currency) == base:
-                continue
-            opening = float(opening_cash.get(currency, 0))
-            moves = cash_moves.get(currency)
-            balance = opening + (np.cumsum(moves) if moves is not None else np.zeros(n))
-            holdings[f"cash:{currency}"] = np.concatenate([[opening], balance])
-    for name, level in holdings.items():
+    for name, level in levels.items():
         currency = name.split(":", 1)[1] if name.startswith("cash:") else name
         held = level[:-1]  # at the close of the day before each grid day
         moves = np.diff(rates(currency))
         effect += np.where(held != 0, held * np.nan_to_num(moves), 0.0)
-    return income, fees, taxes, effect
+    return effect
 
 
 def _fx_table(base: str, market: _Market, closes: dict[int, Closes]) -> FxTable:
@@ -1163,6 +1122,9 @@ def _compute(
             inflow=old.inflow[:keep],
             outflow=old.outflow[:keep],
             net_invested=old.net_invested[:keep],
+            income=old.income[:keep],
+            fees=-old.fees[:keep],
+            taxes=-old.taxes[:keep],
             value_before_start=0.0,
             net_invested_before_start=0.0,
             records_cash=checkpoint.records_cash,
@@ -1171,6 +1133,9 @@ def _compute(
             ledger=checkpoint,
             checkpoints={resume_day: checkpoint},
             local_values={currency: values[:keep] for currency, values in old.local_values.items()},
+            cash_balances={
+                currency: values[:keep] for currency, values in old.cash_balances.items()
+            },
         )
     with _phase("engine"):
         series = daily_series(
@@ -1191,16 +1156,13 @@ def _compute(
 
     grid = _days64(grid_first, today)
     offset = 0 if resume_day is None else (resume_day - start).days + 1
-    opening_cash = dict(checkpoint.cash) if checkpoint is not None else {}
-    group_values = _group_values(series.local_values, base=base, offset=offset)
-    income, fees, taxes, effect = _attribution(
+    effect = _currency_effect(
         txns,
         base=base,
         fx=fx,
         grid=grid,
         records_cash=digest.records_cash,
-        opening_cash=opening_cash,
-        group_values=group_values,
+        levels=_foreign_levels(series, base=base, offset=offset),
     )
 
     def joined(old_values: np.ndarray | None, new: np.ndarray) -> np.ndarray:
@@ -1216,11 +1178,12 @@ def _compute(
         inflow=series.inflow,
         outflow=series.outflow,
         net_invested=series.net_invested,
-        income=joined(old.income if old else None, income),
-        fees=joined(old.fees if old else None, fees),
-        taxes=joined(old.taxes if old else None, taxes),
+        income=series.income,
+        fees=-series.fees,
+        taxes=-series.taxes,
         currency_effect=joined(old.currency_effect if old else None, effect),
         local_values=series.local_values,
+        cash_balances=series.cash_balances,
         closes_from=closes_from,
         closes_key=closes_key,
     )

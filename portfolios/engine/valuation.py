@@ -62,12 +62,17 @@ class DailySeries:
     - `value`: V_t = `securities` + `cash` (cash is 0 unless the portfolio records cash).
     - `inflow`, `outflow`: I_t and O_t, both >= 0.
     - `net_invested`: cumulative inflow - outflow since the first transaction (not since start).
+    - `income`, `fees`, `taxes`: what the ledger booked that day (all >= 0): dividends and
+      interest (gross), every fee paid (trade fees, fees on income, deposits and withdrawals,
+      fee transactions) and tax transactions, each at the rate the ledger converted it at.
     - `value_before_start`, `net_invested_before_start`: the same at the close of start - 1.
     - `ledger`: the ledger state at the end of `end` (holdings, lots, sales, flows; with
       `track_lots=False` a valuation-only state, see `engine.ledger`).
     - `checkpoints`: ledger states at month or year ends, for incremental recompute.
     - `local_values`: per trade currency (as the transactions name it, "GBp" apart from "GBP"),
       the securities traded in it valued in that currency (quantity x the price used), per day.
+    - `cash_balances`: per currency, the cash balance in it at each day's close (only when the
+      portfolio records cash).
 
     The ledger states are shared with later computations: treat them as read-only.
     """
@@ -79,6 +84,9 @@ class DailySeries:
     inflow: np.ndarray
     outflow: np.ndarray
     net_invested: np.ndarray
+    income: np.ndarray
+    fees: np.ndarray
+    taxes: np.ndarray
     value_before_start: float
     net_invested_before_start: float
     records_cash: bool
@@ -87,6 +95,7 @@ class DailySeries:
     ledger: LedgerState
     checkpoints: dict[datetime.date, LedgerState] = field(default_factory=dict)
     local_values: dict[str, np.ndarray] = field(default_factory=dict)
+    cash_balances: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def start(self) -> datetime.date:
@@ -362,6 +371,12 @@ def daily_series(
     checkpoints: dict[datetime.date, LedgerState] = {}
     snapshot_taken = False
     net_before = 0.0
+    # The ledger's running totals (fees, income, taxes) at the end of each day with
+    # transactions in the grid (read when the day changes: fewer conversions than per row).
+    total_index: list[int] = []
+    totals: list[tuple[Decimal, Decimal, Decimal]] = []
+    totals_before: list[tuple[Decimal, Decimal, Decimal]] = []
+    totals_day = -1
 
     def take_snapshot() -> float:
         """Record the state at the start of the grid's first day; return net invested."""
@@ -374,6 +389,7 @@ def daily_series(
         if cash_mode:
             for currency, balance in state.cash.items():
                 cash.initial[cash.column(currency)] = float(balance)
+        totals_before.append((state.fees_base, state.income_base, state.taxes_base))
         return float(state.net_invested_base)
 
     changed_assets: set[int] = set()  # assets touched since the last checkpoint
@@ -406,10 +422,15 @@ def daily_series(
             snapshot_taken = True
         if checkpoint_days and checkpoint_days[0] < day:
             save_checkpoints(before=day)
+        index = day.toordinal() - first_ordinal
+        if index != totals_day:
+            if totals_day >= 0:
+                total_index.append(totals_day)
+                totals.append((state.fees_base, state.income_base, state.taxes_base))
+            totals_day = index
         flow = apply_txn(state, txn, fx=fx)
         if checkpoint_days and txn.asset_id is not None:
             changed_assets.add(txn.asset_id)
-        index = day.toordinal() - first_ordinal
         kind = txn.kind
         if txn.asset_id is not None and kind in _ASSET_EVENT_KINDS:
             position = state.positions[txn.asset_id]
@@ -424,6 +445,9 @@ def daily_series(
         if flow is not None:
             flow_index.append(index)
             flow_signed.append(float(flow.signed_amount))
+    if totals_day >= 0:
+        total_index.append(totals_day)
+        totals.append((state.fees_base, state.income_base, state.taxes_base))
     if not snapshot_taken:
         net_before = take_snapshot()
     save_checkpoints(before=None)
@@ -443,13 +467,20 @@ def daily_series(
         fx=fx,
         split_factors=split_factors,
     )
-    cash_value = _cash_value(days, cash, fx) if cash_mode else np.zeros(n_days)
+    cash_value, cash_balances = _cash_value(days, cash, fx) if cash_mode else (np.zeros(n_days), {})
     flow_array = np.asarray(flow_signed, dtype=np.float64)
     index_array = np.asarray(flow_index, dtype=np.int64)
     inflow = np.bincount(index_array, weights=np.maximum(flow_array, 0.0), minlength=n_days)
     outflow = np.bincount(index_array, weights=np.maximum(-flow_array, 0.0), minlength=n_days)
     net_invested = net_before + np.cumsum(inflow - outflow)
     value = securities + cash_value
+    # Each day's change of the running totals.
+    running = np.array(totals_before + totals, dtype=np.float64).reshape(-1, 3)
+    steps = np.diff(running, axis=0)
+    total_days = np.asarray(total_index, dtype=np.int64)
+    fees, income, taxes = (
+        np.bincount(total_days, weights=steps[:, column], minlength=n_days) for column in range(3)
+    )
 
     if resume is None:
         return DailySeries(
@@ -460,6 +491,9 @@ def daily_series(
             inflow=inflow[1:],
             outflow=outflow[1:],
             net_invested=net_invested[1:],
+            income=income[1:],
+            fees=fees[1:],
+            taxes=taxes[1:],
             value_before_start=float(value[0]),
             net_invested_before_start=float(net_invested[0]),
             records_cash=cash_mode,
@@ -468,6 +502,7 @@ def daily_series(
             ledger=state,
             checkpoints=checkpoints,
             local_values={currency: local[1:] for currency, local in local_values.items()},
+            cash_balances={currency: held[1:] for currency, held in cash_balances.items()},
         )
     assert previous is not None
     keep = (first - previous.start).days  # days of `previous` before the grid
@@ -476,13 +511,27 @@ def daily_series(
     def joined(old: np.ndarray, new: np.ndarray) -> np.ndarray:
         return np.concatenate([old[:keep], new])
 
-    local_joined = {
-        currency: joined(previous.local_values.get(currency, np.zeros(keep)), local)
-        for currency, local in local_values.items()
-    }
-    for currency, old_local in previous.local_values.items():
-        if currency not in local_joined:
-            local_joined[currency] = joined(old_local, np.zeros(n_days))
+    def joined_by_currency(
+        old: dict[str, np.ndarray], new: dict[str, np.ndarray], fill: dict[str, float]
+    ) -> dict[str, np.ndarray]:
+        """Per-currency arrays joined; a currency missing on one side holds `fill` there."""
+        out = {}
+        for currency in old.keys() | new.keys():
+            before = old.get(currency)
+            after = new.get(currency)
+            out[currency] = joined(
+                before if before is not None else np.zeros(keep),
+                after if after is not None else np.full(n_days, fill.get(currency, 0.0)),
+            )
+        return out
+
+    local_joined = joined_by_currency(previous.local_values, local_values, {})
+    # A currency no transaction since the checkpoint touched keeps its balance.
+    cash_joined = joined_by_currency(
+        previous.cash_balances,
+        cash_balances,
+        {currency: float(balance) for currency, balance in state.cash.items()},
+    )
 
     return DailySeries(
         days=joined(previous.days, days),
@@ -492,6 +541,9 @@ def daily_series(
         inflow=joined(previous.inflow, inflow),
         outflow=joined(previous.outflow, outflow),
         net_invested=joined(previous.net_invested, net_invested),
+        income=joined(previous.income, income),
+        fees=joined(previous.fees, fees),
+        taxes=joined(previous.taxes, taxes),
         value_before_start=previous.value_before_start,
         net_invested_before_start=previous.net_invested_before_start,
         records_cash=cash_mode,
@@ -500,6 +552,7 @@ def daily_series(
         ledger=state,
         checkpoints={**kept_checkpoints, **checkpoints},
         local_values=local_joined,
+        cash_balances=cash_joined,
     )
 
 
@@ -566,10 +619,13 @@ def _securities_value(
     }
 
 
-def _cash_value(days: np.ndarray, cash: _Events, fx: FxTable) -> np.ndarray:
+def _cash_value(
+    days: np.ndarray, cash: _Events, fx: FxTable
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Cash in the base currency per day, and each currency's balance in it."""
     n_days = int(days.size)
     if not cash.columns:
-        return np.zeros(n_days)
+        return np.zeros(n_days), {}
     balance = cash.matrix(n_days)
     currencies: list[str] = list(cash.columns)  # type: ignore[arg-type]
     rates = np.column_stack([fx.rates(currency, days) for currency in currencies])
@@ -578,4 +634,5 @@ def _cash_value(days: np.ndarray, cash: _Events, fx: FxTable) -> np.ndarray:
     if missing.any():
         day_index, column = (int(axis[0]) for axis in np.nonzero(missing))
         raise MissingFxRate(currencies[column], fx.base, to_date(days[day_index]))
-    return np.where(held, balance * rates, 0.0).sum(axis=1)
+    value = np.where(held, balance * rates, 0.0).sum(axis=1)
+    return value, {currency: balance[:, column] for column, currency in enumerate(currencies)}

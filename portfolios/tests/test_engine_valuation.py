@@ -266,6 +266,30 @@ def test_foreign_cash_is_valued_at_each_days_fx() -> None:
     np.testing.assert_allclose(series.inflow, [110, 0])
 
 
+def test_income_fees_and_taxes_are_booked_on_their_days_at_the_ledgers_rates() -> None:
+    fx = FxTable.from_mapping(
+        "USD", {"EURUSD=X": {date(2024, 3, 11): "1.10", date(2024, 3, 13): "1.20"}}
+    )
+    txns = [
+        cash_txn(1, Kind.DEPOSIT, date(2024, 3, 11), "5000", fee="2"),
+        buy(2, date(2024, 3, 11), "10", "100", fee="5"),
+        cash_txn(3, Kind.DIVIDEND, date(2024, 3, 12), "30", fee="3", asset_id=1),
+        cash_txn(4, Kind.FEE, date(2024, 3, 13), "7", currency="EUR"),
+        cash_txn(5, Kind.TAX, date(2024, 3, 13), "40", fee="1", currency="EUR", fx_rate=D("1.5")),
+        cash_txn(6, Kind.INTEREST, date(2024, 3, 13), "10", currency="EUR"),
+    ]
+    prices = PriceTable.from_mapping({1: {date(2024, 3, 11): "100"}})
+    series = series_usd(txns, prices, date(2024, 3, 11), date(2024, 3, 13), fx=fx)
+    # 11th: deposit fee 2 + buy fee 5. 12th: the dividend's fee 3. 13th: the EUR fee, 7 * 1.20
+    # (that day's close).
+    np.testing.assert_allclose(series.fees, [7, 3, 8.4])
+    np.testing.assert_allclose(series.income, [0, 30, 12])  # 10 EUR of interest * 1.20
+    np.testing.assert_allclose(series.taxes, [0, 0, 61.5])  # (40 + 1) EUR at its own 1.5
+    # Cash: 5000 - 2 - 1005 = 3993 USD, + 27 on the 12th; EUR -7 - 41 + 10 = -38 on the 13th.
+    np.testing.assert_allclose(series.cash_balances["USD"], [3993, 4020, 4020])
+    np.testing.assert_allclose(series.cash_balances["EUR"], [0, 0, -38])
+
+
 def test_a_held_asset_without_an_fx_rate_raises() -> None:
     # The ledger is satisfied by the transaction's own fx_rate, but valuing needs a close.
     txns = [buy(1, date(2024, 3, 11), "1", "10", currency="EUR", fx_rate=D("1.1"))]
@@ -441,6 +465,11 @@ def test_incremental_recompute_matches_a_full_recompute() -> None:
     np.testing.assert_allclose(resumed.value, full.value, rtol=1e-12)
     np.testing.assert_allclose(resumed.net_invested, full.net_invested, rtol=1e-12)
     np.testing.assert_allclose(resumed.inflow, full.inflow, rtol=1e-12)
+    for name in ("income", "fees", "taxes"):
+        np.testing.assert_allclose(getattr(resumed, name), getattr(full, name), atol=1e-9)
+    assert resumed.local_values.keys() == full.local_values.keys()
+    for currency, values in full.local_values.items():
+        np.testing.assert_allclose(resumed.local_values[currency], values, rtol=1e-12)
     assert resumed.ledger.positions[3].quantity == full.ledger.positions[3].quantity
 
     # The days up to the last checkpoint before the change (03-31) are reused, not recomputed:
