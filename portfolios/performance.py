@@ -91,7 +91,8 @@ from django.utils import timezone
 
 from market.models import Asset, AssetClass, Price
 from portfolia.changelog import changed_since
-from portfolios.engine.ledger import LedgerState, Lot, Position, cash_effect
+from portfolios.engine.attribution import currency_effect, foreign_levels
+from portfolios.engine.ledger import LedgerState, Lot, Position
 from portfolios.engine.market import (
     MINOR_UNITS,
     Closes,
@@ -155,7 +156,6 @@ ROUNDING_NOISE = 1e-12
 _EPOCH = datetime.date(1970, 1, 1)
 _EPOCH_ORDINAL = _EPOCH.toordinal()
 _CASH_KINDS = (Kind.DEPOSIT.value, Kind.WITHDRAWAL.value)
-_TRADE_KINDS = frozenset({Kind.BUY, Kind.SELL})
 
 
 _phases: ContextVar[dict[str, float] | None] = ContextVar("performance_phases", default=None)
@@ -900,73 +900,6 @@ def txn_rate(txn: Txn, base: str, fx: FxTable) -> Decimal:
     return fx.rate_decimal(txn.currency, txn.date)
 
 
-def _foreign_levels(series: DailySeries, *, base: str, offset: int) -> dict[str, np.ndarray]:
-    """What is held in each foreign currency over the grid of `_currency_effect`, in that
-    currency: the securities traded in it (in its major unit, keyed by the major currency) and,
-    when cash is recorded, each foreign cash balance (keyed "cash:" + its currency). The grid
-    starts `offset` days after the day before the series' first day (nothing is held then)."""
-    out: dict[str, np.ndarray] = {}
-    for currency, values in series.local_values.items():
-        major, divisor = MINOR_UNITS.get(currency, (currency, 1))
-        if major == base:
-            continue
-        level = np.concatenate([[0.0], values])[offset:] / divisor
-        out[major] = level if major not in out else out[major] + level
-    if series.records_cash:
-        for currency, balance in series.cash_balances.items():
-            if _major(currency) != base:
-                out[f"cash:{currency}"] = np.concatenate([[0.0], balance])[offset:]
-    return out
-
-
-def _currency_effect(
-    txns: Sequence[Txn],
-    *,
-    base: str,
-    fx: FxTable,
-    grid: np.ndarray,
-    records_cash: bool,
-    levels: dict[str, np.ndarray],
-) -> np.ndarray:
-    """The daily currency effect over grid[1:] (the module docstring defines it): what each
-    foreign holding (`levels`, over the grid) gained from its rate's move over each day, plus,
-    for a transaction booked at its own fx_rate, the difference between that day's close and
-    its rate on what it moved (any other is booked at the close itself: nothing to add)."""
-    n = int(grid.size) - 1
-    effect = np.zeros(n)
-    rate_cache: dict[str, np.ndarray] = {}
-
-    def rates(currency: str) -> np.ndarray:
-        found = rate_cache.get(currency)
-        if found is None:
-            found = rate_cache[currency] = fx.rates(currency, grid)
-        return found
-
-    first_ordinal = grid[0].astype(object).toordinal() + 1  # grid[1] is index 0
-    for txn in txns:
-        if txn.fx_rate is None or txn.kind == Kind.SPLIT or _major(txn.currency) == base:
-            continue
-        index = txn.date.toordinal() - first_ordinal
-        if index < 0 or index >= n:
-            continue
-        rate = float(txn.fx_rate)
-        day_rate = float(rates(txn.currency)[index + 1])
-        if math.isnan(day_rate):
-            continue  # no close yet: it is valued at its own rate
-        if txn.kind in _TRADE_KINDS:
-            traded = float(txn.price) * float(txn.quantity)
-            effect[index] += (traded if txn.kind == Kind.BUY else -traded) * (day_rate - rate)
-        if records_cash:
-            effect[index] += float(cash_effect(txn)) * (day_rate - rate)
-
-    for name, level in levels.items():
-        currency = name.split(":", 1)[1] if name.startswith("cash:") else name
-        held = level[:-1]  # at the close of the day before each grid day
-        moves = np.diff(rates(currency))
-        effect += np.where(held != 0, held * np.nan_to_num(moves), 0.0)
-    return effect
-
-
 def _fx_table(base: str, market: _Market, closes: dict[int, Closes]) -> FxTable:
     pairs = {info.symbol: closes[info.id] for info in market.fx.values() if info.id in closes}
     return FxTable(base, pairs)
@@ -1156,13 +1089,13 @@ def _compute(
 
     grid = _days64(grid_first, today)
     offset = 0 if resume_day is None else (resume_day - start).days + 1
-    effect = _currency_effect(
+    effect = currency_effect(
         txns,
         base=base,
         fx=fx,
         grid=grid,
         records_cash=digest.records_cash,
-        levels=_foreign_levels(series, base=base, offset=offset),
+        levels=foreign_levels(series, base=base, offset=offset),
     )
 
     def joined(old_values: np.ndarray | None, new: np.ndarray) -> np.ndarray:

@@ -16,11 +16,6 @@ from portfolios.tests.performance_builders import D, asset, report
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def no_benchmark_fetch(monkeypatch):
-    monkeypatch.setattr("portfolios.performance._benchmark_history_ensure", lambda *args: None)
-
-
 def ledger(pf):
     """The version and the earliest date the last write touched (the log's last entry)."""
     version, summary = Portfolio.objects.values_list("ledger_version", "ledger_summary").get(
@@ -155,19 +150,6 @@ def test_the_migration_fills_the_summary_of_existing_portfolios():
         "assets": [],
         "currencies": [],
     }
-
-
-@pytest.fixture
-def resumes(monkeypatch):
-    seen = []
-    original = performance._compute
-
-    def spy(**kwargs):
-        seen.append(kwargs["resume_day"])
-        return original(**kwargs)
-
-    monkeypatch.setattr(performance, "_compute", spy)
-    return seen
 
 
 @pytest.fixture

@@ -48,11 +48,6 @@ KEYS = {
 }
 
 
-@pytest.fixture(autouse=True)
-def no_benchmark_fetch(monkeypatch):
-    monkeypatch.setattr("portfolios.performance._benchmark_history_ensure", lambda *args: None)
-
-
 def url(pf, what="performance/") -> str:
     return f"/api/v1/portfolios/{pf.public_id}/{what}"
 

@@ -29,11 +29,6 @@ pytestmark = pytest.mark.django_db
 TODAY = D(2024, 1, 8)
 
 
-@pytest.fixture(autouse=True)
-def no_benchmark_fetch(monkeypatch):
-    monkeypatch.setattr("portfolios.performance._benchmark_history_ensure", lambda *args: None)
-
-
 @pytest.fixture
 def small(user):
     pf = portfolio(owner=user)
@@ -209,20 +204,6 @@ def assert_same(incremental, full):
         np.testing.assert_allclose(
             getattr(incremental.series, name), getattr(full.series, name), rtol=1e-10, atol=1e-6
         )
-
-
-@pytest.fixture
-def resumes(monkeypatch):
-    """The resume day of every computation (None for a full one)."""
-    seen = []
-    original = performance._compute
-
-    def spy(**kwargs):
-        seen.append(kwargs["resume_day"])
-        return original(**kwargs)
-
-    monkeypatch.setattr(performance, "_compute", spy)
-    return seen
 
 
 def test_an_edit_six_months_back_recomputes_from_a_checkpoint_and_equals_a_full_run(

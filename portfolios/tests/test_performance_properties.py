@@ -45,11 +45,6 @@ SETTINGS = settings(
 _symbols = itertools.count()
 
 
-@pytest.fixture(autouse=True)
-def no_benchmark_fetch(monkeypatch):
-    monkeypatch.setattr("portfolios.performance._benchmark_history_ensure", lambda *args: None)
-
-
 def closes_strategy(days: int):
     """Daily closes over `days` calendar days, as a random walk (moves of at most 6%)."""
     return st.lists(

@@ -15,17 +15,6 @@ from portfolios.tests.performance_builders import D, asset, fx_pair, portfolio, 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def benchmark_queue(monkeypatch):
-    """Benchmark histories the read model asks for (on commit), recorded instead of fetched."""
-    calls = []
-    monkeypatch.setattr(
-        "portfolios.performance._benchmark_history_ensure",
-        lambda symbol, asset_id, since: calls.append((symbol, asset_id, since)),
-    )
-    return calls
-
-
 def close_to(value, expected, tolerance=1e-9):
     return value is not None and math.isclose(
         value, float(expected), rel_tol=tolerance, abs_tol=1e-9

@@ -13,11 +13,6 @@ from portfolios.tests.performance_builders import asset, business_days, portfoli
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def no_benchmark_fetch(monkeypatch):
-    monkeypatch.setattr("portfolios.performance._benchmark_history_ensure", lambda *args: None)
-
-
 @pytest.fixture
 def client(user):
     client = Client()
