@@ -1,6 +1,6 @@
-"""The ledger against Ghostfolio's published calculator specs (shared/reference/vectors.json).
+"""The ledger against Ghostfolio's published calculator specs (fixtures/reference/vectors.json).
 
-Only the totals carry over (see shared/reference/README.md): current value, total investment
+Only the totals carry over (see fixtures/reference/README.md): current value, total investment
 under moving-average cost, fees, interest, dividends, quantities and average prices. Ghostfolio's
 ROAI percentages and net performance are not reproduced (its standalone fee has "no effect on
 performance", while DESIGN §4 makes it an inflow).
@@ -16,7 +16,7 @@ Mapping of Ghostfolio's words onto ours:
   traded or received a dividend.
 - Without a market price a holding is valued at its last transaction price, as in DESIGN §4.
 
-The vectors live beside the repository (CI clones it next to `shared/`); a missing file fails.
+The vectors are a copy inside the repository (fixtures/reference/); a missing file fails.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ from portfolios.engine import (
     value_holdings,
 )
 
-VECTORS = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "vectors.json"
+VECTORS = Path(__file__).resolve().parent / "fixtures" / "reference" / "vectors.json"
 KINDS = {
     "BUY": Kind.BUY,
     "SELL": Kind.SELL,
@@ -114,7 +114,7 @@ def _investment_positions(state: LedgerState) -> list[Position]:
 
 
 def test_reference_vectors_are_present() -> None:
-    assert VECTORS.is_file(), f"{VECTORS} is missing: CI expects shared/ beside the repository"
+    assert VECTORS.is_file(), f"{VECTORS} is missing"
     assert len(CASES) >= 5, "expected Ghostfolio ledger vectors in vectors.json"
 
 

@@ -1,4 +1,4 @@
-"""The returns engine against published test vectors (shared/reference/vectors.json).
+"""The returns engine against published test vectors (fixtures/reference/vectors.json).
 
 One parametrised case per vector of the kinds xirr, xnpv, pp-irr, pp-trade-irr,
 pp-security-irr and pp-ttwror, named by the vector's id. The expected numbers are the
@@ -20,14 +20,14 @@ import pytest
 
 from portfolios.engine import returns
 
-VECTORS_PATH = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "vectors.json"
+VECTORS_PATH = Path(__file__).resolve().parent / "fixtures" / "reference" / "vectors.json"
 
 
 def reference_cases(*kinds: str) -> list[Any]:
     """pytest params (id = vector id) for the vectors of ``kinds``.
 
-    A missing file or a kind without vectors becomes a case that FAILS: CI clones the repo
-    with shared/ beside it, and a silently empty suite would prove nothing.
+    A missing file or a kind without vectors becomes a case that FAILS: a silently empty
+    suite would prove nothing.
     """
     if not VECTORS_PATH.is_file():
         return [pytest.param(None, id=f"missing:{VECTORS_PATH}")]

@@ -1,4 +1,4 @@
-"""The risk engine against published test vectors (shared/reference/vectors.json).
+"""The risk engine against published test vectors (fixtures/reference/vectors.json).
 
 One parametrised case per vector of the kinds pp-volatility, pp-drawdown, sharpe, sortino,
 downside_risk, annual_volatility, max_drawdown and alpha_beta, named by the vector's id.
