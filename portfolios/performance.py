@@ -4,7 +4,8 @@ page and its API twin (they cannot disagree), computed by `portfolios.engine` pe
 What a report holds, for a period [start, end] (both inclusive; V_{start-1} is the start value):
 
 - `twr`, `twr_annualized` (only when the period has >= 365 days), `mwr` (XIRR, an annual rate),
-  `simple_return` = gain / (V_{start-1} + ΣI), and `gain` = V_end - V_{start-1} - ΣI + ΣO.
+  `mwr_period` (the period's own money-weighted return, only when it has < 365 days) and
+  `mwr_note` (why either is None: too large to represent, or no rate), `simple_return` = gain / (V_{start-1} + ΣI), and `gain` = V_end - V_{start-1} - ΣI + ΣO.
 - The gain in parts that add up to it exactly (up to float rounding), all in the base currency:
 
       gain = price_gain + income + fees + taxes + currency_effect
@@ -105,10 +106,10 @@ from portfolios.engine.returns import (
     PeriodReturn,
     annualise,
     daily_returns,
+    money_weighted,
     monthly_returns,
     mwr_cash_flows,
     wealth_index,
-    xirr_arrays,
     yearly_returns,
 )
 from portfolios.engine.risk import benchmark_comparison, drawdown_series, risk_metrics
@@ -421,6 +422,8 @@ class PerformanceReport:
     twr: float | None = None
     twr_annualized: float | None = None
     mwr: float | None = None
+    mwr_period: float | None = None
+    mwr_note: str | None = None
     simple_return: float | None = None
     price_gain: float = 0.0
     income: float = 0.0
@@ -1610,14 +1613,15 @@ def _report_compute(
 
     months = monthly_returns(days, r)
     years = yearly_returns(days, r)
-    mwr_dates, mwr_amounts = mwr_cash_flows(days, value, inflow, outflow, start_value)
+    n_days = (period.end - start).days + 1
+    weighted = money_weighted(*mwr_cash_flows(days, value, inflow, outflow, start_value), n_days)
     return PerformanceReport(
         portfolio_id=portfolio.public_id,
         currency=portfolio.base_currency,
         period=period.label,
         start=start,
         end=period.end,
-        n_days=(period.end - start).days + 1,
+        n_days=n_days,
         has_transactions=True,
         start_value=start_value,
         end_value=end_value,
@@ -1626,8 +1630,10 @@ def _report_compute(
         net_flows=inflows - outflows,
         gain=gain,
         twr=twr,
-        twr_annualized=annualise(twr, (period.end - start).days + 1),
-        mwr=xirr_arrays(mwr_dates, mwr_amounts),
+        twr_annualized=annualise(twr, n_days),
+        mwr=weighted.annual,
+        mwr_period=weighted.period,
+        mwr_note=weighted.note,
         simple_return=gain / capital if capital != 0 else None,
         price_gain=gain - income - fees - taxes - currency_effect,
         income=income,

@@ -510,6 +510,7 @@ FIGURE_KEYS = (
     "twr",
     "twr_annualized",
     "mwr",
+    "mwr_period",
     "simple_return",
     "gain",
     "start_value",

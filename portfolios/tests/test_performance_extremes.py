@@ -1,0 +1,95 @@
+"""Figures that never crash or mislead: a short period's money-weighted return is the period's
+own (not annualised), a rate too large to represent is null with a reason, and the performance
+API, page and CSVs answer for whatever extreme data is stored."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from portfolios.tests.performance_builders import asset, portfolio, txn
+
+pytestmark = pytest.mark.django_db
+
+
+def strict_json(text: str):
+    """json.loads that refuses NaN and Infinity (which Python's parser accepts by default)."""
+
+    def refuse(constant: str):
+        raise ValueError(f"non-finite number {constant} in the JSON")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def one_day_move(owner, move: float):
+    """Bought yesterday at 100 (yesterday's close); today's close is 100 x (1 + move)."""
+    today = timezone.localdate()
+    yesterday = today - dt.timedelta(days=1)
+    pf = portfolio(owner=owner)
+    held = asset("JUMP", closes={yesterday: 100.0, today: 100.0 * (1 + move)})
+    txn(pf, "buy", yesterday, held, quantity=10, price=100)
+    return pf
+
+
+@pytest.mark.parametrize("move", [0.13, 0.5, 99.0, -0.1, -0.9])
+def test_a_one_day_period_gives_the_days_own_money_weighted_return(auth_client, user, move):
+    pf = one_day_move(user, move)
+    response = auth_client.get(f"/api/v1/portfolios/{pf.public_id}/performance/", {"period": "1D"})
+    assert response.status_code == 200
+    body = strict_json(response.content)
+    assert float(body["mwr_period"]) == pytest.approx(move, abs=1e-9)
+    assert float(body["twr"]) == pytest.approx(move, abs=1e-9)
+    # A year of such days is no figure: the annual rate is null and the note says why.
+    assert body["mwr"] is None
+    assert "to represent" in body["mwr_note"]
+
+
+def test_the_one_day_page_shows_the_periods_money_weighted_return(user, move=0.5):
+    pf = one_day_move(user, move)
+    page = Client()
+    page.force_login(user)
+    response = page.get(f"/portfolios/{pf.public_id}/performance/", {"period": "1D"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'data-figure="mwr_period" data-value="0.5000000000"' in html
+    assert "for the period, not annualised" in html
+    assert "a year (XIRR)" not in html
+    assert "\u2212100.00%" not in html
+
+
+def test_a_year_or_more_shows_the_annual_money_weighted_return(user, auth_client):
+    today = timezone.localdate()
+    start = today - dt.timedelta(days=400)
+    pf = portfolio(owner=user)
+    held = asset("SLOW", closes={start: 100.0, today: 110.0})
+    txn(pf, "buy", start, held, quantity=1, price=100)
+    body = auth_client.get(
+        f"/api/v1/portfolios/{pf.public_id}/performance/", {"period": "1Y"}
+    ).json()
+    assert body["mwr"] is not None and body["mwr_period"] is None and body["mwr_note"] is None
+    page = Client()
+    page.force_login(user)
+    html = page.get(f"/portfolios/{pf.public_id}/performance/", {"period": "1Y"}).content.decode()
+    assert f'data-figure="mwr" data-value="{body["mwr"]}"' in html
+    assert "a year (XIRR)" in html
+
+
+@pytest.mark.parametrize("value", [1.13**365, 1e300, -1e300, 1e-300])
+def test_rate_and_money_text_never_raise_on_huge_numbers(value):
+    from portfolios.serializers import money_text, rate_text
+
+    assert float(rate_text(value)) == pytest.approx(value, abs=1e-10)
+    assert float(money_text(value)) == pytest.approx(value, abs=0.01)
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("-inf"), float("nan")])
+def test_non_finite_numbers_are_null_in_the_api_and_a_dash_on_pages(value):
+    from portfolios.serializers import money_text, rate_text
+    from portfolios.templatetags.portfolio_format import money, percent, signed_money, weight
+
+    assert rate_text(value) is None and money_text(value) is None
+    assert {percent(value), weight(value), money(value, "EUR"), signed_money(value)} == {"—"}
