@@ -33,9 +33,11 @@ What a report holds, for a period [start, end] (both inclusive; V_{start-1} is t
   benchmark `beta` and `correlation`.
 - `benchmark`: the portfolio's benchmark asset, else `^GSPC` from the catalogue, over the same days
   and in the base currency (its closes times the FX close): its TWR (close on the end day over the
-  close of the day before start, minus 1) and `excess_return` = TWR - benchmark TWR. None when it
-  has no close on or before the day before start; then its history is queued on commit (never
-  fetched in the request).
+  close of the day before start, minus 1) and `excess_return` = TWR - benchmark TWR. Where it
+  has no close on or before the day before start (a start on a Monday or after a holiday), its
+  first close in the period stands in as that base (and `benchmark_note` says so). None when it
+  has no close in the period at all; then its history is queued on commit (never fetched in the
+  request).
 - `monthly` and `yearly` chained returns, and the daily `series` (value, net invested, cumulative
   TWR, drawdown, cumulative benchmark return) for the charts and the API.
 
@@ -1530,9 +1532,17 @@ def _benchmark_closes_load(
             bench.currency, days
         )
     before = float(values[0])
-    if math.isnan(before) or before <= 0:
+    in_period = values[1:]
+    if math.isnan(before):
+        # No close on or before the day before start (a start on a Monday or after a holiday,
+        # a history that starts later): the first close in the period stands in as the base.
+        known = np.flatnonzero(~np.isnan(in_period))
+        if not known.size:
+            return None
+        before = float(in_period[known[0]])
+    if not before > 0 or not math.isfinite(before):
         return None
-    return values[1:], before
+    return in_period, before
 
 
 def _report_compute(
@@ -1579,7 +1589,13 @@ def _report_compute(
     if loaded is not None:
         closes, before = loaded
         comparison = benchmark_comparison(days, wealth, closes, before, rf)
-        if comparison is not None and market.benchmark is not None:
+        bench = market.benchmark
+        if comparison is not None and bench is not None:
+            if bench.first is not None and bench.first > start - ONE_DAY:
+                note = (
+                    f"{bench.symbol} has no close before {start:%-d %b %Y}: its first close in "
+                    f"the period ({bench.first:%-d %b %Y}) is the base."
+                )
             benchmark = BenchmarkResult(
                 asset_id=market.benchmark.id,
                 symbol=market.benchmark.symbol,
@@ -1605,8 +1621,8 @@ def _report_compute(
         if bench is None or bench.first is None:
             note = f"{symbol} has no prices yet; its history is being loaded."
             _queue_benchmark(symbol, bench.id if bench else None, start - ONE_DAY)
-        elif bench.first > start - ONE_DAY:
-            note = f"{symbol}'s prices start on {bench.first.isoformat()}, after this period began."
+        elif bench.first > period.end:
+            note = f"{symbol}'s prices start on {bench.first:%-d %b %Y}, after this period."
             _queue_benchmark(symbol, bench.id, start - ONE_DAY)
         elif market.benchmark_fx is None and _major(bench.currency) != portfolio.base_currency:
             note = f"No exchange rate converts {symbol} into {portfolio.base_currency} yet."

@@ -93,3 +93,42 @@ def test_non_finite_numbers_are_null_in_the_api_and_a_dash_on_pages(value):
 
     assert rate_text(value) is None and money_text(value) is None
     assert {percent(value), weight(value), money(value, "EUR"), signed_money(value)} == {"—"}
+
+
+# ── The benchmark's base when it has no close before the start ───────────────
+
+
+def test_a_portfolio_starting_on_a_monday_keeps_its_benchmark(benchmark_queue):
+    # The benchmark's first bar is the Monday the portfolio starts: no close on the day before
+    # start (Sunday) or before it, so its first close in the period (Monday's) is the base.
+    import numpy as np
+
+    from portfolios.tests.performance_builders import report
+
+    monday = dt.date(2024, 1, 8)
+    week = [monday + dt.timedelta(days=i) for i in range(5)]
+    bench_closes = [4000.0, 4040.0, 4000.0, 4080.0, 4100.0]
+    held_closes = [101.0, 103.0, 102.0, 106.0, 105.0]
+    pf = portfolio()
+    pf.benchmark = asset(
+        "IDXMON", asset_class="index", closes=dict(zip(week, bench_closes, strict=True))
+    )
+    pf.save()
+    held = asset("MONDAY", closes=dict(zip(week, held_closes, strict=True)))
+    txn(pf, "buy", monday, held, quantity=1, price=100)
+
+    result = report(pf, today=week[-1], period="MAX")
+
+    assert result.start == monday
+    assert result.benchmark is not None
+    assert result.benchmark.twr == pytest.approx(4100 / 4000 - 1, rel=1e-12)
+    assert result.benchmark.excess_return == pytest.approx((105 / 100 - 1) - (4100 / 4000 - 1))
+    # Business-day returns from the base: the benchmark's Monday return is 0 (its base is
+    # Monday's close); the portfolio's Monday return is 101 / 100 - 1 (bought at 100).
+    b = np.array(bench_closes) / np.array([4000.0, *bench_closes[:-1]]) - 1
+    r = np.array(held_closes) / np.array([100.0, *held_closes[:-1]]) - 1
+    beta = np.mean((r - r.mean()) * (b - b.mean())) / np.var(b)
+    assert result.beta == pytest.approx(beta, rel=1e-9)
+    assert result.correlation == pytest.approx(np.corrcoef(r, b)[0, 1], rel=1e-9)
+    assert "is the base" in result.benchmark_note
+    assert float(result.series.benchmark[-1]) == pytest.approx(4100 / 4000 - 1)
