@@ -144,7 +144,7 @@ DEFAULT_BENCHMARK = "^GSPC"
 PERIODS = ("1D", "1W", "1M", "3M", "YTD", "1Y", "3Y", "5Y", "MAX")
 DEFAULT_PERIOD = "1Y"
 
-CACHE_PREFIX = "portfolios:perf:v5"
+CACHE_PREFIX = "portfolios:perf:v6"
 STATE_TIMEOUT = 7 * 24 * 3600
 REPORT_TIMEOUT = 24 * 3600
 BENCHMARK_QUEUE_TIMEOUT = 3600  # ask for a missing benchmark history at most hourly
@@ -155,6 +155,10 @@ YEAR_ENDS_KEPT = 3
 RECENT_ENDS_KEPT = 14
 
 ONE_DAY = datetime.timedelta(days=1)
+# The first day measured. A transaction stored with an earlier date (0001-01-01, from before
+# dates were bounded on input) counts as of this day, and the report says so (`dates_note`):
+# the day before start must exist, and a daily series from year 1 would be 740,000 days long.
+EARLIEST_MEASURED = datetime.date(1900, 1, 1)
 ROUNDING_NOISE = 1e-12
 _EPOCH = datetime.date(1970, 1, 1)
 _EPOCH_ORDINAL = _EPOCH.toordinal()
@@ -329,6 +333,8 @@ def period_resolve(
             raise PeriodError(f"Unknown period {period!r}: choose one of {', '.join(PERIODS)}.")
     if first_date is not None and start < first_date:
         start = first_date
+    # Nothing is measured before EARLIEST_MEASURED (and the day before start must exist).
+    start, end = max(start, EARLIEST_MEASURED), max(end, EARLIEST_MEASURED)
     return Period(label, min(start, end), end)
 
 
@@ -406,7 +412,8 @@ class PerformanceSeries:
 class PerformanceReport:
     """A portfolio's performance over a period. Money is float in the base currency (rounded
     only for display); rates are fractions; None where a figure is undefined. `pending` explains
-    why there are no figures (an exchange rate still loading, an impossible history)."""
+    why there are no figures (an exchange rate still loading, an impossible history);
+    `dates_note` that a transaction dated before EARLIEST_MEASURED counts as of that day."""
 
     portfolio_id: uuid.UUID
     currency: str
@@ -450,6 +457,7 @@ class PerformanceReport:
     yearly: tuple[PeriodReturn, ...] = ()
     series: PerformanceSeries | None = None
     pending: str | None = None
+    dates_note: str | None = None
 
     @property
     def gain_parts(self) -> list[tuple[str, str, float]]:
@@ -502,7 +510,32 @@ class _Digest:
 
     @property
     def first_date(self) -> datetime.date | None:
-        return self.first_day
+        """The first day measured: the first transaction's, or EARLIEST_MEASURED if earlier."""
+        if self.first_day is None:
+            return None
+        return max(self.first_day, EARLIEST_MEASURED)
+
+    @property
+    def dates_note(self) -> str | None:
+        """What the reports say when a transaction is dated before EARLIEST_MEASURED."""
+        if self.first_day is None or self.first_day >= EARLIEST_MEASURED:
+            return None
+        return (
+            f"A transaction is dated {self.first_day:%-d %b} {self.first_day.year:04d}, before "
+            f"{EARLIEST_MEASURED:%-d %b %Y}: it is counted as of {EARLIEST_MEASURED:%-d %b %Y}. "
+            "Correct its date to measure from when it happened."
+        )
+
+
+def _measured_rows(rows: list) -> list:
+    """TXN_COLUMNS rows (sorted by date) with dates before EARLIEST_MEASURED moved to it."""
+    early = 0
+    while early < len(rows) and rows[early][3] < EARLIEST_MEASURED:
+        early += 1
+    if not early:
+        return rows
+    moved = [(*row[:3], EARLIEST_MEASURED, *row[4:]) for row in rows[:early]]
+    return moved + rows[early:]
 
 
 @dataclass
@@ -702,13 +735,13 @@ def _txn_rows(portfolio: Portfolio, *, after: datetime.date | None) -> list:
         queryset = queryset.filter(Q(date__gt=after) | Q(pk__in=Subquery(first_cash)))
     queryset = queryset.order_by("date", "id").values_list(*TXN_COLUMNS)
     if connection.vendor != "postgresql":
-        return list(queryset)
+        return _measured_rows(list(queryset))
     # The same statement and rows (psycopg already returns these columns as Django would,
     # Decimals and dates), without the ORM's row iteration: a fifth less for 15,000 rows.
     sql, params = queryset.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.fetchall()
+        return _measured_rows(cursor.fetchall())
 
 
 @dataclass(frozen=True)
@@ -1669,6 +1702,7 @@ def _report_compute(
         benchmark=benchmark,
         benchmark_symbol=market.benchmark_symbol,
         benchmark_note=note,
+        dates_note=head.digest.dates_note,
         risk_free_rate=rf,
         monthly=tuple(months),
         yearly=tuple(years),
@@ -1779,8 +1813,12 @@ def performance_flows(
     if not report.has_transactions or report.pending:
         return result
     inputs = portfolio_ledger_load(portfolio=portfolio)
+    measured = [  # as the series counts them (see EARLIEST_MEASURED)
+        replace(txn, date=EARLIEST_MEASURED) if txn.date < EARLIEST_MEASURED else txn
+        for txn in inputs.txns
+    ]
     flows = external_flows(
-        inputs.txns,
+        measured,
         base_currency=portfolio.base_currency,
         fx=inputs.fx,
         start=report.start,

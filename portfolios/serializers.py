@@ -319,6 +319,7 @@ def performance_data(report: PerformanceReport, *, series: bool = True) -> dict:
         "beta": rate_text(report.beta),
         "correlation": rate_text(report.correlation),
         "benchmark": benchmark,
+        "dates_note": report.dates_note,
     }
     if series:
         points = report.series.points() if report.series is not None else []
@@ -387,6 +388,10 @@ class PerformanceSerializer(serializers.Serializer):
     beta = serializers.CharField(allow_null=True)
     correlation = serializers.CharField(allow_null=True)
     benchmark = BenchmarkSerializer(allow_null=True)
+    dates_note = serializers.CharField(
+        allow_null=True,
+        help_text="Set when a transaction is dated before 1900-01-01: it counts as of that day.",
+    )
     series = SeriesPointSerializer(many=True, required=False)
 
 

@@ -46,6 +46,7 @@ KEYS = {
     "beta",
     "correlation",
     "benchmark",
+    "dates_note",
     "series",
 }
 

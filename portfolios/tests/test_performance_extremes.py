@@ -10,6 +10,7 @@ import json
 import pytest
 from django.test import Client
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from portfolios.tests.performance_builders import asset, portfolio, txn
 
@@ -132,3 +133,69 @@ def test_a_portfolio_starting_on_a_monday_keeps_its_benchmark(benchmark_queue):
     assert result.correlation == pytest.approx(np.corrcoef(r, b)[0, 1], rel=1e-9)
     assert "is the base" in result.benchmark_note
     assert float(result.series.benchmark[-1]) == pytest.approx(4100 / 4000 - 1)
+
+
+# ── Dates stored before dates were bounded on input ──────────────────────────
+
+
+def stored_with_date(owner, day: dt.date, *, deposit: bool = True):
+    """A portfolio with an ordinary buy three days ago and a transaction dated `day`, written
+    straight to the table (input refuses such dates now; old data may hold them)."""
+    today = timezone.localdate()
+    pf = portfolio(owner=owner)
+    held = asset("OLDDAY", closes={today - dt.timedelta(days=3): 10.0, today: 11.0})
+    txn(pf, "buy", today - dt.timedelta(days=3), held, quantity=1, price=10)
+    txn(pf, "buy", day, held, quantity=1, price=10)
+    if deposit:
+        txn(pf, "deposit", day, None, amount=100)
+    return pf
+
+
+@pytest.mark.parametrize("day", [dt.date(1, 1, 1), dt.date(9999, 12, 31)])
+def test_a_stored_transaction_at_the_ends_of_the_calendar_breaks_no_page(user, day):
+    pf = stored_with_date(user, day)
+    page = Client(raise_request_exception=False)
+    page.force_login(user)
+    base, api = f"/portfolios/{pf.public_id}/", f"/api/v1/portfolios/{pf.public_id}/"
+    paths = [
+        "/",
+        base,
+        f"{base}performance/",
+        f"{base}performance/daily.csv",
+        f"{base}performance/flows.csv",
+        f"{base}income/",
+        f"{base}realized/",
+        f"{api}holdings/",
+        f"{api}performance/",
+        f"{api}performance/flows/",
+        f"{api}income/",
+        f"{api}realized/",
+    ]
+    queries = [
+        {},
+        {"period": "MAX"},
+        {"period": "1D"},
+        {"start": "0001-01-01", "end": "0001-01-01"},
+    ]
+    for path in paths:
+        for query in queries:
+            response = page.get(path, query)
+            assert response.status_code < 500, (path, query, response.status_code)
+            if path.startswith("/api/"):
+                strict_json(response.content)
+
+
+def test_a_transaction_dated_in_year_one_counts_from_1900_and_the_page_says_so(user):
+    pf = stored_with_date(user, dt.date(1, 1, 1), deposit=False)
+    page = Client()
+    page.force_login(user)
+    html = page.get(f"/portfolios/{pf.public_id}/performance/", {"period": "MAX"}).content
+    assert "dated 1 Jan 0001, before 1 Jan 1900" in html.decode()
+    api = APIClient()
+    api.force_authenticate(user)
+    body = api.get(f"/api/v1/portfolios/{pf.public_id}/performance/", {"period": "MAX"}).json()
+    assert body["start"] == "1900-01-01"
+    assert "1 Jan 0001" in body["dates_note"]
+    # Two units bought at 10 (one counted as of 1900), now at 11: both are held and counted.
+    assert body["end_value"] == "22.00"
+    assert body["twr"] == "0.1000000000"
