@@ -1851,8 +1851,8 @@ def _csv(header: Sequence[str], rows: Iterable[Sequence]) -> str:
 def _number(value: float | None, places: int) -> str:
     from portfolia.money import quantize
 
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
+    if value is None or not math.isfinite(value):
+        return ""  # NaN and infinities: no number to give
     return str(quantize(value, places))
 
 

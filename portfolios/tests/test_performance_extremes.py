@@ -199,3 +199,32 @@ def test_a_transaction_dated_in_year_one_counts_from_1900_and_the_page_says_so(u
     # Two units bought at 10 (one counted as of 1900), now at 11: both are held and counted.
     assert body["end_value"] == "22.00"
     assert body["twr"] == "0.1000000000"
+
+
+def test_a_value_beyond_floats_is_null_in_the_api_and_a_dash_on_the_page(user):
+    # A stored close of 1e308 (old data; bars are bounded on input now) times 10 units is
+    # beyond a float: the value is infinite, and no figure or chart point may say so.
+    today = timezone.localdate()
+    pf = portfolio(owner=user)
+    held = asset("HUGE", closes={today - dt.timedelta(days=2): 10.0, today: 1e308})
+    txn(pf, "buy", today - dt.timedelta(days=2), held, quantity=10, price=10)
+    api = APIClient()
+    api.force_authenticate(user)
+    page = Client()
+    page.force_login(user)
+    for query in ({"period": "1W"}, {"period": "MAX"}):
+        response = api.get(f"/api/v1/portfolios/{pf.public_id}/performance/", query)
+        assert response.status_code == 200
+        strict_json(response.content)
+        response = page.get(f"/portfolios/{pf.public_id}/performance/", query)
+        assert response.status_code == 200
+        html = response.content.decode()
+        chart = html.split('id="performance-data" type="application/json">')[1].split("</script>")[
+            0
+        ]
+        strict_json(chart)
+        assert "Infinity" not in html and "NaN" not in html
+        for path in ("daily.csv", "flows.csv"):
+            response = page.get(f"/portfolios/{pf.public_id}/performance/{path}", query)
+            assert response.status_code == 200
+            assert "Infinity" not in response.content.decode()
