@@ -1,7 +1,7 @@
 """The one place numbers are rounded, for display on pages and in the API (never in the ledger),
 and the per-unit price format that market and portfolio pages share."""
 
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import MAX_EMAX, MIN_EMIN, ROUND_HALF_EVEN, Context, Decimal, getcontext
 
 MONEY_PLACES = 2
 PRICE_PLACES = 6
@@ -20,14 +20,21 @@ def to_decimal(value: float | Decimal | int | None) -> Decimal | None:
 
 
 def quantize(value: float | Decimal | None, places: int) -> Decimal | None:
-    """Round half-even to ``places`` decimals (banker's rounding, so sums do not drift)."""
+    """Round half-even to ``places`` decimals (banker's rounding, so sums do not drift).
+
+    Never raises on a finite number, however large: the precision grows with its digits (the
+    default 28 would refuse 1e18 at ten places). Infinities and NaN come back as they are."""
     number = to_decimal(value)
     if number is None:
         return None
     if not number.is_finite():
         return number
-    rounded = number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
-    return rounded + 0  # turns -0.00 into 0.00
+    digits = max(number.adjusted(), 0) + places + 2
+    context = Context(
+        prec=max(getcontext().prec, digits), rounding=ROUND_HALF_EVEN, Emax=MAX_EMAX, Emin=MIN_EMIN
+    )
+    rounded = number.quantize(Decimal(1).scaleb(-places), context=context)
+    return context.add(rounded, 0)  # turns -0.00 into 0.00
 
 
 def plain(value: Decimal | None) -> str:
@@ -48,7 +55,7 @@ def unit_price_text(value: float | Decimal | None, currency: str = "") -> str:
     """A per-unit price: two decimals, more (up to 8) when it is below 1 or needs them:
     187.4412 → "187.44"; 0.00012345 → "0.00012345"; with the currency when given."""
     number = to_decimal(value)
-    if number is None:
+    if number is None or not number.is_finite():
         return EMPTY
     places = MONEY_PLACES
     if abs(number) < 1:

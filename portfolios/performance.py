@@ -4,7 +4,8 @@ page and its API twin (they cannot disagree), computed by `portfolios.engine` pe
 What a report holds, for a period [start, end] (both inclusive; V_{start-1} is the start value):
 
 - `twr`, `twr_annualized` (only when the period has >= 365 days), `mwr` (XIRR, an annual rate),
-  `simple_return` = gain / (V_{start-1} + ΣI), and `gain` = V_end - V_{start-1} - ΣI + ΣO.
+  `mwr_period` (the period's own money-weighted return, only when it has < 365 days) and
+  `mwr_note` (why either is None: too large to represent, or no rate), `simple_return` = gain / (V_{start-1} + ΣI), and `gain` = V_end - V_{start-1} - ΣI + ΣO.
 - The gain in parts that add up to it exactly (up to float rounding), all in the base currency:
 
       gain = price_gain + income + fees + taxes + currency_effect
@@ -32,9 +33,11 @@ What a report holds, for a period [start, end] (both inclusive; V_{start-1} is t
   benchmark `beta` and `correlation`.
 - `benchmark`: the portfolio's benchmark asset, else `^GSPC` from the catalogue, over the same days
   and in the base currency (its closes times the FX close): its TWR (close on the end day over the
-  close of the day before start, minus 1) and `excess_return` = TWR - benchmark TWR. None when it
-  has no close on or before the day before start; then its history is queued on commit (never
-  fetched in the request).
+  close of the day before start, minus 1) and `excess_return` = TWR - benchmark TWR. Where it
+  has no close on or before the day before start (a start on a Monday or after a holiday), its
+  first close in the period stands in as that base (and `benchmark_note` says so). None when it
+  has no close in the period at all; then its history is queued on commit (never fetched in the
+  request).
 - `monthly` and `yearly` chained returns, and the daily `series` (value, net invested, cumulative
   TWR, drawdown, cumulative benchmark return) for the charts and the API.
 
@@ -105,10 +108,10 @@ from portfolios.engine.returns import (
     PeriodReturn,
     annualise,
     daily_returns,
+    money_weighted,
     monthly_returns,
     mwr_cash_flows,
     wealth_index,
-    xirr_arrays,
     yearly_returns,
 )
 from portfolios.engine.risk import benchmark_comparison, drawdown_series, risk_metrics
@@ -141,7 +144,7 @@ DEFAULT_BENCHMARK = "^GSPC"
 PERIODS = ("1D", "1W", "1M", "3M", "YTD", "1Y", "3Y", "5Y", "MAX")
 DEFAULT_PERIOD = "1Y"
 
-CACHE_PREFIX = "portfolios:perf:v5"
+CACHE_PREFIX = "portfolios:perf:v6"
 STATE_TIMEOUT = 7 * 24 * 3600
 REPORT_TIMEOUT = 24 * 3600
 BENCHMARK_QUEUE_TIMEOUT = 3600  # ask for a missing benchmark history at most hourly
@@ -152,6 +155,10 @@ YEAR_ENDS_KEPT = 3
 RECENT_ENDS_KEPT = 14
 
 ONE_DAY = datetime.timedelta(days=1)
+# The first day measured. A transaction stored with an earlier date (0001-01-01, from before
+# dates were bounded on input) counts as of this day, and the report says so (`dates_note`):
+# the day before start must exist, and a daily series from year 1 would be 740,000 days long.
+EARLIEST_MEASURED = datetime.date(1900, 1, 1)
 ROUNDING_NOISE = 1e-12
 _EPOCH = datetime.date(1970, 1, 1)
 _EPOCH_ORDINAL = _EPOCH.toordinal()
@@ -326,6 +333,8 @@ def period_resolve(
             raise PeriodError(f"Unknown period {period!r}: choose one of {', '.join(PERIODS)}.")
     if first_date is not None and start < first_date:
         start = first_date
+    # Nothing is measured before EARLIEST_MEASURED (and the day before start must exist).
+    start, end = max(start, EARLIEST_MEASURED), max(end, EARLIEST_MEASURED)
     return Period(label, min(start, end), end)
 
 
@@ -403,7 +412,8 @@ class PerformanceSeries:
 class PerformanceReport:
     """A portfolio's performance over a period. Money is float in the base currency (rounded
     only for display); rates are fractions; None where a figure is undefined. `pending` explains
-    why there are no figures (an exchange rate still loading, an impossible history)."""
+    why there are no figures (an exchange rate still loading, an impossible history);
+    `dates_note` that a transaction dated before EARLIEST_MEASURED counts as of that day."""
 
     portfolio_id: uuid.UUID
     currency: str
@@ -421,6 +431,8 @@ class PerformanceReport:
     twr: float | None = None
     twr_annualized: float | None = None
     mwr: float | None = None
+    mwr_period: float | None = None
+    mwr_note: str | None = None
     simple_return: float | None = None
     price_gain: float = 0.0
     income: float = 0.0
@@ -445,6 +457,7 @@ class PerformanceReport:
     yearly: tuple[PeriodReturn, ...] = ()
     series: PerformanceSeries | None = None
     pending: str | None = None
+    dates_note: str | None = None
 
     @property
     def gain_parts(self) -> list[tuple[str, str, float]]:
@@ -497,7 +510,32 @@ class _Digest:
 
     @property
     def first_date(self) -> datetime.date | None:
-        return self.first_day
+        """The first day measured: the first transaction's, or EARLIEST_MEASURED if earlier."""
+        if self.first_day is None:
+            return None
+        return max(self.first_day, EARLIEST_MEASURED)
+
+    @property
+    def dates_note(self) -> str | None:
+        """What the reports say when a transaction is dated before EARLIEST_MEASURED."""
+        if self.first_day is None or self.first_day >= EARLIEST_MEASURED:
+            return None
+        return (
+            f"A transaction is dated {self.first_day:%-d %b} {self.first_day.year:04d}, before "
+            f"{EARLIEST_MEASURED:%-d %b %Y}: it is counted as of {EARLIEST_MEASURED:%-d %b %Y}. "
+            "Correct its date to measure from when it happened."
+        )
+
+
+def _measured_rows(rows: list) -> list:
+    """TXN_COLUMNS rows (sorted by date) with dates before EARLIEST_MEASURED moved to it."""
+    early = 0
+    while early < len(rows) and rows[early][3] < EARLIEST_MEASURED:
+        early += 1
+    if not early:
+        return rows
+    moved = [(*row[:3], EARLIEST_MEASURED, *row[4:]) for row in rows[:early]]
+    return moved + rows[early:]
 
 
 @dataclass
@@ -697,13 +735,13 @@ def _txn_rows(portfolio: Portfolio, *, after: datetime.date | None) -> list:
         queryset = queryset.filter(Q(date__gt=after) | Q(pk__in=Subquery(first_cash)))
     queryset = queryset.order_by("date", "id").values_list(*TXN_COLUMNS)
     if connection.vendor != "postgresql":
-        return list(queryset)
+        return _measured_rows(list(queryset))
     # The same statement and rows (psycopg already returns these columns as Django would,
     # Decimals and dates), without the ORM's row iteration: a fifth less for 15,000 rows.
     sql, params = queryset.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.fetchall()
+        return _measured_rows(cursor.fetchall())
 
 
 @dataclass(frozen=True)
@@ -1527,9 +1565,17 @@ def _benchmark_closes_load(
             bench.currency, days
         )
     before = float(values[0])
-    if math.isnan(before) or before <= 0:
+    in_period = values[1:]
+    if math.isnan(before):
+        # No close on or before the day before start (a start on a Monday or after a holiday,
+        # a history that starts later): the first close in the period stands in as the base.
+        known = np.flatnonzero(~np.isnan(in_period))
+        if not known.size:
+            return None
+        before = float(in_period[known[0]])
+    if not before > 0 or not math.isfinite(before):
         return None
-    return values[1:], before
+    return in_period, before
 
 
 def _report_compute(
@@ -1576,7 +1622,13 @@ def _report_compute(
     if loaded is not None:
         closes, before = loaded
         comparison = benchmark_comparison(days, wealth, closes, before, rf)
-        if comparison is not None and market.benchmark is not None:
+        bench = market.benchmark
+        if comparison is not None and bench is not None:
+            if bench.first is not None and bench.first > start - ONE_DAY:
+                note = (
+                    f"{bench.symbol} has no close before {start:%-d %b %Y}: its first close in "
+                    f"the period ({bench.first:%-d %b %Y}) is the base."
+                )
             benchmark = BenchmarkResult(
                 asset_id=market.benchmark.id,
                 symbol=market.benchmark.symbol,
@@ -1602,22 +1654,23 @@ def _report_compute(
         if bench is None or bench.first is None:
             note = f"{symbol} has no prices yet; its history is being loaded."
             _queue_benchmark(symbol, bench.id if bench else None, start - ONE_DAY)
-        elif bench.first > start - ONE_DAY:
-            note = f"{symbol}'s prices start on {bench.first.isoformat()}, after this period began."
+        elif bench.first > period.end:
+            note = f"{symbol}'s prices start on {bench.first:%-d %b %Y}, after this period."
             _queue_benchmark(symbol, bench.id, start - ONE_DAY)
         elif market.benchmark_fx is None and _major(bench.currency) != portfolio.base_currency:
             note = f"No exchange rate converts {symbol} into {portfolio.base_currency} yet."
 
     months = monthly_returns(days, r)
     years = yearly_returns(days, r)
-    mwr_dates, mwr_amounts = mwr_cash_flows(days, value, inflow, outflow, start_value)
+    n_days = (period.end - start).days + 1
+    weighted = money_weighted(*mwr_cash_flows(days, value, inflow, outflow, start_value), n_days)
     return PerformanceReport(
         portfolio_id=portfolio.public_id,
         currency=portfolio.base_currency,
         period=period.label,
         start=start,
         end=period.end,
-        n_days=(period.end - start).days + 1,
+        n_days=n_days,
         has_transactions=True,
         start_value=start_value,
         end_value=end_value,
@@ -1626,8 +1679,10 @@ def _report_compute(
         net_flows=inflows - outflows,
         gain=gain,
         twr=twr,
-        twr_annualized=annualise(twr, (period.end - start).days + 1),
-        mwr=xirr_arrays(mwr_dates, mwr_amounts),
+        twr_annualized=annualise(twr, n_days),
+        mwr=weighted.annual,
+        mwr_period=weighted.period,
+        mwr_note=weighted.note,
         simple_return=gain / capital if capital != 0 else None,
         price_gain=gain - income - fees - taxes - currency_effect,
         income=income,
@@ -1647,6 +1702,7 @@ def _report_compute(
         benchmark=benchmark,
         benchmark_symbol=market.benchmark_symbol,
         benchmark_note=note,
+        dates_note=head.digest.dates_note,
         risk_free_rate=rf,
         monthly=tuple(months),
         yearly=tuple(years),
@@ -1757,8 +1813,12 @@ def performance_flows(
     if not report.has_transactions or report.pending:
         return result
     inputs = portfolio_ledger_load(portfolio=portfolio)
+    measured = [  # as the series counts them (see EARLIEST_MEASURED)
+        replace(txn, date=EARLIEST_MEASURED) if txn.date < EARLIEST_MEASURED else txn
+        for txn in inputs.txns
+    ]
     flows = external_flows(
-        inputs.txns,
+        measured,
         base_currency=portfolio.base_currency,
         fx=inputs.fx,
         start=report.start,
@@ -1791,8 +1851,8 @@ def _csv(header: Sequence[str], rows: Iterable[Sequence]) -> str:
 def _number(value: float | None, places: int) -> str:
     from portfolia.money import quantize
 
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
+    if value is None or not math.isfinite(value):
+        return ""  # NaN and infinities: no number to give
     return str(quantize(value, places))
 
 

@@ -9,7 +9,6 @@ its money as strings with two places, dates as ISO 8601, null where a figure is 
 rounded by `portfolia.money.quantize` through `rate_text` and `money_text` here.
 """
 
-import math
 from decimal import Decimal
 
 from drf_spectacular.utils import extend_schema_field
@@ -232,13 +231,18 @@ RATE_PLACES = 10
 
 
 def _text(value: float | Decimal | None, places: int) -> str | None:
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+    """Fixed-point text of a finite number; None for None, NaN and infinities (never raises)."""
+    if value is None:
         return None
-    return f"{quantize(value, places):f}"
+    rounded = quantize(value if isinstance(value, Decimal) else float(value), places)
+    if rounded is None or not rounded.is_finite():
+        return None
+    return f"{rounded:f}"
 
 
 def rate_text(value: float | Decimal | None) -> str | None:
-    """A rate as a fixed-point fraction string: 0.123456789012 → "0.1234567890"."""
+    """A rate as a fixed-point fraction string: 0.123456789012 → "0.1234567890"; None for None,
+    NaN or an infinity. (Which rates are too large to be figures is the engine's call.)"""
     return _text(value, RATE_PLACES)
 
 
@@ -300,6 +304,8 @@ def performance_data(report: PerformanceReport, *, series: bool = True) -> dict:
         "twr": rate_text(report.twr),
         "twr_annualized": rate_text(report.twr_annualized),
         "mwr": rate_text(report.mwr),
+        "mwr_period": rate_text(report.mwr_period),
+        "mwr_note": report.mwr_note,
         "simple_return": rate_text(report.simple_return),
         "price_gain": money_text(report.price_gain),
         "income": money_text(report.income),
@@ -313,6 +319,7 @@ def performance_data(report: PerformanceReport, *, series: bool = True) -> dict:
         "beta": rate_text(report.beta),
         "correlation": rate_text(report.correlation),
         "benchmark": benchmark,
+        "dates_note": report.dates_note,
     }
     if series:
         points = report.series.points() if report.series is not None else []
@@ -355,7 +362,19 @@ class PerformanceSerializer(serializers.Serializer):
     gain = serializers.CharField(help_text="end_value - start_value - net_flows.")
     twr = serializers.CharField(allow_null=True)
     twr_annualized = serializers.CharField(allow_null=True, help_text="Only for >= 365 days.")
-    mwr = serializers.CharField(allow_null=True, help_text="XIRR, an annual rate.")
+    mwr = serializers.CharField(
+        allow_null=True,
+        help_text="XIRR, an annual rate; null when no rate solves the flows or it is too large "
+        "to represent (mwr_note says which).",
+    )
+    mwr_period = serializers.CharField(
+        allow_null=True,
+        help_text="The period's own money-weighted return, (1 + mwr)^(n/365) - 1: only for "
+        "periods of under 365 days (null otherwise or when too large to represent).",
+    )
+    mwr_note = serializers.CharField(
+        allow_null=True, help_text="Why mwr or mwr_period is null, when it is."
+    )
     simple_return = serializers.CharField(allow_null=True)
     price_gain = serializers.CharField()
     income = serializers.CharField()
@@ -369,6 +388,10 @@ class PerformanceSerializer(serializers.Serializer):
     beta = serializers.CharField(allow_null=True)
     correlation = serializers.CharField(allow_null=True)
     benchmark = BenchmarkSerializer(allow_null=True)
+    dates_note = serializers.CharField(
+        allow_null=True,
+        help_text="Set when a transaction is dated before 1900-01-01: it counts as of that day.",
+    )
     series = SeriesPointSerializer(many=True, required=False)
 
 

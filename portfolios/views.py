@@ -492,7 +492,8 @@ def _chart_data(report: PerformanceReport) -> dict:
         index = np.unique(np.concatenate([index[::step], [len(series) - 1]]))
 
     def values(array: np.ndarray, places: int) -> list:
-        return [None if np.isnan(v) else round(float(v), places) for v in array[index]]
+        # None (a gap in the chart) for NaN and infinities: JSON has no spelling for them.
+        return [round(float(v), places) if np.isfinite(v) else None for v in array[index]]
 
     return {
         "currency": report.currency,
@@ -510,6 +511,7 @@ FIGURE_KEYS = (
     "twr",
     "twr_annualized",
     "mwr",
+    "mwr_period",
     "simple_return",
     "gain",
     "start_value",

@@ -10,7 +10,11 @@ closing value of the day before the period, ``value_before_start`` (V_{start-1})
 - TWR = prod(1 + r_t) - 1; annualised (1 + TWR)^(365/n) - 1 only when the period has n >= 365
   calendar days (both ends included).
 - MWR = XIRR (Actual/365 from the earliest flow) of -V_{start-1} on the day before start, -I_t
-  and +O_t on their days and +V_end on the end day.
+  and +O_t on their days and +V_end on the end day. It is an annual rate; for a period of n < 365
+  days the period's own MWR, (1 + MWR)^(n/365) - 1, is solved for directly (XIRR with n days as
+  the unit of time), so it stays finite where the annual rate overflows (`money_weighted`).
+- A rate beyond `MAX_RATE` in size is too large to represent: it is reported as ``None`` with
+  a reason, never as an error or an infinity.
 
 Undefined figures are ``None`` (the API shows null), never NaN.
 """
@@ -29,17 +33,21 @@ from numpy.typing import ArrayLike, NDArray
 
 __all__ = [
     "DAYS_PER_YEAR",
+    "MAX_RATE",
+    "MoneyWeighted",
     "Performance",
     "PeriodReturn",
     "annualise",
     "chained_return",
     "daily_returns",
     "gain",
+    "money_weighted",
     "money_weighted_return",
     "monthly_returns",
     "mwr_cash_flows",
     "performance",
     "period_returns",
+    "representable_rate",
     "simple_return",
     "twr",
     "wealth_index",
@@ -51,6 +59,10 @@ __all__ = [
 
 DAYS_PER_YEAR = 365
 """Actual/365: the year of annualisation and of XIRR discounting."""
+
+MAX_RATE = 1e12
+"""The largest rate (in size) reported: 10^14 %, a million-millionfold. Beyond it a rate is too
+large to be a useful figure (a one-day gain of 12 % annualises to ~10^18), and it is ``None``."""
 
 FloatArray = NDArray[np.float64]
 _EPOCH_ORDINAL = datetime.date(1970, 1, 1).toordinal()
@@ -209,21 +221,36 @@ def xnpv(rate: float, flows: Iterable[tuple[DateLike, Any]]) -> float | None:
     return float(np.dot(amounts, np.power(1.0 + rate, -years)))
 
 
-def xirr(flows: Iterable[tuple[DateLike, Any]], guess: float | None = None) -> float | None:
+def xirr(
+    flows: Iterable[tuple[DateLike, Any]],
+    guess: float | None = None,
+    *,
+    basis: int = DAYS_PER_YEAR,
+) -> float | None:
     """Excel's XIRR: the annual rate r with sum(P_i / (1 + r)^((d_i - d_0)/365)) = 0.
 
     Flows are (date, amount) pairs (``datetime.date``, ``datetime64`` or ISO string; amount
     anything ``float()`` takes); order and repeated dates do not matter; d_0 is the earliest
     date (Actual/365, no leap-day adjustment). Returns ``None`` when there is no root: fewer
     than one positive and one negative net flow, or no acceptable sign change of the NPV.
-    See `xirr_arrays` for the solver.
+    See `xirr_arrays` for the solver and ``basis``.
     """
     days, amounts = _split_flows(flows)
-    return xirr_arrays(days, amounts, guess)
+    return xirr_arrays(days, amounts, guess, basis=basis)
 
 
-def xirr_arrays(dates: ArrayLike, amounts: ArrayLike, guess: float | None = None) -> float | None:
+def xirr_arrays(
+    dates: ArrayLike,
+    amounts: ArrayLike,
+    guess: float | None = None,
+    *,
+    basis: int = DAYS_PER_YEAR,
+) -> float | None:
     """XIRR on arrays (``datetime64[D]`` or day numbers, and amounts); see `xirr`.
+
+    ``basis`` is the unit of time in days: 365 (Excel's Actual/365) gives the annual rate; n
+    gives the rate per n days, (1 + annual)^(n/365) - 1, found as a root in its own right (so
+    a one-day period's rate is finite where its annual rate overflows a float).
 
     The solver (ours, vectorised over the distinct dates):
 
@@ -265,7 +292,9 @@ def xirr_arrays(dates: ArrayLike, amounts: ArrayLike, guess: float | None = None
     unique_days, net = unique_days[keep], net[keep]
     if not (np.any(net > 0) and np.any(net < 0)):
         return None
-    years = (unique_days - unique_days[0]).astype(np.float64) / DAYS_PER_YEAR
+    if basis < 1:
+        raise ValueError("basis must be at least one day")
+    years = (unique_days - unique_days[0]).astype(np.float64) / basis
     scale = float(np.max(np.abs(net)))
     net = net / scale  # roots do not depend on the unit; tolerances then need none
 
@@ -455,13 +484,73 @@ def money_weighted_return(
     return xirr_arrays(dates, amounts)
 
 
+def representable_rate(rate: float | None) -> float | None:
+    """``rate`` when it is a finite number no larger than `MAX_RATE` in size, else ``None``."""
+    if rate is None or not math.isfinite(rate) or abs(rate) > MAX_RATE:
+        return None
+    return float(rate)
+
+
+@dataclass(frozen=True, slots=True)
+class MoneyWeighted:
+    """A period's money-weighted return (DESIGN.md §4).
+
+    ``annual`` is the XIRR (an annual rate); ``period`` the period's own money-weighted return
+    (1 + annual)^(n/365) - 1, given only for periods of n < 365 days. Either is ``None`` where
+    no rate solves the flows or where it is too large to represent (beyond `MAX_RATE`); then
+    ``note`` says which.
+    """
+
+    annual: float | None
+    period: float | None
+    note: str | None
+
+
+TOO_LARGE = "too large to represent"
+TOO_NEAR_LOSS = "too close to -100 % to represent"
+NO_RATE = "No rate solves these cash flows."
+
+
+def money_weighted(dates: ArrayLike, amounts: ArrayLike, n_days: int) -> MoneyWeighted:
+    """The annual MWR of the flows (`mwr_cash_flows`) and, for n_days < 365, the period's own.
+
+    The period's rate is solved for with the period as the unit of time, from the annual rate
+    brought to the period as the start when there is one (so both name the same root), never
+    by raising an annual rate to a power: near -100 % or beyond ~10^300 a float annual rate
+    has lost what the period's rate still holds.
+    """
+    annual = xirr_arrays(dates, amounts)
+    period = None
+    if n_days < DAYS_PER_YEAR:
+        guess = None
+        if annual is not None and annual > -1.0 and math.isfinite(annual):
+            brought = math.expm1(math.log1p(annual) * n_days / DAYS_PER_YEAR)
+            guess = brought if brought > -1.0 else None
+        period = xirr_arrays(dates, amounts, guess, basis=max(int(n_days), 1))
+    shown_annual, shown_period = representable_rate(annual), representable_rate(period)
+    note = None
+    solved = annual is not None or period is not None
+    if shown_annual is None:
+        if not solved:
+            note = NO_RATE
+        elif shown_period is not None:
+            size = TOO_NEAR_LOSS if shown_period < 0 else TOO_LARGE
+            note = f"The annual rate is {size}; the period's own rate is given."
+        else:
+            note = f"The rate is {TOO_LARGE}."
+    elif n_days < DAYS_PER_YEAR and shown_period is None:
+        note = f"The period's own rate is {TOO_LARGE}."
+    return MoneyWeighted(annual=shown_annual, period=shown_period, note=note)
+
+
 @dataclass(frozen=True, slots=True)
 class Performance:
     """A period's headline figures (DESIGN.md §4); ``None`` where a figure is undefined.
 
     ``start_value`` is V_{start-1}; ``n_days`` the calendar days of [start, end];
     ``net_flows`` = inflows - outflows; ``twr_annualized`` only for n_days >= 365; ``mwr`` is
-    an annual rate (XIRR) whatever the period's length.
+    an annual rate (XIRR) whatever the period's length, ``mwr_period`` the period's own
+    money-weighted return (only for n_days < 365); see `money_weighted`.
     """
 
     start: datetime.date
@@ -477,6 +566,8 @@ class Performance:
     twr_annualized: float | None
     mwr: float | None
     simple_return: float | None
+    mwr_period: float | None = None
+    mwr_note: str | None = None
 
 
 def performance(
@@ -496,6 +587,7 @@ def performance(
     n_days = int((d[-1] - d[0]).astype(np.int64)) + 1
     total = twr(v, i, o, value_before_start)
     inflows, outflows = float(i.sum()), float(o.sum())
+    weighted = money_weighted(*mwr_cash_flows(d, v, i, o, value_before_start), n_days)
     return Performance(
         start=_to_date(d[0]),
         end=_to_date(d[-1]),
@@ -508,8 +600,10 @@ def performance(
         gain=gain(v, i, o, value_before_start),
         twr=total,
         twr_annualized=annualise(total, n_days),
-        mwr=money_weighted_return(d, v, i, o, value_before_start),
+        mwr=weighted.annual,
         simple_return=simple_return(v, i, o, value_before_start),
+        mwr_period=weighted.period,
+        mwr_note=weighted.note,
     )
 
 

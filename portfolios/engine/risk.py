@@ -13,7 +13,8 @@ definitions. Two layers:
   `max_drawdown` works on every calendar day and dates the peak, trough and recovery.
 
 Undefined figures are ``None`` (the API shows null), never NaN or infinity: no observations,
-fewer than two for a standard deviation, or a zero spread where a ratio divides by it.
+fewer than two for a standard deviation, a zero spread where a ratio divides by it, or a
+figure that extreme returns (a day of -90 % or x100) make overflow a float.
 """
 
 from __future__ import annotations
@@ -64,6 +65,11 @@ _MIN_VARIANCE = 1e-30
 
 def _returns(returns: ArrayLike) -> FloatArray:
     return np.asarray(returns, dtype=np.float64).reshape(-1)
+
+
+def _finite(value: float | None) -> float | None:
+    """``value``, or None for NaN and infinities (what extreme returns can make of a ratio)."""
+    return value if value is not None and math.isfinite(value) else None
 
 
 def _is_flat(spread: float, values: FloatArray) -> bool:
@@ -207,10 +213,13 @@ def alpha_beta(
     if slope is None:
         return None, None
     mean_alpha = float(np.mean(r_excess - slope * b_excess))
-    base = 1.0 + mean_alpha
-    if base < 0:
-        return None, slope
-    return base**periods_per_year - 1.0, slope
+    if not mean_alpha > -1.0 or not math.isfinite(mean_alpha):
+        return None, _finite(slope)
+    # (1 + a)^252 - 1 through logarithms: a mean daily alpha of a few percent already makes
+    # the power overflow a float, and then alpha is undefined (None), not an error.
+    growth = periods_per_year * math.log1p(mean_alpha)
+    alpha = math.expm1(growth) if growth < 700 else None
+    return _finite(alpha), _finite(slope)
 
 
 def correlation(returns: ArrayLike, benchmark_returns: ArrayLike) -> float | None:
@@ -395,10 +404,10 @@ def risk_metrics(days: ArrayLike, wealth: ArrayLike, risk_free_rate: float = 0.0
     rf = daily_risk_free(risk_free_rate)
     return RiskMetrics(
         observations=int(r.size),
-        volatility=volatility(r),
-        sharpe=sharpe_ratio(r, rf),
-        sortino=sortino_ratio(r, rf),
-        downside_risk=downside_risk(r, rf),
+        volatility=_finite(volatility(r)),
+        sharpe=_finite(sharpe_ratio(r, rf)),
+        sortino=_finite(sortino_ratio(r, rf)),
+        downside_risk=_finite(downside_risk(r, rf)),
         drawdown=max_drawdown(days, wealth),
         risk_free_rate=float(risk_free_rate),
     )
@@ -450,5 +459,5 @@ def benchmark_comparison(
         excess_return=(float(w[-1]) - 1.0) - bench_twr,
         beta=slope,
         alpha=alpha,
-        correlation=correlation(r, bench),
+        correlation=_finite(correlation(r, bench)),
     )

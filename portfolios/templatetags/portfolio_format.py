@@ -1,5 +1,6 @@
 """How numbers look on pages: money with its currency and thousands separators, signed gains,
-percentages with a sign, quantities with as many decimals as they need.
+percentages with a sign, quantities with as many decimals as they need. NaN and infinities show
+as "—", like a missing figure.
 
 Rounding goes through `portfolia.money.quantize`, the one rounding helper.
 """
@@ -11,6 +12,12 @@ from django import template
 from portfolia.money import EMPTY, MINUS, MONEY_PLACES, quantize, to_decimal, unit_price_text
 
 register = template.Library()
+
+
+def _finite(value) -> Decimal | None:
+    """The value as a Decimal; None (shown as "—") for None, NaN and infinities."""
+    number = to_decimal(value)
+    return number if number is not None and number.is_finite() else None
 
 
 def _grouped(value: Decimal, places: int) -> str:
@@ -30,7 +37,7 @@ def _sign(value: Decimal, places: int) -> str:
 @register.filter
 def money(value, currency: str = "") -> str:
     """12345.678, "USD" → "12,345.68 USD"; negative with a minus sign; None → "—"."""
-    number = to_decimal(value)
+    number = _finite(value)
     if number is None:
         return EMPTY
     sign = MINUS if quantize(number, MONEY_PLACES) < 0 else ""
@@ -41,7 +48,7 @@ def money(value, currency: str = "") -> str:
 @register.filter
 def signed_money(value, currency: str = "") -> str:
     """Like `money` with an explicit sign: "+1,234.50 USD", "-12.00 USD" (with a real minus), "0.00 USD"."""
-    number = to_decimal(value)
+    number = _finite(value)
     if number is None:
         return EMPTY
     text = f"{_sign(number, MONEY_PLACES)}{_grouped(number, MONEY_PLACES)}"
@@ -51,7 +58,7 @@ def signed_money(value, currency: str = "") -> str:
 @register.filter
 def percent(value) -> str:
     """A fraction as a signed percentage: 0.12345 → "+12.35%"."""
-    number = to_decimal(value)
+    number = _finite(value)
     if number is None:
         return EMPTY
     pct = number * 100
@@ -61,7 +68,7 @@ def percent(value) -> str:
 @register.filter
 def weight(value) -> str:
     """A share of the whole as a percentage without sign: 0.25 → "25.00%"."""
-    number = to_decimal(value)
+    number = _finite(value)
     if number is None:
         return EMPTY
     return f"{_grouped(number * 100, 2)}%"
@@ -70,7 +77,7 @@ def weight(value) -> str:
 @register.filter
 def gain_class(value) -> str:
     """The CSS class `gain` or `loss` (always shown beside a sign); empty for zero or None."""
-    number = to_decimal(value)
+    number = _finite(value)
     if number is None:
         return ""
     rounded = quantize(number, MONEY_PLACES)
@@ -80,7 +87,7 @@ def gain_class(value) -> str:
 @register.filter
 def quantity(value) -> str:
     """Units held: up to 8 decimals, trailing zeros dropped, thousands separated."""
-    number = to_decimal(value)
+    number = _finite(value)
     if number is None:
         return EMPTY
     rounded = quantize(number, 8).normalize()

@@ -218,6 +218,49 @@ def test_mwr_weights_the_money_invested():
     assert 0.10 < mwr < 0.14  # 20 gained on ~150 average capital
 
 
+def test_a_one_day_period_has_its_own_mwr_where_the_annual_rate_is_too_large():
+    # 100 the day before, 150 at the close: the day earned 50 %; a year of such days, 1.5^365
+    # (~10^64), is no useful figure, so the annual rate is None and says why.
+    days = day_range("2026-01-05", 1)
+    weighted = returns.money_weighted(*returns.mwr_cash_flows(days, [150.0], [0], [0], 100.0), 1)
+    assert weighted.period == pytest.approx(0.5, rel=1e-12)
+    assert weighted.annual is None
+    assert "too large to represent" in weighted.note
+
+
+@pytest.mark.parametrize("close", [0.1, 10.0, 1e4, 1e-6])
+def test_the_period_mwr_of_an_extreme_day_is_the_days_move(close):
+    days = day_range("2026-01-05", 1)
+    perf = returns.performance(days, [close * 100], [0.0], [0.0], 100.0)
+    assert perf.mwr_period == pytest.approx(close - 1, rel=1e-9)
+    assert perf.mwr is None or math.isfinite(perf.mwr)
+    assert perf.mwr_note is not None
+
+
+def test_the_period_mwr_is_the_annual_rate_brought_to_the_period():
+    # 30 days with 50 paid in on day 11: (1 + MWR)^(30/365) - 1, solved for with 30-day units.
+    days = day_range("2024-03-01", 30)
+    value = np.linspace(100.0, 170.0, 30)
+    inflow = np.zeros(30)
+    inflow[10] = 50.0
+    perf = returns.performance(days, value, inflow, np.zeros(30), 100.0)
+    assert perf.mwr is not None and perf.mwr_note is None
+    assert perf.mwr_period == pytest.approx((1 + perf.mwr) ** (30 / 365) - 1, rel=1e-9)
+
+
+def test_a_year_or_longer_has_no_separate_period_mwr():
+    days = day_range("2024-01-01", 365)
+    perf = returns.performance(days, np.full(365, 110.0), np.zeros(365), np.zeros(365), 100.0)
+    assert perf.mwr == pytest.approx(0.10)
+    assert perf.mwr_period is None and perf.mwr_note is None
+
+
+def test_xirr_in_other_units_of_time_is_the_annual_rate_brought_to_them():
+    annual = returns.xirr(EXCEL_FLOWS)
+    per_30_days = returns.xirr(EXCEL_FLOWS, basis=30)
+    assert per_30_days == pytest.approx((1 + annual) ** (30 / 365) - 1, rel=1e-9)
+
+
 def test_performance_summarises_a_period():
     # 2024-01-01..2024-01-03; start value 1,000; +500 in on day 2; -100 out on day 3.
     days = day_range("2024-01-01", 3)

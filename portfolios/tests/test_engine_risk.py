@@ -247,3 +247,19 @@ def test_business_day_returns_compound_to_the_last_business_days_wealth(wealth, 
     assert business_days.tolist() == [days[i].item() for i in weekdays]
     expected = wealth[weekdays[-1]] if weekdays else 1.0
     assert math.prod(1 + x for x in r.tolist()) == pytest.approx(expected, rel=1e-12)
+
+
+def test_extreme_daily_returns_give_no_infinite_or_overflowing_figure():
+    # A portfolio that goes x100, -90 %, x100 ... against a calm benchmark: a mean daily alpha
+    # of ~49 compounds over 252 days beyond any float, so alpha is undefined, never an error.
+    days = day_range("2024-01-01", 60)  # a Monday
+    r = np.where(np.arange(60) % 2 == 0, 99.0, -0.9)
+    wealth = np.cumprod(1.0 + r)
+    bench_close = 100.0 * np.cumprod(1.0 + np.where(np.arange(60) % 3 == 0, 0.01, -0.005))
+    comparison = risk.benchmark_comparison(days, wealth, bench_close, 100.0)
+    assert comparison is not None
+    assert comparison.alpha is None
+    assert comparison.beta is not None and math.isfinite(comparison.beta)
+    metrics = risk.risk_metrics(days, wealth)
+    for figure in (metrics.volatility, metrics.sharpe, metrics.sortino, metrics.downside_risk):
+        assert figure is None or math.isfinite(figure)

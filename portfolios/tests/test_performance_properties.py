@@ -5,20 +5,26 @@ cache and engine together) on portfolios hypothesis makes up:
 - splitting a buy into two buys on the same day at the same price changes nothing;
 - over a period with no flows, TWR = V_end / V_{start-1} - 1;
 - one asset bought once without a fee has TWR = last close / buy price - 1;
-- over a year or more with no flows inside, MWR = annualised TWR.
+- over a year or more with no flows inside, MWR = annualised TWR;
+- extreme daily moves (-90 %, x100, runs of them) over every period never make the API or the
+  page fail or show a non-finite number.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import itertools
+import json
+import math
+import re
 from decimal import Decimal
 
 import pytest
 from django.core.cache import cache
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
 
+from portfolios.performance import PERIODS
 from portfolios.tests.performance_builders import asset, portfolio, report, txn
 
 pytestmark = pytest.mark.django_db
@@ -238,3 +244,124 @@ def test_over_a_year_without_flows_mwr_is_the_annualised_twr(closes, data, extra
     assume(result.start_value > 1e-6 and result.end_value > 1e-6)
     assert result.n_days >= 365
     assert result.mwr == pytest.approx(result.twr_annualized, rel=1e-7, abs=1e-9)
+
+
+# ── Extreme daily moves through the API and the page ─────────────────────────
+
+EXTREME_MOVES = (-0.9, 99.0, 0.5, -0.5, 0.0, 9.0, -0.99)
+EXTREME_YEARS = 6  # enough history for 5Y and MAX
+NON_FINITE = re.compile(r"\b(NaN|nan|Infinity|inf)\b")
+
+
+def _extreme_walk(moves: list[float]) -> list[float]:
+    level, out = 100.0, []
+    for move in moves:
+        level *= 1 + move
+        out.append(level)
+    return out
+
+
+@st.composite
+def extreme_closes(draw, days: int):
+    """Mostly flat closes with extreme days (-90 %, x100, ...) scattered over the years and
+    in runs over the last fortnight, so every period from 1D to MAX holds some."""
+    moves = [0.0] * days
+    for index in draw(st.lists(st.integers(0, days - 15), max_size=8)):
+        moves[index] = draw(st.sampled_from(EXTREME_MOVES))
+    tail = draw(st.lists(st.sampled_from(EXTREME_MOVES), min_size=14, max_size=14))
+    moves[-14:] = tail
+    return _extreme_walk(moves)
+
+
+def _strict_json(text: bytes):
+    def refuse(constant: str):
+        raise ValueError(f"non-finite {constant} in the JSON")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def _no_non_finite(value, where: str) -> None:
+    """No float NaN/inf anywhere, and no string that spells one."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _no_non_finite(item, f"{where}.{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _no_non_finite(item, f"{where}[{index}]")
+    elif isinstance(value, float):
+        assert math.isfinite(value), where
+    elif isinstance(value, str):
+        assert not NON_FINITE.search(value), (where, value)
+
+
+@settings(
+    max_examples=4,
+    deadline=None,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],  # shrinking ~1,000-bar series is slow
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    data=st.data(),
+    trade_days=st.lists(st.integers(1, 13), max_size=3),
+    custom=st.tuples(st.integers(0, 2000), st.integers(0, 40)),
+)
+def test_extreme_daily_moves_never_break_the_api_or_the_page(user, data, trade_days, custom):
+    from django.test import Client
+    from django.utils import timezone
+    from rest_framework.test import APIClient
+
+    cache.clear()
+    today = timezone.localdate()
+    days = EXTREME_YEARS * 366
+    first = today - dt.timedelta(days=days - 1)
+    tag = next(_symbols)
+    held_closes = data.draw(extreme_closes(days))
+    bench_closes = data.draw(extreme_closes(days))
+    when = [first + dt.timedelta(days=i) for i in range(days)]
+
+    def bars(levels: list[float]) -> dict:  # a bar where the level moves (forward-filled)
+        return {
+            when[i]: level
+            for i, level in enumerate(levels)
+            if i == 0 or level != levels[i - 1] or i >= days - 14
+        }
+
+    pf = portfolio(owner=user)
+    pf.benchmark = asset(f"XB{tag}", asset_class="index", closes=bars(bench_closes))
+    pf.save()
+    held = asset(f"XH{tag}", closes=bars(held_closes))
+
+    def price(index: int) -> Decimal:
+        return Decimal(repr(held_closes[index])).quantize(Decimal("0.000001")) or Decimal(
+            "0.000001"
+        )
+
+    txn(pf, "buy", first, held, quantity=10, price=price(0))
+    for back in sorted(set(trade_days), reverse=True):
+        index = days - 1 - back
+        kind = "sell" if back % 2 else "buy"
+        txn(pf, kind, when[index], held, quantity=1, price=price(index))
+
+    api = APIClient()
+    api.force_authenticate(user)
+    page = Client()
+    page.force_login(user)
+    start = today - dt.timedelta(days=custom[0] + custom[1])
+    queries = [{"period": name} for name in PERIODS] + [
+        {"start": start.isoformat(), "end": (today - dt.timedelta(days=custom[1])).isoformat()}
+    ]
+    for query in queries:
+        response = api.get(f"/api/v1/portfolios/{pf.public_id}/performance/", query)
+        assert response.status_code == 200, (query, response.status_code)
+        _no_non_finite(_strict_json(response.content), str(query))
+        response = page.get(f"/portfolios/{pf.public_id}/performance/", query)
+        assert response.status_code == 200, (query, response.status_code)
+        html = response.content.decode()
+        chart = re.search(r'id="performance-data" type="application/json">(.*?)</script>', html)
+        assert chart is not None
+        _no_non_finite(_strict_json(chart.group(1).encode()), f"chart {query}")
+        visible = re.sub(r"<script.*?</script>", "", html, flags=re.S)
+        assert not NON_FINITE.search(visible), query
+        response = page.get(f"/portfolios/{pf.public_id}/performance/daily.csv", query)
+        assert response.status_code == 200, query
+        assert not NON_FINITE.search(response.content.decode()), query
