@@ -35,6 +35,7 @@ from market.providers.base import (
 from market.ratelimit import provider_slot_acquire
 from portfolia.changelog import log_append
 from portfolia.errors import ConflictError, DomainError
+from portfolia.validators import MAX_VOLUME, PRICE_DAYS_AHEAD, PRICE_LIMIT, date_problem
 
 logger = logging.getLogger(__name__)
 
@@ -466,16 +467,23 @@ def manual_prices_check(
         close = _finite(price.close)
         if close is None or close <= 0:
             problems.append("Close must be a number greater than 0.")
+        elif close >= PRICE_LIMIT:
+            problems.append(f"Close must be below {PRICE_LIMIT:,f}.")
         for name in ("open", "high", "low"):
             value = getattr(price, name)
             if value is not None and (_finite(value) is None or value <= 0):
                 problems.append(f"{name.capitalize()} must be greater than 0 when given.")
+            elif value is not None and value >= PRICE_LIMIT:
+                problems.append(f"{name.capitalize()} must be below {PRICE_LIMIT:,f}.")
         if price.volume is not None and (_finite(price.volume) is None or price.volume < 0):
             problems.append("Volume cannot be negative.")
+        elif price.volume is not None and price.volume > MAX_VOLUME:
+            problems.append(f"Volume must be at most {MAX_VOLUME:,}.")
         if price.high is not None and price.low is not None and price.high < price.low:
             problems.append("High is below low.")
-        if price.date > today:
-            problems.append(f"{price.date.isoformat()} is in the future.")
+        date_problem_text = date_problem(price.date, days_ahead=PRICE_DAYS_AHEAD, today=today)
+        if date_problem_text:
+            problems.append(date_problem_text)
         if price.date in first_index:
             problems.append(
                 f"{price.date.isoformat()} appears more than once "

@@ -37,6 +37,7 @@ from typing import IO
 
 from portfolia.currencies import CURRENCIES
 from portfolia.money import plain
+from portfolia.validators import control_character_problem
 from portfolios.models import TransactionKind
 
 COLUMNS = (
@@ -164,17 +165,23 @@ def parse_transactions_csv(file: IO[bytes] | IO[str] | bytes | str) -> list[CsvR
 
 
 def _parse_row(row: CsvRow) -> None:
-    raw = row.raw
+    raw = dict(row.raw)
+    for column, text in row.raw.items():
+        problem = control_character_problem(text)
+        if problem:
+            # Nothing of such a cell goes on (PostgreSQL cannot even compare a NUL).
+            row.add_error(column, f"The {column.replace('_', ' ')} {problem}; remove it.")
+            raw[column] = ""
     date_text = raw.get("date", "")
-    if not date_text:
+    if not date_text and "date" not in row.errors:
         row.add_error("date", "Enter the date (YYYY-MM-DD).")
-    else:
+    elif date_text:
         try:
             row.date = datetime.date.fromisoformat(date_text)
         except ValueError:
             row.add_error("date", f"“{date_text}” is not a date (YYYY-MM-DD).")
     kind = raw.get("kind", "").lower()
-    if kind not in TransactionKind.values:
+    if kind not in TransactionKind.values and "kind" not in row.errors:
         row.add_error(
             "kind",
             f"“{raw.get('kind', '')}” is not a kind: use {', '.join(TransactionKind.values)}.",
