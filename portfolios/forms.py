@@ -10,7 +10,7 @@ from market.models import Asset
 from portfolia.currencies import CURRENCY_CHOICES
 from portfolia.money import plain
 from portfolia.validators import validate_query_date
-from portfolios.importers import COLUMNS
+from portfolios.importers import COLUMNS, file_size_problem
 from portfolios.models import CostBasisMethod, TransactionKind
 
 DECIMAL_INPUT = {"inputmode": "decimal", "autocomplete": "off"}
@@ -181,6 +181,13 @@ class ImportUploadForm(forms.Form):
         help_text=f"Columns: {', '.join(COLUMNS)}.",
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
     )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        problem = file_size_problem(upload.size)
+        if problem:
+            raise forms.ValidationError(problem)
+        return upload
 
 
 class ImportConfirmForm(forms.Form):

@@ -64,6 +64,13 @@ class CsvFormatError(ValueError):
     """The file as a whole cannot be read (encoding, header, size)."""
 
 
+def file_size_problem(size: int | None) -> str | None:
+    """Why an upload of `size` bytes is refused before it is read (larger than MAX_BYTES)."""
+    if size is not None and size > MAX_BYTES:
+        return f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB; split it."
+    return None
+
+
 @dataclass
 class CsvRow:
     """One data line: `line` is its line number in the file (the header is line 1)."""
@@ -90,8 +97,9 @@ class CsvRow:
 
 def _read_text(file: IO[bytes] | IO[str] | bytes | str) -> str:
     data = file if isinstance(file, bytes | str) else file.read(MAX_BYTES + 1)
-    if len(data) > MAX_BYTES:
-        raise CsvFormatError(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB.")
+    problem = file_size_problem(len(data))
+    if problem:
+        raise CsvFormatError(problem)
     if isinstance(data, bytes):
         try:
             return data.decode("utf-8-sig")

@@ -18,6 +18,7 @@ from rest_framework import serializers
 from portfolia.currencies import CURRENCY_CHOICES
 from portfolia.money import MONEY_PLACES, PRICE_PLACES, RATIO_PLACES, plain, quantize
 from portfolia.validators import validate_query_date
+from portfolios.importers import MAX_BYTES, MAX_ROWS, file_size_problem
 from portfolios.models import Portfolio, Transaction, number_limit_messages
 from portfolios.performance import PERIODS, FlowsReport, PerformanceReport
 from portfolios.reports import IncomeReport, IncomeTotals, RealizedReport, RealizedSale
@@ -256,8 +257,17 @@ class AllocationQuerySerializer(HoldingsQuerySerializer):
 
 
 class ImportRequestSerializer(serializers.Serializer):
-    file = serializers.FileField(help_text="CSV in Portfolia's format (see the export).")
+    file = serializers.FileField(
+        help_text=f"CSV in Portfolia's format (see the export), at most {MAX_BYTES // 2**20} MB "
+        f"and {MAX_ROWS:,} rows."
+    )
     dry_run = serializers.BooleanField(default=True, help_text="Check only; save nothing.")
+
+    def validate_file(self, upload):
+        problem = file_size_problem(upload.size)
+        if problem:
+            raise serializers.ValidationError(problem)
+        return upload
 
 
 class ImportRowSerializer(serializers.Serializer):
