@@ -35,7 +35,13 @@ from market.providers.base import (
 from market.ratelimit import provider_slot_acquire
 from portfolia.changelog import log_append
 from portfolia.errors import ConflictError, DomainError
-from portfolia.validators import MAX_VOLUME, PRICE_DAYS_AHEAD, PRICE_LIMIT, date_problem
+from portfolia.validators import (
+    MAX_VOLUME,
+    PRICE_DAYS_AHEAD,
+    PRICE_LIMIT,
+    control_character_problem,
+    date_problem,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -134,6 +140,17 @@ def _clean_currency(currency: str) -> str:
     return currency
 
 
+def _check_plain_text(**texts: str) -> None:
+    """Refuse typed text with a control character before it reaches a query or a row."""
+    errors = {}
+    for name, text in texts.items():
+        problem = control_character_problem(text or "")
+        if problem:
+            errors[name] = [f"The {name} {problem}; remove it."]
+    if errors:
+        raise ValidationError(errors)
+
+
 @transaction.atomic
 def asset_find_or_create(*, result: SearchResult) -> Asset:
     """The catalogue asset for a provider's search result, created on first use.
@@ -177,6 +194,7 @@ def asset_create_manual(
     exchange: str = "",
 ) -> Asset:
     """A private asset the owner prices by hand (API or CSV)."""
+    _check_plain_text(symbol=symbol, name=name, exchange=exchange)
     symbol = symbol.strip().upper()
     if Asset.objects.filter(owner=owner, symbol=symbol).exists():
         raise ConflictError(
@@ -206,6 +224,7 @@ def asset_add_from_provider(*, symbol: str, provider_name: str | None = None) ->
     provider_name = provider_name or settings.MARKET_DATA_PROVIDER
     if provider_name == ProviderName.MANUAL:
         raise DomainError("Manual assets are created with their name, class and currency.")
+    _check_plain_text(symbol=symbol)
     symbol = symbol.strip().upper()
     asset = Asset.objects.filter(provider=provider_name, symbol=symbol, owner__isnull=True).first()
     if asset is None:

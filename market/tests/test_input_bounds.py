@@ -1,6 +1,8 @@
-"""Bad manual prices get a clear 4xx and save nothing, on the API bulk upsert and the page
-upload (preview and confirm): volumes and prices bounded by their columns, dates from 1 Jan
-1900 to a day past today, files and bodies of a bounded size; date queries bounded too."""
+"""Bad input to the market app gets a clear 4xx and saves nothing. Manual prices, on the API
+bulk upsert and the page upload (preview and confirm): volumes and prices bounded by their
+columns, dates from 1 Jan 1900 to a day past today, files and bodies of a bounded size; date
+queries bounded too. Searches and new assets: no control characters (a NUL answered 500 on
+PostgreSQL)."""
 
 import datetime as dt
 
@@ -10,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from market.forms import MAX_UPLOAD_BYTES
-from market.models import Price
+from market.models import Asset, Price
 from market.tests.factories import ManualAssetFactory
 
 pytestmark = pytest.mark.django_db
@@ -166,3 +168,48 @@ def test_a_json_price_body_over_the_limit_answers_413(auth_client, asset):
     assert response.status_code == 413
     assert response.json()["error"]["code"] == "too_large"
     assert not Price.objects.exists()
+
+
+# --- Searches and new assets -------------------------------------------------------------------
+
+
+def test_a_search_with_a_nul_answers_400_on_the_api(auth_client):
+    response = auth_client.get("/api/v1/assets/?q=AA%00PL")
+
+    assert response.status_code == 400
+    assert "NUL character" in response.json()["error"]["fields"]["q"][0]
+
+
+def test_a_search_with_a_nul_says_why_on_the_page_and_in_the_picker(logged_in, user):
+    from portfolios.tests.factories import PortfolioFactory
+
+    portfolio = PortfolioFactory(owner=user)
+    page = logged_in.get("/assets/?q=AA%00PL")
+    picker = logged_in.get(f"/portfolios/{portfolio.public_id}/assets/options/?q=AA%00PL")
+
+    assert page.status_code == 200 and "NUL character" in page.content.decode()
+    assert picker.status_code == 200
+
+
+def test_adding_a_symbol_with_a_nul_goes_back_with_a_message(logged_in):
+    response = logged_in.post("/assets/add/", {"symbol": "AA\x00PL"}, follow=True)
+
+    assert response.status_code == 200
+    assert "NUL character" in response.content.decode()
+    assert not Asset.objects.exists()
+
+
+def test_a_manual_asset_with_a_control_character_is_refused(auth_client):
+    body = {
+        "provider": "manual",
+        "symbol": "AB\x07",
+        "name": "Bell",
+        "asset_class": "stock",
+        "currency": "USD",
+    }
+
+    response = auth_client.post("/api/v1/assets/", body)
+
+    assert response.status_code == 400
+    assert "control character (U+0007)" in response.json()["error"]["fields"]["symbol"][0]
+    assert not Asset.objects.exists()
