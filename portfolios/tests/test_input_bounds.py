@@ -163,6 +163,25 @@ def test_pages_with_a_date_out_of_range_answer_without_error(logged_in, portfoli
     assert response.status_code == 200
 
 
+@pytest.mark.parametrize(
+    "page, query, message",
+    [
+        ("portfolio-overview", "date=0001-01-01", "Showing today instead."),
+        ("portfolio-transactions", "start=0001-01-01", "Showing every transaction."),
+    ],
+)
+def test_the_overview_and_transactions_pages_say_why_a_date_is_ignored(
+    logged_in, portfolio, page, query, message
+):
+    TransactionFactory(portfolio=portfolio)
+
+    response = logged_in.get(f"{reverse(page, args=[portfolio.public_id])}?{query}")
+
+    content = response.content.decode()
+    assert "1 Jan 0001 is too early: dates go from 1 Jan 1900" in content
+    assert message in content
+
+
 def test_the_performance_page_says_why_a_date_is_refused(logged_in, portfolio):
     TransactionFactory(portfolio=portfolio)
     url = reverse("portfolio-performance", args=[portfolio.public_id])
