@@ -3,6 +3,8 @@
 Each transaction kind has its own rules (which fields it needs and their signs). They live in
 `transaction_rule_errors`, used by `Transaction.clean` and the CSV importer, and the same rules
 are database check constraints, so no path around the services can store an impossible row.
+Dates, the size of numbers and text are bounded by `portfolia.validators` (field validators and
+`transaction_rule_errors`), the same bounds on every path.
 """
 
 import uuid
