@@ -9,7 +9,7 @@ Python's `csv` module does (RFC 4180):
     2024-05-10,dividend,AAPL,,,2.4,,,USD,,,
     2024-06-10,split,NVDA,,,,10,,,,,
 
-- date: ISO 8601 (YYYY-MM-DD). kind: buy, sell, dividend, interest, fee, tax, deposit,
+- date: ISO 8601 (YYYY-MM-DD), from 1900-01-01 to a week from today. kind: buy, sell, dividend, interest, fee, tax, deposit,
   withdrawal or split.
 - symbol: the asset's ticker as the data provider spells it (AAPL, VWCE.DE, BTC-USD); empty for
   deposits, withdrawals and portfolio-wide interest, fees and taxes.
@@ -20,7 +20,9 @@ Python's `csv` module does (RFC 4180):
 - note: free text. external_id: the broker's reference; a row whose external_id the portfolio
   already has is skipped as a duplicate.
 
-Numbers use a dot for decimals and no thousands separators. Columns may come in any order;
+Numbers use a dot for decimals and no thousands separators, and stay below what their column
+holds (`portfolios.models.number_limits`); no cell holds a control character (a NUL, which
+PostgreSQL cannot store, above all). Columns may come in any order;
 only date and kind are required in the header. The export writes exactly these columns, so an
 exported file imports back unchanged.
 """

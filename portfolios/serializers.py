@@ -166,8 +166,11 @@ class TransactionSerializer(serializers.ModelSerializer):
         # A number with too many digits is named by the bound it breaks, as the service
         # names one below the column's digits (`portfolios.models.number_limits`).
         extra_kwargs = {
-            name: {"error_messages": {"max_digits": message, "max_whole_digits": message}}
-            for name, message in number_limit_messages().items()
+            "date": {"help_text": "From 1900-01-01 to a week from today."},
+            **{
+                name: {"error_messages": {"max_digits": message, "max_whole_digits": message}}
+                for name, message in number_limit_messages().items()
+            },
         }
 
     def validate(self, attrs: dict) -> dict:
