@@ -39,8 +39,10 @@ class Portfolio(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="portfolios"
     )
-    name = models.CharField(max_length=100)
-    description = models.TextField(blank=True, max_length=2000)
+    name = models.CharField(max_length=100, validators=[validate_no_control_characters])
+    description = models.TextField(
+        blank=True, max_length=2000, validators=[validate_no_control_characters]
+    )
     base_currency = models.CharField(
         max_length=3,
         choices=CURRENCY_CHOICES,

@@ -244,6 +244,13 @@ def test_the_api_refuses_control_characters_in_a_note(auth_client, portfolio, aa
     assert "control character (U+001B)" in response.json()["error"]["fields"]["note"][0]
 
 
+def test_a_portfolio_name_with_a_control_character_is_refused(auth_client):
+    response = auth_client.post("/api/v1/portfolios/", {"name": "Bell\x07", "base_currency": "USD"})
+
+    assert response.status_code == 400
+    assert "control character (U+0007)" in response.json()["error"]["fields"]["name"][0]
+
+
 # ── Large numbers ────────────────────────────────────────────────────────────
 
 
