@@ -31,6 +31,7 @@ from market.serializers import (
     UpsertResultSerializer,
 )
 from portfolia.rest import Pagination
+from portfolia.validators import control_character_problem
 
 ASSET_ID = OpenApiParameter("public_id", OpenApiTypes.UUID, OpenApiParameter.PATH)
 JOB_ID = OpenApiParameter("public_id", OpenApiTypes.UUID, OpenApiParameter.PATH)
@@ -70,6 +71,9 @@ class AssetListView(generics.ListAPIView):
         responses=AssetSearchResponseSerializer,
     )
     def get(self, request: Request) -> Response:
+        problem = control_character_problem(request.query_params.get("q", ""))
+        if problem:
+            raise serializers.ValidationError({"q": [f"The search {problem}; remove it."]})
         response = self.list(request)
         query = request.query_params.get("q", "").strip()
         remote = request.query_params.get("remote", "true").lower() not in ("0", "false", "no")

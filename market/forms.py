@@ -17,10 +17,11 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 
 from market.models import AssetClass
-from market.services import ManualPrice
+from market.services import MAX_MANUAL_ROWS, ManualPrice
 from portfolia.currencies import CURRENCY_CHOICES
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
+TOO_LARGE = f"The file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB; split it."
 CSV_COLUMNS = ("date", "open", "high", "low", "close", "volume")
 REQUIRED_COLUMNS = ("date", "close")
 
@@ -46,7 +47,7 @@ class PriceCsvForm(forms.Form):
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError("The file is larger than 2 MB.")
+            raise forms.ValidationError(TOO_LARGE)
         raw = upload.read()
         try:
             return raw.decode("utf-8-sig")
@@ -100,7 +101,11 @@ def _number(text: str, name: str, errors: list[str], *, required: bool) -> float
 
 
 def price_csv_parse(text: str) -> CsvParse:
-    """Read a price CSV (a header naming the columns, then one line per date)."""
+    """Read a price CSV (a header naming the columns, then one line per date), of at most
+    MAX_UPLOAD_BYTES and MAX_MANUAL_ROWS prices (the confirmation of a preview sends the text
+    back, so the bounds are checked here, not only on the upload)."""
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_UPLOAD_BYTES:
+        return CsvParse([], [TOO_LARGE])
     reader = csv.reader(io.StringIO(text))
     try:
         header = next(reader)
@@ -125,6 +130,10 @@ def price_csv_parse(text: str) -> CsvParse:
         for cells in reader:
             if not any(cell.strip() for cell in cells):
                 continue
+            if len(rows) >= MAX_MANUAL_ROWS:
+                return CsvParse(
+                    [], [f"The file has more than {MAX_MANUAL_ROWS:,} prices; split it."]
+                )
             line = reader.line_num
             values = {name: (cells[i] if i < len(cells) else "") for i, name in enumerate(columns)}
             row = CsvRow(line=line, values=values)

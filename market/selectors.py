@@ -38,6 +38,7 @@ from django.utils import timezone
 from market import providers
 from market.models import Asset, CorporateAction, FetchJob, Price, ProviderName, Quote
 from market.providers.base import ProviderError, SearchResult
+from portfolia.validators import control_character_problem
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +87,8 @@ def assets_search_queryset(*, user, query: str = "") -> QuerySet[Asset]:
     query = query.strip()
     if not query:
         return assets
+    if control_character_problem(query):
+        return assets.none()  # no symbol or name has one (PostgreSQL cannot compare a NUL)
     return (
         assets.filter(Q(symbol__istartswith=query) | Q(name__icontains=query))
         .annotate(
@@ -182,8 +185,12 @@ class AssetSearch:
 def asset_search(
     *, user, query: str, limit: int = 20, remote: bool = True, local: bool = True
 ) -> AssetSearch:
-    """Local assets first, then the provider's results not already in the catalogue."""
+    """Local assets first, then the provider's results not already in the catalogue; a query
+    with a control character matches nothing, and `remote_error` says why."""
     provider_name = settings.MARKET_DATA_PROVIDER
+    problem = control_character_problem(query)
+    if problem:
+        return AssetSearch(query, [], [], f"The search {problem}; remove it.", provider_name)
     matches = []
     if local and query.strip():
         matches = asset_search_local(user=user, query=query, limit=limit)

@@ -16,6 +16,7 @@ from rest_framework import serializers
 
 from market.models import Asset, AssetClass, CorporateAction, FetchJob, Price, ProviderName
 from portfolia.currencies import CURRENCY_CHOICES
+from portfolia.validators import validate_price_date, validate_query_date
 
 
 @extend_schema_field(OpenApiTypes.DECIMAL)
@@ -224,8 +225,8 @@ class UpsertResultSerializer(serializers.Serializer):
 
 
 class PriceRangeQuerySerializer(serializers.Serializer):
-    start = serializers.DateField(required=False)
-    end = serializers.DateField(required=False)
+    start = serializers.DateField(required=False, validators=[validate_query_date])
+    end = serializers.DateField(required=False, validators=[validate_query_date])
 
     def validate(self, attrs: dict) -> dict:
         start, end = attrs.get("start"), attrs.get("end")
@@ -235,7 +236,7 @@ class PriceRangeQuerySerializer(serializers.Serializer):
 
 
 class BackfillRequestSerializer(serializers.Serializer):
-    start = serializers.DateField(required=False)
+    start = serializers.DateField(required=False, validators=[validate_price_date])
 
     def validate_start(self, value):
         if value > timezone.localdate():

@@ -35,6 +35,13 @@ from market.providers.base import (
 from market.ratelimit import provider_slot_acquire
 from portfolia.changelog import log_append
 from portfolia.errors import ConflictError, DomainError
+from portfolia.validators import (
+    MAX_VOLUME,
+    PRICE_DAYS_AHEAD,
+    PRICE_LIMIT,
+    control_character_problem,
+    date_problem,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -133,6 +140,17 @@ def _clean_currency(currency: str) -> str:
     return currency
 
 
+def _check_plain_text(**texts: str) -> None:
+    """Refuse typed text with a control character before it reaches a query or a row."""
+    errors = {}
+    for name, text in texts.items():
+        problem = control_character_problem(text or "")
+        if problem:
+            errors[name] = [f"The {name} {problem}; remove it."]
+    if errors:
+        raise ValidationError(errors)
+
+
 @transaction.atomic
 def asset_find_or_create(*, result: SearchResult) -> Asset:
     """The catalogue asset for a provider's search result, created on first use.
@@ -176,6 +194,7 @@ def asset_create_manual(
     exchange: str = "",
 ) -> Asset:
     """A private asset the owner prices by hand (API or CSV)."""
+    _check_plain_text(symbol=symbol, name=name, exchange=exchange)
     symbol = symbol.strip().upper()
     if Asset.objects.filter(owner=owner, symbol=symbol).exists():
         raise ConflictError(
@@ -205,6 +224,7 @@ def asset_add_from_provider(*, symbol: str, provider_name: str | None = None) ->
     provider_name = provider_name or settings.MARKET_DATA_PROVIDER
     if provider_name == ProviderName.MANUAL:
         raise DomainError("Manual assets are created with their name, class and currency.")
+    _check_plain_text(symbol=symbol)
     symbol = symbol.strip().upper()
     asset = Asset.objects.filter(provider=provider_name, symbol=symbol, owner__isnull=True).first()
     if asset is None:
@@ -466,16 +486,23 @@ def manual_prices_check(
         close = _finite(price.close)
         if close is None or close <= 0:
             problems.append("Close must be a number greater than 0.")
+        elif close >= PRICE_LIMIT:
+            problems.append(f"Close must be below {PRICE_LIMIT:,f}.")
         for name in ("open", "high", "low"):
             value = getattr(price, name)
             if value is not None and (_finite(value) is None or value <= 0):
                 problems.append(f"{name.capitalize()} must be greater than 0 when given.")
+            elif value is not None and value >= PRICE_LIMIT:
+                problems.append(f"{name.capitalize()} must be below {PRICE_LIMIT:,f}.")
         if price.volume is not None and (_finite(price.volume) is None or price.volume < 0):
             problems.append("Volume cannot be negative.")
+        elif price.volume is not None and price.volume > MAX_VOLUME:
+            problems.append(f"Volume must be at most {MAX_VOLUME:,}.")
         if price.high is not None and price.low is not None and price.high < price.low:
             problems.append("High is below low.")
-        if price.date > today:
-            problems.append(f"{price.date.isoformat()} is in the future.")
+        date_problem_text = date_problem(price.date, days_ahead=PRICE_DAYS_AHEAD, today=today)
+        if date_problem_text:
+            problems.append(date_problem_text)
         if price.date in first_index:
             problems.append(
                 f"{price.date.isoformat()} appears more than once "

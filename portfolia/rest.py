@@ -1,4 +1,5 @@
-"""DRF plumbing shared by every API view: pagination and the one error shape for every failure.
+"""DRF plumbing shared by every API view: pagination, JSON bodies of a bounded size, and the one
+error shape for every failure.
 
 Every error answers ``{"error": {"code", "message", "fields"}}`` with the right status, whether
 it comes from DRF (validation, auth, throttling, parsing), Django (validation, 404, permission)
@@ -7,11 +8,13 @@ or a service's ``DomainError``.
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -23,6 +26,32 @@ class Pagination(PageNumberPagination):
 
     page_size_query_param = "page_size"
     max_page_size = 500
+
+
+class RequestTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "too_large"
+
+    def __init__(self) -> None:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)
+        super().__init__(f"The request body is larger than {limit} MB; send less at once.")
+
+
+class SizeLimitedJSONParser(JSONParser):
+    """JSON bodies up to DATA_UPLOAD_MAX_MEMORY_SIZE (DRF reads the stream, so Django's own
+    limit never applies to them); a larger one answers 413 before it is read."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        request = (parser_context or {}).get("request")
+        meta = request.META if request is not None else {}
+        try:
+            length = int(meta.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if limit is not None and length > limit:
+            raise RequestTooLarge()
+        return super().parse(stream, media_type, parser_context)
 
 
 def _flatten(detail: Any) -> list[str]:
@@ -61,6 +90,8 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, RequestDataTooBig):  # form fields over DATA_UPLOAD_MAX_MEMORY_SIZE
+        exc = RequestTooLarge()
 
     response = drf_exception_handler(exc, context)
     if response is None:

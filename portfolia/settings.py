@@ -180,6 +180,12 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_REDIRECT_EXEMPT = [r"^health/"]
 X_FRAME_OPTIONS = "DENY"
 
+# A request's form fields and JSON body may hold up to this much (uploaded files are not
+# counted; the importers bound those). An import preview sends its file back in a form field to
+# be confirmed, base64 for transactions (the largest file, 5 MB, becomes 6.7 MB), and a JSON
+# price upload of 50,000 bars is a few MB; a larger body answers 400 on a page, 413 on the API.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
 # --- API --------------------------------------------------------------------------------------
 
 REST_FRAMEWORK = {
@@ -203,6 +209,11 @@ REST_FRAMEWORK = {
         "user": env.str("THROTTLE_USER", default="1200/minute"),
         "auth": env.str("THROTTLE_AUTH", default="20/minute"),
     },
+    "DEFAULT_PARSER_CLASSES": [
+        "portfolia.rest.SizeLimitedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "EXCEPTION_HANDLER": "portfolia.rest.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "COERCE_DECIMAL_TO_STRING": True,

@@ -6,6 +6,7 @@ serialize. Another user's portfolio answers 404 (`portfolio_get_for_user`); ledg
 answer 422, a bad period or date 400 and pending exchange rates 503, in the shared error shape.
 """
 
+from django.core.exceptions import ValidationError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -129,11 +130,25 @@ class TransactionViewSet(
     def retrieve(self, request: Request, *args, **kwargs) -> Response:
         return super().retrieve(request, *args, **kwargs)
 
+    def _service_data(self, validated: dict) -> dict:
+        """The validated fields as service keywords: a `symbol` becomes its asset, found as
+        the CSV import and the page find it (`services.asset_for_symbol`)."""
+        data = dict(validated)
+        symbol = data.pop("symbol", "")
+        if symbol:
+            try:
+                data["asset"] = services.asset_for_symbol(
+                    owner=self.get_portfolio().owner, symbol=symbol
+                )
+            except ValidationError as error:
+                raise ValidationError({"symbol": error.message_dict.get("asset", [])}) from error
+        return data
+
     def create(self, request: Request, public_id=None) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         txn = services.transaction_create(
-            portfolio=self.get_portfolio(), **serializer.validated_data
+            portfolio=self.get_portfolio(), **self._service_data(serializer.validated_data)
         )
         return Response(self.get_serializer(txn).data, status=status.HTTP_201_CREATED)
 
@@ -144,7 +159,9 @@ class TransactionViewSet(
         txn = self.get_object()
         serializer = self.get_serializer(txn, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
-        txn = services.transaction_update(transaction=txn, data=serializer.validated_data)
+        txn = services.transaction_update(
+            transaction=txn, data=self._service_data(serializer.validated_data)
+        )
         return Response(self.get_serializer(txn).data)
 
     @extend_schema(parameters=[TRANSACTION_ID])

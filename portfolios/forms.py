@@ -9,17 +9,20 @@ from django.core.exceptions import ValidationError
 from market.models import Asset
 from portfolia.currencies import CURRENCY_CHOICES
 from portfolia.money import plain
-from portfolios.importers import COLUMNS
+from portfolia.validators import validate_query_date
+from portfolios.importers import COLUMNS, file_size_problem
 from portfolios.models import CostBasisMethod, TransactionKind
 
 DECIMAL_INPUT = {"inputmode": "decimal", "autocomplete": "off"}
 
 
 def _decimal_field(label: str, *, required: bool = False, help_text: str = "") -> forms.Field:
+    # No count of digits here: the service names the bound a too large number breaks
+    # (`transaction_rule_errors`), and the column's decimal places.
     return forms.DecimalField(
         label=label,
         required=required,
-        max_digits=28,
+        max_digits=None,
         decimal_places=10,
         help_text=help_text,
         widget=forms.TextInput(attrs=DECIMAL_INPUT),
@@ -139,10 +142,16 @@ class TransactionFilterForm(forms.Form):
     asset = forms.ChoiceField(required=False)
     kind = forms.ChoiceField(required=False, choices=[("", "All kinds"), *TransactionKind.choices])
     start = forms.DateField(
-        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label="From",
+        required=False,
+        validators=[validate_query_date],
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     end = forms.DateField(
-        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label="To",
+        required=False,
+        validators=[validate_query_date],
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
 
     def __init__(self, *args, assets: list[Asset], **kwargs) -> None:
@@ -173,6 +182,13 @@ class ImportUploadForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
     )
 
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        problem = file_size_problem(upload.size)
+        if problem:
+            raise forms.ValidationError(problem)
+        return upload
+
 
 class ImportConfirmForm(forms.Form):
     """The previewed file travels back with the confirmation (base64, so its bytes arrive
@@ -195,5 +211,8 @@ class ImportConfirmForm(forms.Form):
 
 class AsOfForm(forms.Form):
     date = forms.DateField(
-        label="As of", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label="As of",
+        required=False,
+        validators=[validate_query_date],
+        widget=forms.DateInput(attrs={"type": "date"}),
     )

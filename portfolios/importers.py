@@ -9,7 +9,7 @@ Python's `csv` module does (RFC 4180):
     2024-05-10,dividend,AAPL,,,2.4,,,USD,,,
     2024-06-10,split,NVDA,,,,10,,,,,
 
-- date: ISO 8601 (YYYY-MM-DD). kind: buy, sell, dividend, interest, fee, tax, deposit,
+- date: ISO 8601 (YYYY-MM-DD), from 1900-01-01 to a week from today. kind: buy, sell, dividend, interest, fee, tax, deposit,
   withdrawal or split.
 - symbol: the asset's ticker as the data provider spells it (AAPL, VWCE.DE, BTC-USD); empty for
   deposits, withdrawals and portfolio-wide interest, fees and taxes.
@@ -20,7 +20,9 @@ Python's `csv` module does (RFC 4180):
 - note: free text. external_id: the broker's reference; a row whose external_id the portfolio
   already has is skipped as a duplicate.
 
-Numbers use a dot for decimals and no thousands separators. Columns may come in any order;
+Numbers use a dot for decimals and no thousands separators, and stay below what their column
+holds (`portfolios.models.number_limits`); no cell holds a control character (a NUL, which
+PostgreSQL cannot store, above all). Columns may come in any order;
 only date and kind are required in the header. The export writes exactly these columns, so an
 exported file imports back unchanged.
 """
@@ -37,6 +39,7 @@ from typing import IO
 
 from portfolia.currencies import CURRENCIES
 from portfolia.money import plain
+from portfolia.validators import control_character_problem
 from portfolios.models import TransactionKind
 
 COLUMNS = (
@@ -61,6 +64,13 @@ MAX_BYTES = 5 * 1024 * 1024
 
 class CsvFormatError(ValueError):
     """The file as a whole cannot be read (encoding, header, size)."""
+
+
+def file_size_problem(size: int | None) -> str | None:
+    """Why an upload of `size` bytes is refused before it is read (larger than MAX_BYTES)."""
+    if size is not None and size > MAX_BYTES:
+        return f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB; split it."
+    return None
 
 
 @dataclass
@@ -89,8 +99,9 @@ class CsvRow:
 
 def _read_text(file: IO[bytes] | IO[str] | bytes | str) -> str:
     data = file if isinstance(file, bytes | str) else file.read(MAX_BYTES + 1)
-    if len(data) > MAX_BYTES:
-        raise CsvFormatError(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB.")
+    problem = file_size_problem(len(data))
+    if problem:
+        raise CsvFormatError(problem)
     if isinstance(data, bytes):
         try:
             return data.decode("utf-8-sig")
@@ -164,17 +175,23 @@ def parse_transactions_csv(file: IO[bytes] | IO[str] | bytes | str) -> list[CsvR
 
 
 def _parse_row(row: CsvRow) -> None:
-    raw = row.raw
+    raw = dict(row.raw)
+    for column, text in row.raw.items():
+        problem = control_character_problem(text)
+        if problem:
+            # Nothing of such a cell goes on (PostgreSQL cannot even compare a NUL).
+            row.add_error(column, f"The {column.replace('_', ' ')} {problem}; remove it.")
+            raw[column] = ""
     date_text = raw.get("date", "")
-    if not date_text:
+    if not date_text and "date" not in row.errors:
         row.add_error("date", "Enter the date (YYYY-MM-DD).")
-    else:
+    elif date_text:
         try:
             row.date = datetime.date.fromisoformat(date_text)
         except ValueError:
             row.add_error("date", f"“{date_text}” is not a date (YYYY-MM-DD).")
     kind = raw.get("kind", "").lower()
-    if kind not in TransactionKind.values:
+    if kind not in TransactionKind.values and "kind" not in row.errors:
         row.add_error(
             "kind",
             f"“{raw.get('kind', '')}” is not a kind: use {', '.join(TransactionKind.values)}.",

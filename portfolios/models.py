@@ -3,6 +3,8 @@
 Each transaction kind has its own rules (which fields it needs and their signs). They live in
 `transaction_rule_errors`, used by `Transaction.clean` and the CSV importer, and the same rules
 are database check constraints, so no path around the services can store an impossible row.
+Dates, the size of numbers and text are bounded by `portfolia.validators` (field validators and
+`transaction_rule_errors`), the same bounds on every path.
 """
 
 import uuid
@@ -16,6 +18,12 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 
 from portfolia.currencies import CURRENCY_CHOICES
+from portfolia.validators import (
+    decimal_limit,
+    number_problem,
+    validate_no_control_characters,
+    validate_transaction_date,
+)
 from portfolios.engine.types import Kind, Txn
 
 
@@ -31,8 +39,10 @@ class Portfolio(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="portfolios"
     )
-    name = models.CharField(max_length=100)
-    description = models.TextField(blank=True, max_length=2000)
+    name = models.CharField(max_length=100, validators=[validate_no_control_characters])
+    description = models.TextField(
+        blank=True, max_length=2000, validators=[validate_no_control_characters]
+    )
     base_currency = models.CharField(
         max_length=3,
         choices=CURRENCY_CHOICES,
@@ -180,7 +190,71 @@ def transaction_rule_errors(
         add("fee", "The fee cannot be negative.")
     if fx_rate is not None and fx_rate <= 0:
         add("fx_rate", "The exchange rate must be above zero.")
+    _size_errors(
+        add,
+        kind,
+        quantity=quantity,
+        price=price,
+        amount=amount,
+        ratio=ratio,
+        fee=fee,
+        fx_rate=fx_rate,
+        has_errors=bool(errors),
+    )
     return errors
+
+
+NUMBER_LABELS = {
+    "quantity": "The quantity",
+    "price": "The price",
+    "amount": "The amount",
+    "ratio": "The ratio",
+    "fee": "The fee",
+    "fx_rate": "The exchange rate",
+}
+
+
+def number_limits() -> dict[str, Decimal]:
+    """The bound each decimal field of a transaction stays below (`decimal_limit` of its
+    column); a trade's value (quantity times price, times the FX rate when given) stays below
+    an amount's, so that every figure derived from a row still fits a money column."""
+    fields = {name: Transaction._meta.get_field(name) for name in NUMBER_LABELS}
+    return {name: decimal_limit(field) for name, field in fields.items()}
+
+
+def number_limit_messages() -> dict[str, str]:
+    """The message of each field's bound: "The quantity must be below 100,000,000,000,000,000."."""
+    return {
+        name: f"{NUMBER_LABELS[name]} must be below {limit:,f}."
+        for name, limit in number_limits().items()
+    }
+
+
+def _size_errors(add, kind: str, *, has_errors: bool, **values: Decimal | None) -> None:
+    limits = number_limits()
+    too_large = False
+    for name, value in values.items():
+        if value is None:
+            continue
+        problem = number_problem(value, limits[name])
+        if problem:
+            add(name, f"{NUMBER_LABELS[name]} {problem}.")
+            too_large = True
+    if too_large or has_errors:
+        return
+    fx = values["fx_rate"] if values["fx_rate"] is not None else Decimal(1)
+    if kind in TRADE_KINDS:
+        value = values["quantity"] * values["price"] * fx
+        what = "The trade's value (quantity times price" + (
+            " times FX rate)" if values["fx_rate"] else ")"
+        )
+        field = "quantity"
+    else:
+        value = (values["amount"] or Decimal(0)) * fx
+        what = "The amount times the FX rate"
+        field = "amount"
+    if value >= limits["amount"]:
+        add(field, f"{what} must be below {limits['amount']:,f}.")
 
 
 def _kinds(kinds) -> Q:
@@ -198,7 +272,7 @@ class Transaction(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     portfolio = models.ForeignKey(Portfolio, on_delete=models.CASCADE, related_name="transactions")
     kind = models.CharField(max_length=10, choices=TransactionKind.choices)
-    date = models.DateField()
+    date = models.DateField(validators=[validate_transaction_date])
     asset = models.ForeignKey(
         "market.Asset",
         null=True,
@@ -230,11 +304,12 @@ class Transaction(models.Model):
         blank=True,
         help_text="Base currency units per unit of this currency (optional: else that day's rate).",
     )
-    note = models.CharField(max_length=500, blank=True)
+    note = models.CharField(max_length=500, blank=True, validators=[validate_no_control_characters])
     external_id = models.CharField(
         "external ID",
         max_length=100,
         blank=True,
+        validators=[validate_no_control_characters],
         help_text="The broker's reference; imports skip a row whose external ID already exists.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -289,6 +364,20 @@ class Transaction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.date}"
+
+    def clean_fields(self, exclude=None) -> None:
+        # A number too large for its column is named by its bound, in `clean` (through
+        # `transaction_rule_errors`), not by a count of digits here as well.
+        limits = number_limits()
+        oversize = []
+        for name, limit in limits.items():
+            value = getattr(self, name)
+            try:
+                if value is not None and number_problem(Decimal(value), limit):
+                    oversize.append(name)
+            except ArithmeticError:
+                continue  # not a number: the field's own check says so
+        super().clean_fields(exclude=[*(exclude or ()), *oversize])
 
     def clean(self) -> None:
         super().clean()

@@ -16,7 +16,9 @@ from rest_framework import serializers
 
 from portfolia.currencies import CURRENCY_CHOICES
 from portfolia.money import MONEY_PLACES, PRICE_PLACES, RATIO_PLACES, plain, quantize
-from portfolios.models import Portfolio, Transaction
+from portfolia.validators import validate_query_date
+from portfolios.importers import MAX_BYTES, MAX_ROWS, file_size_problem
+from portfolios.models import Portfolio, Transaction, number_limit_messages
 from portfolios.performance import PERIODS, FlowsReport, PerformanceReport
 from portfolios.reports import IncomeReport, IncomeTotals, RealizedReport, RealizedSale
 from portfolios.selectors import asset_queryset_for_user
@@ -93,6 +95,14 @@ class PortfolioSerializer(serializers.ModelSerializer):
         read_only_fields = ("created_at", "updated_at")
 
 
+class AssetSymbolField(serializers.CharField):
+    """Out: the transaction's asset's symbol (null without an asset). In: a symbol, which the
+    API view resolves as the CSV import does (`services.asset_for_symbol`)."""
+
+    def get_attribute(self, instance):
+        return instance.asset.symbol if instance.asset_id else None
+
+
 class TransactionSerializer(serializers.ModelSerializer):
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
@@ -104,9 +114,27 @@ class TransactionSerializer(serializers.ModelSerializer):
     }
 
     id = serializers.UUIDField(source="public_id", read_only=True)
-    asset = AssetRefField(required=False, allow_null=True, help_text="An asset id.")
-    symbol = serializers.CharField(source="asset.symbol", read_only=True, default=None)
-    fee = ExactDecimalField(max_digits=20, decimal_places=4, required=False)
+    asset = AssetRefField(
+        required=False, allow_null=True, help_text="An asset id (or give its `symbol`)."
+    )
+    symbol = AssetSymbolField(
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        max_length=32,
+        help_text="The asset's symbol (AAPL, VWCE.DE), found as the CSV import finds it: your "
+        "manual asset, the catalogue, then the data provider. Give it or `asset`; both must "
+        "name the same asset.",
+    )
+    fee = ExactDecimalField(
+        max_digits=20,
+        decimal_places=4,
+        required=False,
+        error_messages={
+            "max_digits": number_limit_messages()["fee"],
+            "max_whole_digits": number_limit_messages()["fee"],
+        },
+    )
     currency = serializers.ChoiceField(
         choices=CURRENCY_CHOICES,
         required=False,
@@ -134,6 +162,32 @@ class TransactionSerializer(serializers.ModelSerializer):
             "created_at",
         )
         read_only_fields = ("created_at",)
+        # A number with too many digits is named by the bound it breaks, as the service
+        # names one below the column's digits (`portfolios.models.number_limits`).
+        extra_kwargs = {
+            "date": {"help_text": "From 1900-01-01 to a week from today."},
+            **{
+                name: {"error_messages": {"max_digits": message, "max_whole_digits": message}}
+                for name, message in number_limit_messages().items()
+            },
+        }
+
+    def validate(self, attrs: dict) -> dict:
+        symbol = (attrs.get("symbol") or "").strip()
+        attrs["symbol"] = symbol
+        asset = attrs.get("asset")
+        if symbol and asset is not None and asset.symbol.upper() != symbol.upper():
+            raise serializers.ValidationError(
+                {
+                    "symbol": [
+                        f"“{symbol}” is not the symbol of the asset given ({asset.symbol}): "
+                        "give one of them, or both for the same asset."
+                    ]
+                }
+            )
+        if symbol and asset is not None:
+            attrs["symbol"] = ""  # the asset says it already
+        return attrs
 
 
 class HoldingSerializer(serializers.Serializer):
@@ -193,7 +247,11 @@ class AllocationSerializer(serializers.Serializer):
 
 
 class HoldingsQuerySerializer(serializers.Serializer):
-    date = serializers.DateField(required=False, help_text="YYYY-MM-DD; today when omitted.")
+    date = serializers.DateField(
+        required=False,
+        validators=[validate_query_date],
+        help_text="YYYY-MM-DD, from 1900-01-01 to a week from today; today when omitted.",
+    )
 
 
 class AllocationQuerySerializer(HoldingsQuerySerializer):
@@ -201,8 +259,17 @@ class AllocationQuerySerializer(HoldingsQuerySerializer):
 
 
 class ImportRequestSerializer(serializers.Serializer):
-    file = serializers.FileField(help_text="CSV in Portfolia's format (see the export).")
+    file = serializers.FileField(
+        help_text=f"CSV in Portfolia's format (see the export), at most {MAX_BYTES // 2**20} MB "
+        f"and {MAX_ROWS:,} rows."
+    )
     dry_run = serializers.BooleanField(default=True, help_text="Check only; save nothing.")
+
+    def validate_file(self, upload):
+        problem = file_size_problem(upload.size)
+        if problem:
+            raise serializers.ValidationError(problem)
+        return upload
 
 
 class ImportRowSerializer(serializers.Serializer):
@@ -259,8 +326,8 @@ class PerformanceQuerySerializer(serializers.Serializer):
     include the daily `series`."""
 
     period = serializers.ChoiceField(choices=PERIODS, required=False)
-    start = serializers.DateField(required=False)
-    end = serializers.DateField(required=False)
+    start = serializers.DateField(required=False, validators=[validate_query_date])
+    end = serializers.DateField(required=False, validators=[validate_query_date])
     series = serializers.BooleanField(required=False, default=True)
 
     def to_internal_value(self, data):

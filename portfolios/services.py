@@ -669,10 +669,10 @@ def transaction_import(
                 f"{asset.symbol} trades in {asset.currency}, not {txn.currency}."
             )
         try:
-            # Field formats only (digits, lengths, choices): the per-kind rules and the asset
-            # were checked above, without a query per row and with provider assets not yet
-            # created.
-            txn.clean_fields(exclude=["portfolio", "asset"])
+            # Field formats only (digits, lengths, choices, the date range): the per-kind rules
+            # and the asset were checked above, without a query per row and with provider
+            # assets not yet created. Fields already in error are left out (one message each).
+            txn.clean_fields(exclude=["portfolio", "asset", *errors])
         except ValidationError as error:
             for name, messages in error.message_dict.items():
                 errors.setdefault(name, []).extend(

@@ -31,6 +31,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from market.models import Asset
+from portfolia.validators import validate_query_date
 from portfolios import selectors, services
 from portfolios.errors import LedgerViolation
 from portfolios.forms import (
@@ -454,8 +455,16 @@ CHART_MAX_POINTS = 1500
 
 class PeriodForm(forms.Form):
     period = forms.ChoiceField(choices=[(p, p) for p in PERIODS], required=False)
-    start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(
+        required=False,
+        validators=[validate_query_date],
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    end = forms.DateField(
+        required=False,
+        validators=[validate_query_date],
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
 
     def clean_period(self) -> str:
         return (self.cleaned_data.get("period") or "").upper()

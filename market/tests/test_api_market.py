@@ -270,7 +270,9 @@ def test_post_prices_to_your_manual_asset_answers_counts(auth_client, user):
 def test_posting_an_invalid_price_saves_nothing_and_names_the_row(auth_client, user):
     asset = ManualAssetFactory(owner=user)
     url = f"/api/v1/assets/{asset.public_id}/prices/"
-    tomorrow = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
+    too_late = (
+        timezone.localdate() + dt.timedelta(days=2)
+    ).isoformat()  # a day ahead is allowed (time zones)
 
     shape = assert_error(
         auth_client.post(url, [{"date": "2024-01-02", "close": "abc"}], format="json"),
@@ -280,7 +282,7 @@ def test_posting_an_invalid_price_saves_nothing_and_names_the_row(auth_client, u
     rules = assert_error(
         auth_client.post(
             url,
-            [{"date": "2024-01-02", "close": 1}, {"date": tomorrow, "close": 2}],
+            [{"date": "2024-01-02", "close": 1}, {"date": too_late, "close": 2}],
             format="json",
         ),
         400,

@@ -96,11 +96,11 @@ def test_manual_prices_are_upserted_for_the_owner(user):
 
 def test_one_invalid_manual_price_saves_nothing(user):
     asset = ManualAssetFactory(owner=user)
-    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    too_late = timezone.localdate() + dt.timedelta(days=2)  # a day ahead is allowed (time zones)
     prices = [
         ManualPrice(dt.date(2024, 1, 2), 10.0),
         ManualPrice(dt.date(2024, 1, 3), 0.0),
-        ManualPrice(tomorrow, 10.0),
+        ManualPrice(too_late, 10.0),
         ManualPrice(dt.date(2024, 1, 2), 11.0),
     ]
 

@@ -179,3 +179,100 @@ def test_an_import_with_a_bad_row_answers_422_with_the_report(auth_client, portf
     assert [row["status"] for row in body["report"]["rows"]] == ["new", "error"]
     assert body["report"]["rows"][1]["errors"]["quantity"]
     assert not Transaction.objects.exists()
+
+
+# ── Assets by symbol ─────────────────────────────────────────────────────────
+
+
+def test_a_buy_can_name_its_asset_by_symbol(auth_client, portfolio, aapl):
+    response = auth_client.post(
+        base(portfolio),
+        {"kind": "buy", "date": "2024-01-02", "symbol": "aapl", "quantity": "2", "price": "3"},
+    )
+
+    assert response.status_code == 201, response.json()
+    assert (response.json()["asset"], response.json()["symbol"]) == (str(aapl.public_id), "AAPL")
+    assert Transaction.objects.get().asset == aapl
+
+
+def test_a_symbol_the_catalogue_lacks_is_found_with_the_provider_as_the_import_does(
+    auth_client, portfolio
+):
+    response = auth_client.post(
+        base(portfolio),
+        {"kind": "buy", "date": "2024-01-02", "symbol": "MSFT", "quantity": "1", "price": "1"},
+    )
+
+    assert response.status_code == 201, response.json()
+    assert Transaction.objects.get().asset.symbol == "MSFT"
+
+
+def test_an_unknown_symbol_answers_400_naming_it(auth_client, portfolio):
+    response = auth_client.post(
+        base(portfolio),
+        {
+            "kind": "buy",
+            "date": "2024-01-02",
+            "symbol": "NOPE-ZZZ-1",
+            "quantity": "1",
+            "price": "1",
+        },
+    )
+
+    assert response.status_code == 400
+    assert "NOPE-ZZZ-1" in response.json()["error"]["fields"]["symbol"][0]
+    assert not Transaction.objects.exists()
+
+
+def test_a_symbol_and_an_asset_that_disagree_answer_400(auth_client, portfolio, aapl):
+    msft = AssetFactory(symbol="MSFT")
+    response = auth_client.post(
+        base(portfolio),
+        {
+            "kind": "buy",
+            "date": "2024-01-02",
+            "asset": str(msft.public_id),
+            "symbol": "AAPL",
+            "quantity": "1",
+            "price": "1",
+        },
+    )
+
+    assert response.status_code == 400
+    assert "MSFT" in response.json()["error"]["fields"]["symbol"][0]
+    assert not Transaction.objects.exists()
+
+
+def test_a_symbol_and_an_asset_that_agree_are_accepted(auth_client, portfolio, aapl):
+    response = auth_client.post(
+        base(portfolio),
+        {
+            "kind": "buy",
+            "date": "2024-01-02",
+            "asset": str(aapl.public_id),
+            "symbol": "AAPL",
+            "quantity": "1",
+            "price": "1",
+        },
+    )
+
+    assert response.status_code == 201, response.json()
+
+
+def test_a_patch_can_change_the_asset_by_symbol(auth_client, portfolio, aapl):
+    msft = AssetFactory(symbol="MSFT")
+    txn = TransactionFactory(portfolio=portfolio, asset=aapl)
+
+    response = auth_client.patch(f"{base(portfolio)}{txn.public_id}/", {"symbol": "MSFT"})
+
+    assert response.status_code == 200, response.json()
+    txn.refresh_from_db()
+    assert txn.asset == msft
+
+
+def test_the_schema_documents_symbol_as_an_input_of_a_transaction(client):
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    fields = schema["components"]["schemas"]["TransactionRequest"]["properties"]
+
+    assert "symbol" in fields and "asset" in fields
+    assert "CSV import" in fields["symbol"]["description"]
