@@ -94,6 +94,7 @@ from django.utils import timezone
 
 from market.models import Asset, AssetClass, Price
 from portfolia.changelog import changed_since
+from portfolia.validators import EARLIEST_DATE
 from portfolios.engine.attribution import currency_effect, foreign_levels
 from portfolios.engine.ledger import LedgerState, Lot, Position
 from portfolios.engine.market import (
@@ -158,7 +159,7 @@ ONE_DAY = datetime.timedelta(days=1)
 # The first day measured. A transaction stored with an earlier date (0001-01-01, from before
 # dates were bounded on input) counts as of this day, and the report says so (`dates_note`):
 # the day before start must exist, and a daily series from year 1 would be 740,000 days long.
-EARLIEST_MEASURED = datetime.date(1900, 1, 1)
+EARLIEST_MEASURED = EARLIEST_DATE  # the input bound (portfolia.validators)
 ROUNDING_NOISE = 1e-12
 _EPOCH = datetime.date(1970, 1, 1)
 _EPOCH_ORDINAL = _EPOCH.toordinal()
