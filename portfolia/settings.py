@@ -101,15 +101,21 @@ def _redis_db(url: str, db: int) -> str:
     return urlunsplit((parts.scheme, parts.netloc, f"/{db}", parts.query, parts.fragment))
 
 
+# Seconds one call to Redis (cache or broker) may take before it counts as failed.
+REDIS_TIMEOUT = env.float("REDIS_TIMEOUT", default=2.0)
+
 if REDIS_URL:
     # The cache lives in the database after the broker's, so clearing it never drops queued tasks.
+    # It is an accelerator: while Redis is unreachable it reads as empty and keeps nothing
+    # (portfolia/cache.py), so pages and the API serve uncached instead of failing.
     broker_db = int(urlsplit(REDIS_URL).path.strip("/") or 0)
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "portfolia.cache.FailSoftRedisCache",
             "LOCATION": env.str("CACHE_URL", default=_redis_db(REDIS_URL, broker_db + 1)),
             "KEY_PREFIX": "portfolia",
             "TIMEOUT": 300,
+            "OPTIONS": {"socket_connect_timeout": REDIS_TIMEOUT, "socket_timeout": REDIS_TIMEOUT},
         }
     }
 else:
@@ -237,7 +243,15 @@ CELERY_DATA_DIR = Path(env.str("CELERY_DATA_DIR", default=str(VAR_DIR / "celery"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # A publish to a Redis that is down fails within seconds (the caller records it; see
+    # market.services), never hangs a request: short socket timeouts, one quick retry.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": 3600,
+        "socket_timeout": REDIS_TIMEOUT,
+        "socket_connect_timeout": REDIS_TIMEOUT,
+    }
+    CELERY_REDIS_SOCKET_TIMEOUT = REDIS_TIMEOUT
+    CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_TIMEOUT
 else:
     # Filesystem broker: producer and worker share one folder, so a worker in another
     # process still runs the tasks (never the web process).
@@ -254,6 +268,17 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_RESULT_EXPIRES = timedelta(days=1)
+# Outcomes live in the database (FetchJob), so tasks store no result: publishing then never
+# waits on the result backend (which, with Redis down, retried for 20 s). ``portfolia.ping``
+# keeps its result for the worker checks.
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_TIMEOUT
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
