@@ -140,6 +140,16 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Credential forms (log in, password reset, sign-up; pages and API): this many attempts per
+# account, or per client address, within the window lock that account or address out.
+# Log-ins count failures, resets and sign-ups every submission (accounts/throttle.py).
+CREDENTIAL_THROTTLE = {
+    "ACCOUNT_ATTEMPTS": env.int("LOCKOUT_ACCOUNT_ATTEMPTS", default=5),
+    "IP_ATTEMPTS": env.int("LOCKOUT_IP_ATTEMPTS", default=20),
+    "WINDOW_MINUTES": env.int("LOCKOUT_WINDOW_MINUTES", default=15),
+    "LOCK_MINUTES": env.int("LOCKOUT_MINUTES", default=15),
+}
+
 # --- Internationalisation ----------------------------------------------------------------------
 
 LANGUAGE_CODE = "en-us"
