@@ -10,14 +10,23 @@ from rest_framework.views import APIView
 from rest_framework_simplejwt import views as jwt_views
 
 from accounts import throttle
-from accounts.serializers import MeUpdateSerializer, RegisterSerializer, UserSerializer
+from accounts.serializers import (
+    MeUpdateSerializer,
+    RegisterSerializer,
+    TokenObtainSerializer,
+    TokenRefreshSerializer,
+    TokenVerifySerializer,
+    UserSerializer,
+)
 from accounts.services import user_create, user_update
+from portfolia.rest import StrictQueryParamsMixin
 
 
-class AuthThrottleMixin:
+class AuthThrottleMixin(StrictQueryParamsMixin):
     """Credential endpoints get their own, stricter rate on top of the anonymous one."""
 
     throttle_scope = "auth"
+    credential_endpoint = True  # the schema lists its 401
 
     def get_throttles(self):
         return [*super().get_throttles(), ScopedRateThrottle()]
@@ -61,6 +70,8 @@ class RegisterView(AuthThrottleMixin, APIView):
 class TokenObtainView(AuthThrottleMixin, jwt_views.TokenObtainPairView):
     """The log-in page's twin: wrong passwords count towards the same lockout."""
 
+    serializer_class = TokenObtainSerializer
+
     def post(self, request: Request, *args, **kwargs) -> Response:
         account = _account(request)
         _lockout_check(throttle.LOGIN, request, account)
@@ -76,14 +87,14 @@ class TokenObtainView(AuthThrottleMixin, jwt_views.TokenObtainPairView):
 
 
 class TokenRefreshView(AuthThrottleMixin, jwt_views.TokenRefreshView):
-    pass
+    serializer_class = TokenRefreshSerializer
 
 
 class TokenVerifyView(AuthThrottleMixin, jwt_views.TokenVerifyView):
-    pass
+    serializer_class = TokenVerifySerializer
 
 
-class MeView(APIView):
+class MeView(StrictQueryParamsMixin, APIView):
     @extend_schema(responses=UserSerializer)
     def get(self, request: Request) -> Response:
         return Response(UserSerializer(request.user).data)

@@ -17,6 +17,7 @@ from rest_framework import serializers
 
 from portfolia.currencies import CURRENCY_CHOICES
 from portfolia.money import MONEY_PLACES, PRICE_PLACES, RATIO_PLACES, plain, quantize
+from portfolia.rest import StrictFieldsMixin
 from portfolios.models import Portfolio, Transaction
 from portfolios.performance import PERIODS, FlowsReport, PerformanceReport
 from portfolios.reports import IncomeReport, IncomeTotals, RealizedReport, RealizedSale
@@ -72,7 +73,7 @@ class AssetRefField(serializers.SlugRelatedField):
         return str(value.public_id)
 
 
-class PortfolioSerializer(serializers.ModelSerializer):
+class PortfolioSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     base_currency = serializers.ChoiceField(
         choices=CURRENCY_CHOICES, required=False, help_text="Defaults to the user's currency."
@@ -94,7 +95,7 @@ class PortfolioSerializer(serializers.ModelSerializer):
         read_only_fields = ("created_at", "updated_at")
 
 
-class TransactionSerializer(serializers.ModelSerializer):
+class TransactionSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
         **{
@@ -201,7 +202,7 @@ class AllocationQuerySerializer(HoldingsQuerySerializer):
     by = serializers.ChoiceField(choices=["asset", "asset_class", "currency"], default="asset")
 
 
-class ImportRequestSerializer(serializers.Serializer):
+class ImportRequestSerializer(StrictFieldsMixin, serializers.Serializer):
     file = serializers.FileField(help_text="CSV in Portfolia's format (see the export).")
     dry_run = serializers.BooleanField(default=True, help_text="Check only; save nothing.")
 
