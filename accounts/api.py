@@ -26,7 +26,6 @@ class AuthThrottleMixin(StrictQueryParamsMixin):
     """Credential endpoints get their own, stricter rate on top of the anonymous one."""
 
     throttle_scope = "auth"
-    credential_endpoint = True  # the schema lists its 401
 
     def get_throttles(self):
         return [*super().get_throttles(), ScopedRateThrottle()]
@@ -71,6 +70,7 @@ class TokenObtainView(AuthThrottleMixin, jwt_views.TokenObtainPairView):
     """The log-in page's twin: wrong passwords count towards the same lockout."""
 
     serializer_class = TokenObtainSerializer
+    credential_endpoint = True  # wrong credentials or token: 401 (in the schema too)
 
     def post(self, request: Request, *args, **kwargs) -> Response:
         account = _account(request)
@@ -88,10 +88,12 @@ class TokenObtainView(AuthThrottleMixin, jwt_views.TokenObtainPairView):
 
 class TokenRefreshView(AuthThrottleMixin, jwt_views.TokenRefreshView):
     serializer_class = TokenRefreshSerializer
+    credential_endpoint = True  # wrong credentials or token: 401 (in the schema too)
 
 
 class TokenVerifyView(AuthThrottleMixin, jwt_views.TokenVerifyView):
     serializer_class = TokenVerifySerializer
+    credential_endpoint = True  # wrong credentials or token: 401 (in the schema too)
 
 
 class MeView(StrictQueryParamsMixin, APIView):
