@@ -1,5 +1,5 @@
-"""Account page URLs: Django's auth views (log in and password reset throttled by ours), plus
-sign-up and profile."""
+"""Account page URLs: Django's auth views (log in, password reset and password change throttled
+by ours), plus sign-up and profile."""
 
 from django.urls import include, path
 
@@ -9,6 +9,7 @@ urlpatterns = [
     path("signup/", views.signup, name="signup"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("password_reset/", views.PasswordResetView.as_view(), name="password_reset"),
+    path("password_change/", views.PasswordChangeView.as_view(), name="password_change"),
     path("profile/", views.profile, name="profile"),
     path("", include("django.contrib.auth.urls")),
 ]

@@ -56,7 +56,8 @@ class CredentialThrottleMixin:
         kwargs = self.get_form_kwargs()
         kwargs.pop("data", None)
         kwargs.pop("files", None)
-        kwargs["initial"] = {**kwargs.get("initial", {}), self.account_field: self._account()}
+        if self.account_field in self.get_form_class().base_fields:
+            kwargs["initial"] = {**kwargs.get("initial", {}), self.account_field: self._account()}
         context = self.get_context_data(
             form=self.get_form_class()(**kwargs), lockout=throttle.lockout_message(seconds)
         )
@@ -75,6 +76,22 @@ class LoginView(CredentialThrottleMixin, auth_views.LoginView):
 
 class PasswordResetView(CredentialThrottleMixin, auth_views.PasswordResetView):
     throttle_scope = throttle.PASSWORD_RESET
+
+
+class PasswordChangeView(CredentialThrottleMixin, auth_views.PasswordChangeView):
+    """A wrong current password counts as a failed log-in of the account (a stolen session
+    must not guess it without limit)."""
+
+    throttle_scope = throttle.LOGIN
+    count_failures_only = True
+
+    def _account(self) -> str:
+        return self.request.user.email
+
+    def form_invalid(self, form):
+        if "old_password" not in form.errors:  # a typo in the new one is not a guess
+            return super(CredentialThrottleMixin, self).form_invalid(form)
+        return super().form_invalid(form)
 
 
 def signup(request: HttpRequest) -> HttpResponse:

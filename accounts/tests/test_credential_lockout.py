@@ -165,6 +165,27 @@ def test_signup_locks_an_address_trying_many_emails():
     assert LOCKED in response.content.decode()
 
 
+def test_password_change_locks_after_five_wrong_current_passwords(client):
+    user = UserFactory()
+    client.force_login(user)
+    new = {"new_password1": "a-long-and-unusual-passphrase"} | {
+        "new_password2": "a-long-and-unusual-passphrase"
+    }
+    for _ in range(3):  # a mistyped new password is not a guess of the current one
+        data = {"old_password": PASSWORD, "new_password1": "x1", "new_password2": "x2"}
+        assert client.post(reverse("password_change"), data).status_code == 200
+    for _ in range(4):
+        response = client.post(reverse("password_change"), {"old_password": "wrong", **new})
+        assert response.status_code == 200
+    response = client.post(reverse("password_change"), {"old_password": "wrong", **new})
+    assert response.status_code == 429
+    assert LOCKED in response.content.decode()
+    response = client.post(reverse("password_change"), {"old_password": PASSWORD, **new})
+    assert response.status_code == 429
+    user.refresh_from_db()
+    assert user.check_password(PASSWORD)
+
+
 # ── The API twins ────────────────────────────────────────────────────────────
 
 
