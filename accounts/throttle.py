@@ -1,7 +1,8 @@
 """Throttle and lockout for every form that takes credentials (pages and API alike).
 
 Each credential form has a *scope*: ``login`` (the log-in page and the API token endpoint share
-it, since they guard the same password), ``password_reset`` and ``signup`` (page and API). In a
+it, since they guard the same password, and so does a wrong current password on the password
+change page), ``password_reset`` and ``signup`` (page and API). In a
 scope, attempts are counted per account (the email typed, normalised) and per client address
 over a window (``CREDENTIAL_THROTTLE["WINDOW_MINUTES"]``). When one count reaches its limit
 (``ACCOUNT_ATTEMPTS``, ``IP_ATTEMPTS``), that account or address is locked for

@@ -1,5 +1,5 @@
-"""DRF plumbing shared by every API view: pagination, strict input, the one error shape for
-every failure, and the schema that lists those errors.
+"""DRF plumbing shared by every API view: pagination, strict input, and the one error shape
+for every failure.
 
 Every error answers ``{"error": {"code", "message", "fields"}}`` with the right status, whether
 it comes from DRF (validation, auth, throttling, parsing), Django (validation, 404, permission)
