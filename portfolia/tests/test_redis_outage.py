@@ -177,7 +177,6 @@ def celery_on(own_redis):
     saved = {name: celery_app.conf[name] for name in names}
 
     def reconnect() -> None:  # Celery caches connections, producers and the result backend
-        celery_app.pool.force_close_all()
         celery_app._pool = None
         celery_app.amqp._producer_pool = None
         vars(celery_app._local).pop("backend", None)
@@ -189,6 +188,7 @@ def celery_on(own_redis):
     }
     reconnect()
     yield celery_app
+    celery_app.pool.force_close_all()  # the test Redis's pool only (kombu keeps one per URL)
     celery_app.conf.update(saved)
     reconnect()
 
