@@ -113,8 +113,8 @@ def test_without_the_cache_the_provider_budget_holds_per_process(dead_redis_url)
 
 
 class OwnRedis:
-    def __init__(self) -> None:
-        self.port = free_port()
+    def __init__(self, port: int | None = None) -> None:
+        self.port = port or free_port()
         self.process = subprocess.Popen(
             [
                 str(REDIS_SERVER),
@@ -272,3 +272,22 @@ def token_for(api: Client, user) -> str:
         content_type="application/json",
     )
     return response.json()["access"]
+
+
+def test_the_cache_is_used_again_once_redis_is_back(own_redis, monkeypatch, caplog):
+    now = [1000.0]
+    monkeypatch.setattr("portfolia.cache.time.monotonic", lambda: now[0])
+    with override_settings(CACHES=redis_cache(own_redis.url(1))), caplog.at_level(logging.INFO):
+        cache.set("k", "before")
+        own_redis.stop()
+        assert cache.get("k") is None  # down: a miss
+        back = OwnRedis(port=own_redis.port)
+        try:
+            cache.set("k", "too soon")  # within the retry pause: not even tried
+            assert back.keys(1) == []
+            now[0] += 6
+            cache.set("k", "after")
+            assert cache.get("k") == "after"
+        finally:
+            back.stop()
+    assert "Cache reachable again." in caplog.text
