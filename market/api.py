@@ -51,7 +51,7 @@ class AssetListView(StrictQueryParamsMixin, generics.ListAPIView):
     serializer_class = AssetSerializer
     filterset_class = AssetFilter
     extra_query_params = ("q", "remote")
-    error_statuses = {"POST": (409, 422, 503)}
+    error_statuses = {"POST": (422, 503)}
     ordering_fields = ["symbol", "name", "created_at"]
 
     def get_queryset(self):

@@ -34,7 +34,7 @@ from market.providers.base import (
 )
 from market.ratelimit import provider_slot_acquire
 from portfolia.changelog import log_append
-from portfolia.errors import ConflictError, DomainError
+from portfolia.errors import DomainError
 
 logger = logging.getLogger(__name__)
 
@@ -178,10 +178,8 @@ def asset_create_manual(
     """A private asset the owner prices by hand (API or CSV)."""
     symbol = symbol.strip().upper()
     if Asset.objects.filter(owner=owner, symbol=symbol).exists():
-        raise ConflictError(
-            f"You already have a manual asset {symbol}.",
-            fields={"symbol": [f"You already have a manual asset {symbol}."]},
-        )
+        # A value that must be unique among the owner's: a field error (400), as for names.
+        raise ValidationError({"symbol": [f"You already have a manual asset {symbol}."]})
     asset = Asset(
         symbol=symbol,
         name=name.strip(),

@@ -10,8 +10,9 @@ Input is never silently dropped: a body field the serializer does not know
 (``StrictFieldsMixin``), a query parameter the endpoint does not take
 (``StrictQueryParamsMixin``) and an ordering field it does not offer (``StrictOrderingFilter``)
 answer 400 naming them in ``fields``. 400 means the input is malformed, unknown or has a field
-refused by its own rules; 409 that it collides with what is stored; 422 that it is well-formed
-but refused by a domain rule (a sale of more than is held). ``portfolia.schema`` lists
+refused by its own rules (a duplicate name included); 422 that it is well-formed but refused by
+a domain rule (a sale of more than is held); 409 is kept for a change that collides with a
+concurrent one. ``portfolia.schema`` lists
 those answers on every operation.
 """
 

@@ -30,7 +30,7 @@ ERROR_DESCRIPTIONS = {
     401: "Not authenticated (or, for the token endpoint, wrong credentials).",
     403: "Authenticated but not allowed (e.g. a session request without its CSRF token).",
     404: "No such object among yours, or no such path (a malformed id included).",
-    409: "Collides with what is stored (e.g. a manual asset you already have).",
+    409: "Collides with a concurrent change.",
     422: "Well-formed, but refused by a domain rule (e.g. selling more than is held).",
     429: "Too many requests, or a locked-out account; `Retry-After` says when to try again.",
     503: "Market data it needs is not loaded yet (its fetch is queued); try again shortly.",
