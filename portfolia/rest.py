@@ -207,7 +207,7 @@ class StrictQueryParamsMixin:
             raise serializers.ValidationError({name: [message] for name in unknown})
 
 
-class NotFoundView(StrictQueryParamsMixin, APIView):
+class NotFoundView(APIView):
     """Any path under /api/v1/ that no endpoint serves (malformed ids included): 404 in the
     error shape, for every method, before authentication."""
 
