@@ -1,5 +1,5 @@
-"""Account pages: sign-up, log in and password reset (Django's views, throttled with a lockout
-by ``accounts.throttle``), and profile (log out and password change are Django's own views)."""
+"""Account pages: sign-up, and Django's log in, password reset and password change behind the
+lockout of ``accounts.throttle``; profile (log out and the rest are Django's own views)."""
 
 from django.contrib import messages
 from django.contrib.auth import login
