@@ -1,4 +1,5 @@
-"""Account page URLs: Django's auth views (login, logout, password change/reset) plus ours."""
+"""Account page URLs: Django's auth views (log in, password reset and password change throttled
+by ours), plus sign-up and profile."""
 
 from django.urls import include, path
 
@@ -6,6 +7,9 @@ from accounts import views
 
 urlpatterns = [
     path("signup/", views.signup, name="signup"),
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("password_reset/", views.PasswordResetView.as_view(), name="password_reset"),
+    path("password_change/", views.PasswordChangeView.as_view(), name="password_change"),
     path("profile/", views.profile, name="profile"),
     path("", include("django.contrib.auth.urls")),
 ]

@@ -1,18 +1,112 @@
-"""Account pages: sign-up and profile (log in, log out and passwords use Django's own views)."""
+"""Account pages: sign-up, and Django's log in, password reset and password change behind the
+lockout of ``accounts.throttle``; profile (log out and the rest are Django's own views)."""
 
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from accounts import throttle
 from accounts.forms import ProfileForm, SignUpForm
 from accounts.services import user_create, user_update
+
+
+def _locked(response: HttpResponse, seconds: int) -> HttpResponse:
+    response.status_code = 429
+    response["Retry-After"] = str(seconds)
+    return response
+
+
+class CredentialThrottleMixin:
+    """A credential form view (Django's ``FormView`` family) behind ``accounts.throttle``:
+    a locked account or address gets the page again, unfilled but for the email, with the
+    lockout message and 429, and its password is never checked."""
+
+    throttle_scope: str
+    account_field = "email"
+    count_failures_only = False  # log-in: only failures count; else every submission
+
+    def _account(self) -> str:
+        return self.request.POST.get(self.account_field, "")
+
+    def post(self, request, *args, **kwargs):
+        wait = throttle.locked_for(
+            scope=self.throttle_scope, request=request, account=self._account()
+        )
+        if wait:
+            return self.locked(wait)
+        if not self.count_failures_only:
+            throttle.attempt_record(
+                scope=self.throttle_scope, request=request, account=self._account()
+            )
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        if self.count_failures_only:
+            wait = throttle.attempt_record(
+                scope=self.throttle_scope, request=self.request, account=self._account()
+            )
+            if wait:
+                return self.locked(wait)
+        return super().form_invalid(form)
+
+    def locked(self, seconds: int) -> HttpResponse:
+        kwargs = self.get_form_kwargs()
+        kwargs.pop("data", None)
+        kwargs.pop("files", None)
+        if self.account_field in self.get_form_class().base_fields:
+            kwargs["initial"] = {**kwargs.get("initial", {}), self.account_field: self._account()}
+        context = self.get_context_data(
+            form=self.get_form_class()(**kwargs), lockout=throttle.lockout_message(seconds)
+        )
+        return _locked(self.render_to_response(context), seconds)
+
+
+class LoginView(CredentialThrottleMixin, auth_views.LoginView):
+    throttle_scope = throttle.LOGIN
+    account_field = "username"  # Django's name for the login field: here, the email
+    count_failures_only = True
+
+    def form_valid(self, form):
+        throttle.attempts_clear(scope=self.throttle_scope, account=self._account())
+        return super().form_valid(form)
+
+
+class PasswordResetView(CredentialThrottleMixin, auth_views.PasswordResetView):
+    throttle_scope = throttle.PASSWORD_RESET
+
+
+class PasswordChangeView(CredentialThrottleMixin, auth_views.PasswordChangeView):
+    """A wrong current password counts as a failed log-in of the account (a stolen session
+    must not guess it without limit)."""
+
+    throttle_scope = throttle.LOGIN
+    count_failures_only = True
+
+    def _account(self) -> str:
+        return self.request.user.email
+
+    def form_invalid(self, form):
+        if "old_password" not in form.errors:  # a typo in the new one is not a guess
+            return super(CredentialThrottleMixin, self).form_invalid(form)
+        return super().form_invalid(form)
 
 
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("dashboard")
+    if request.method == "POST":
+        account = request.POST.get("email", "")
+        wait = throttle.locked_for(scope=throttle.SIGNUP, request=request, account=account)
+        if wait:
+            context = {
+                "form": SignUpForm(initial={"email": account}),
+                "lockout": throttle.lockout_message(wait),
+            }
+            return _locked(render(request, "accounts/signup.html", context), wait)
+        throttle.attempt_record(scope=throttle.SIGNUP, request=request, account=account)
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = user_create(

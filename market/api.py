@@ -10,7 +10,6 @@ from __future__ import annotations
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
-from rest_framework.filters import OrderingFilter
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -30,7 +29,7 @@ from market.serializers import (
     PriceSerializer,
     UpsertResultSerializer,
 )
-from portfolia.rest import Pagination
+from portfolia.rest import Pagination, StrictOrderingFilter, StrictQueryParamsMixin
 from portfolia.validators import control_character_problem
 
 ASSET_ID = OpenApiParameter("public_id", OpenApiTypes.UUID, OpenApiParameter.PATH)
@@ -46,12 +45,14 @@ def asset_detail_context(asset) -> dict:
     }
 
 
-class AssetListView(generics.ListAPIView):
+class AssetListView(StrictQueryParamsMixin, generics.ListAPIView):
     """Search assets (``?q=``: the catalogue and your manual assets, then the provider's
     instruments not yet in the catalogue), or add one."""
 
     serializer_class = AssetSerializer
     filterset_class = AssetFilter
+    extra_query_params = ("q", "remote")
+    error_statuses = {"POST": (422, 503)}
     ordering_fields = ["symbol", "name", "created_at"]
 
     def get_queryset(self):
@@ -118,7 +119,7 @@ class AssetListView(generics.ListAPIView):
         return Response(body, status=status.HTTP_201_CREATED)
 
 
-class AssetDetailView(APIView):
+class AssetDetailView(StrictQueryParamsMixin, APIView):
     @extend_schema(parameters=[ASSET_ID], responses=AssetDetailSerializer)
     def get(self, request: Request, public_id) -> Response:
         asset = selectors.asset_get_visible(user=request.user, public_id=public_id)
@@ -132,13 +133,15 @@ class PricePagination(Pagination):
     max_page_size = 10_000
 
 
-class AssetPricesView(generics.GenericAPIView):
+class AssetPricesView(StrictQueryParamsMixin, generics.GenericAPIView):
     """Daily prices of an asset (``?start=&end=``, ISO dates, both included), oldest first; or,
     for your own manual asset, a JSON list of prices to upsert (all or none)."""
 
     serializer_class = PriceSerializer
     pagination_class = PricePagination
-    filter_backends = [OrderingFilter]
+    filter_backends = [StrictOrderingFilter]
+    query_serializers = (PriceRangeQuerySerializer,)
+    error_statuses = {"POST": (422,)}
     ordering_fields = ["date"]
     ordering = ["date"]
 
@@ -183,9 +186,11 @@ class AssetPricesView(generics.GenericAPIView):
         return Response(UpsertResultSerializer(result).data)
 
 
-class AssetBackfillView(APIView):
+class AssetBackfillView(StrictQueryParamsMixin, APIView):
     """Queue a fetch of the asset's history now (answers the job already queued or running,
     if any). Prices are fetched by a worker, never in this request."""
+
+    error_statuses = {"POST": (422,)}
 
     @extend_schema(
         parameters=[ASSET_ID],
@@ -200,7 +205,7 @@ class AssetBackfillView(APIView):
         return Response(FetchJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
 
-class FetchJobListView(generics.ListAPIView):
+class FetchJobListView(StrictQueryParamsMixin, generics.ListAPIView):
     """Fetch jobs of the assets you can see, newest first (``?status=``, ``?asset=``)."""
 
     serializer_class = FetchJobSerializer
@@ -213,7 +218,7 @@ class FetchJobListView(generics.ListAPIView):
         return selectors.fetch_jobs_visible(user=self.request.user)
 
 
-class FetchJobDetailView(APIView):
+class FetchJobDetailView(StrictQueryParamsMixin, APIView):
     @extend_schema(parameters=[JOB_ID], responses=FetchJobSerializer)
     def get(self, request: Request, public_id) -> Response:
         job = selectors.fetch_job_get_visible(user=request.user, public_id=public_id)

@@ -5,6 +5,10 @@ cache's atomic ``incr``. With ``REDIS_URL`` set the cache is Redis, so all worke
 draw from one budget; without it the cache is local memory and the limit holds per process (the
 embedded setup runs one worker).
 
+Without the cache (Redis unreachable: ``portfolia.cache`` then stores nothing) the budget cannot
+be shared, so each process counts its own calls against the same budget: fetches go on, at up to
+the budget per worker process instead of per deployment, until the cache answers again.
+
 ``MARKET_PROVIDER_RATE_LIMITS`` in the settings (``{"yahoo": (calls, period_seconds)}``) overrides
 the defaults below; a provider without a limit (``None``) is never throttled.
 """
@@ -12,6 +16,7 @@ the defaults below; a provider without a limit (``None``) is never throttled.
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,6 +37,11 @@ DEFAULT_RATE_LIMITS: dict[str, tuple[int, float] | None] = {
 DEFAULT_MAX_WAIT = 10.0
 
 
+# Per-process counts, used only while the cache keeps nothing: provider → (window, calls).
+_local_windows: dict[str, tuple[int, int]] = {}
+_local_lock = threading.Lock()
+
+
 class RateLimited(TransientProviderError):
     """No slot within the caller's patience: try again after ``retry_after`` seconds."""
 
@@ -49,18 +59,26 @@ class RateLimiter:
     def _key(self, window: int) -> str:
         return f"market:ratelimit:{self.name}:{window}"
 
+    def _count_locally(self, window: int) -> int:
+        """This process's acquisitions in ``window`` (the cache being unavailable)."""
+        with _local_lock:
+            counted_window, used = _local_windows.get(self.name, (window, 0))
+            used = used + 1 if counted_window == window else 1
+            _local_windows[self.name] = (window, used)
+        return used
+
     def try_acquire(self) -> float:
         """Take a slot if one is free and answer 0, else the seconds until the next window."""
         now = self.clock()
         window = math.floor(now / self.period)
         key = self._key(window)
+        timeout = math.ceil(self.period * 2) + 1
         # add() is a no-op when the key exists; incr() is atomic in Redis and in locmem.
-        cache.add(key, 0, timeout=math.ceil(self.period * 2) + 1)
+        cache.add(key, 0, timeout=timeout)
         try:
             used = cache.incr(key)
-        except ValueError:  # expired between add and incr: start the window again
-            cache.add(key, 1, timeout=math.ceil(self.period * 2) + 1)
-            used = 1
+        except ValueError:  # expired between add and incr, or the cache keeps nothing
+            used = 1 if cache.add(key, 1, timeout=timeout) else self._count_locally(window)
         if used <= self.calls:
             return 0.0
         return max((window + 1) * self.period - now, 0.001)

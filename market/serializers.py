@@ -16,6 +16,7 @@ from rest_framework import serializers
 
 from market.models import Asset, AssetClass, CorporateAction, FetchJob, Price, ProviderName
 from portfolia.currencies import CURRENCY_CHOICES
+from portfolia.rest import StrictFieldsMixin
 from portfolia.validators import validate_price_date, validate_query_date
 
 
@@ -174,7 +175,7 @@ class AssetSearchResponseSerializer(serializers.Serializer):
     provider_error = serializers.CharField(allow_null=True)
 
 
-class AssetCreateSerializer(serializers.Serializer):
+class AssetCreateSerializer(StrictFieldsMixin, serializers.Serializer):
     """A manual asset (provider "manual": symbol, name, asset_class, currency), or a provider's
     instrument by its symbol (provider defaults to the configured market-data provider)."""
 
@@ -209,7 +210,7 @@ class PriceSerializer(serializers.ModelSerializer):
         fields = ("date", "open", "high", "low", "close", "volume")
 
 
-class PriceInputSerializer(serializers.Serializer):
+class PriceInputSerializer(StrictFieldsMixin, serializers.Serializer):
     date = serializers.DateField()
     open = FloatAsDecimalStringField(required=False, allow_null=True)
     high = FloatAsDecimalStringField(required=False, allow_null=True)
@@ -235,7 +236,7 @@ class PriceRangeQuerySerializer(serializers.Serializer):
         return attrs
 
 
-class BackfillRequestSerializer(serializers.Serializer):
+class BackfillRequestSerializer(StrictFieldsMixin, serializers.Serializer):
     start = serializers.DateField(required=False, validators=[validate_price_date])
 
     def validate_start(self, value):

@@ -34,7 +34,7 @@ from market.providers.base import (
 )
 from market.ratelimit import provider_slot_acquire
 from portfolia.changelog import log_append
-from portfolia.errors import ConflictError, DomainError
+from portfolia.errors import DomainError
 from portfolia.validators import (
     MAX_VOLUME,
     PRICE_DAYS_AHEAD,
@@ -197,10 +197,8 @@ def asset_create_manual(
     _check_plain_text(symbol=symbol, name=name, exchange=exchange)
     symbol = symbol.strip().upper()
     if Asset.objects.filter(owner=owner, symbol=symbol).exists():
-        raise ConflictError(
-            f"You already have a manual asset {symbol}.",
-            fields={"symbol": [f"You already have a manual asset {symbol}."]},
-        )
+        # A value that must be unique among the owner's: a field error (400), as for names.
+        raise ValidationError({"symbol": [f"You already have a manual asset {symbol}."]})
     asset = Asset(
         symbol=symbol,
         name=name.strip(),

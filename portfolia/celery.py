@@ -28,7 +28,7 @@ def _prepare_folders(sender: Celery, **kwargs) -> None:
     ensure_broker_folders()
 
 
-@app.task(name="portfolia.ping")
+@app.task(name="portfolia.ping", ignore_result=False)
 def ping() -> str:
     """Answer "pong": proves a worker is consuming from the broker (health checks, tests)."""
     return "pong"

@@ -25,6 +25,9 @@ def _check_database() -> None:
 
 
 def _check_cache() -> None:
+    if hasattr(cache, "ping"):  # Redis (portfolia.cache): ask it, past its fail-soft answers
+        cache.ping()
+        return
     key = f"health:{uuid.uuid4().hex}"
     cache.set(key, "ok", timeout=10)
     if cache.get(key) != "ok":

@@ -1,24 +1,39 @@
-"""DRF plumbing shared by every API view: pagination, JSON bodies of a bounded size, and the one
-error shape for every failure.
+"""DRF plumbing shared by every API view: pagination, strict input, JSON bodies of a bounded
+size, and the one error shape for every failure.
 
 Every error answers ``{"error": {"code", "message", "fields"}}`` with the right status, whether
 it comes from DRF (validation, auth, throttling, parsing), Django (validation, 404, permission)
-or a service's ``DomainError``.
+or a service's ``DomainError``; an unknown path under /api/v1/ (a malformed id included) answers
+it with 404 (``NotFoundView``).
+
+Input is never silently dropped: a body field the serializer does not know
+(``StrictFieldsMixin``), a query parameter the endpoint does not take
+(``StrictQueryParamsMixin``) and an ordering field it does not offer (``StrictOrderingFilter``)
+answer 400 naming them in ``fields``. 400 means the input is malformed, unknown or has a field
+refused by its own rules (a duplicate name included); 422 that it is well-formed but refused by
+a domain rule (a sale of more than is held); 409 is kept for a change that collides with a
+concurrent one. ``portfolia.schema`` lists
+those answers on every operation.
 """
 
+from collections.abc import Mapping
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from rest_framework import exceptions, status
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework import exceptions, permissions, serializers, status
+from rest_framework.filters import OrderingFilter, SearchFilter
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import JSONParser
+from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from portfolia.errors import DomainError
+from portfolia.parsers import RequestTooLarge
 
 
 class Pagination(PageNumberPagination):
@@ -26,32 +41,6 @@ class Pagination(PageNumberPagination):
 
     page_size_query_param = "page_size"
     max_page_size = 500
-
-
-class RequestTooLarge(exceptions.APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_code = "too_large"
-
-    def __init__(self) -> None:
-        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)
-        super().__init__(f"The request body is larger than {limit} MB; send less at once.")
-
-
-class SizeLimitedJSONParser(JSONParser):
-    """JSON bodies up to DATA_UPLOAD_MAX_MEMORY_SIZE (DRF reads the stream, so Django's own
-    limit never applies to them); a larger one answers 413 before it is read."""
-
-    def parse(self, stream, media_type=None, parser_context=None):
-        request = (parser_context or {}).get("request")
-        meta = request.META if request is not None else {}
-        try:
-            length = int(meta.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = 0
-        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        if limit is not None and length > limit:
-            raise RequestTooLarge()
-        return super().parse(stream, media_type, parser_context)
 
 
 def _flatten(detail: Any) -> list[str]:
@@ -119,3 +108,116 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         code = getattr(detail, "code", None) or code
         message = " ".join(_flatten(detail))
     return error_response(code, message, response.status_code, None, dict(response.headers))
+
+
+# ── Strict input ──────────────────────────────────────────────────────────────
+
+# Form posts from a browser session carry Django's CSRF token beside the fields.
+IGNORED_INPUT = frozenset({"csrfmiddlewaretoken"})
+
+
+def _accepts(names) -> str:
+    return ", ".join(sorted(names)) or "none"
+
+
+class StrictFieldsMixin:
+    """A serializer that refuses input fields it does not know (400, each named in ``fields``)
+    instead of dropping them. Fields of the representation that input cannot set (``id``,
+    ``created_at``) are known, so a resource read and sent back is accepted."""
+
+    def to_internal_value(self, data):
+        unknown = {}
+        if isinstance(data, Mapping):
+            writable = [name for name, field in self.fields.items() if not field.read_only]
+            message = f"Unknown field. Accepted: {_accepts(writable)}."
+            unknown = {
+                key: [message]
+                for key in data
+                if key not in self.fields and key not in IGNORED_INPUT
+            }
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as error:
+            if unknown and isinstance(error.detail, dict):
+                error.detail.update(unknown)
+            raise
+        if unknown:
+            raise serializers.ValidationError(unknown)
+        return value
+
+
+class StrictOrderingFilter(OrderingFilter):
+    """``?ordering=`` naming a field the endpoint does not offer is a 400, not ignored."""
+
+    def get_ordering(self, request, queryset, view):
+        param = request.query_params.get(self.ordering_param)
+        if param:
+            valid = {
+                name for name, _ in self.get_valid_fields(queryset, view, {"request": request})
+            }
+            terms = [term.strip() for term in param.split(",") if term.strip()]
+            unknown = [term for term in terms if term.lstrip("-") not in valid]
+            if unknown:
+                raise serializers.ValidationError(
+                    {
+                        self.ordering_param: [
+                            f"Unknown ordering field: {', '.join(unknown)}. Accepted: "
+                            f"{_accepts(valid)} (with a leading '-' for descending)."
+                        ]
+                    }
+                )
+        return super().get_ordering(request, queryset, view)
+
+
+class StrictQueryParamsMixin:
+    """An API view that refuses query parameters it does not take (400, each named).
+
+    It takes ``format``, its paginator's page parameters, its filter backends' (ordering, the
+    filterset's filters, search), the fields of its ``query_serializers`` and its
+    ``extra_query_params``. The check runs after authentication, permissions, throttles and
+    (for views under a portfolio) the ownership check, so it never tells an outsider more.
+    """
+
+    query_serializers: tuple[type[serializers.Serializer], ...] = ()
+    extra_query_params: tuple[str, ...] = ()
+
+    def allowed_query_params(self) -> set[str]:
+        allowed = {api_settings.URL_FORMAT_OVERRIDE, *self.extra_query_params}
+        for serializer_class in self.query_serializers:
+            allowed.update(serializer_class().fields)
+        paginator = getattr(self, "paginator", None)
+        if paginator is not None:
+            allowed.add(paginator.page_query_param)
+            if getattr(paginator, "page_size_query_param", None):
+                allowed.add(paginator.page_size_query_param)
+        for backend in getattr(self, "filter_backends", ()):
+            if issubclass(backend, OrderingFilter):
+                allowed.add(backend.ordering_param)
+            elif issubclass(backend, SearchFilter):
+                allowed.add(backend.search_param)
+            elif issubclass(backend, DjangoFilterBackend):
+                filterset_class = getattr(self, "filterset_class", None)
+                if filterset_class is not None:
+                    allowed.update(filterset_class.base_filters)
+        return {name for name in allowed if name}
+
+    def initial(self, request: Request, *args, **kwargs) -> None:
+        super().initial(request, *args, **kwargs)
+        allowed = self.allowed_query_params()
+        unknown = sorted(set(request.query_params) - allowed)
+        if unknown:
+            message = f"Unknown query parameter. Accepted: {_accepts(allowed)}."
+            raise serializers.ValidationError({name: [message] for name in unknown})
+
+
+class NotFoundView(APIView):
+    """Any path under /api/v1/ that no endpoint serves (malformed ids included): 404 in the
+    error shape, for every method, before authentication."""
+
+    authentication_classes: list = []
+    permission_classes = [permissions.AllowAny]
+    throttle_classes: list = []
+    schema = None  # not an endpoint
+
+    def initial(self, request: Request, *args, **kwargs) -> None:
+        raise exceptions.NotFound(f"There is no API endpoint at {request.path}.")

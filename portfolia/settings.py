@@ -101,15 +101,21 @@ def _redis_db(url: str, db: int) -> str:
     return urlunsplit((parts.scheme, parts.netloc, f"/{db}", parts.query, parts.fragment))
 
 
+# Seconds one call to Redis (cache or broker) may take before it counts as failed.
+REDIS_TIMEOUT = env.float("REDIS_TIMEOUT", default=2.0)
+
 if REDIS_URL:
     # The cache lives in the database after the broker's, so clearing it never drops queued tasks.
+    # It is an accelerator: while Redis is unreachable it reads as empty and keeps nothing
+    # (portfolia/cache.py), so pages and the API serve uncached instead of failing.
     broker_db = int(urlsplit(REDIS_URL).path.strip("/") or 0)
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "portfolia.cache.FailSoftRedisCache",
             "LOCATION": env.str("CACHE_URL", default=_redis_db(REDIS_URL, broker_db + 1)),
             "KEY_PREFIX": "portfolia",
             "TIMEOUT": 300,
+            "OPTIONS": {"socket_connect_timeout": REDIS_TIMEOUT, "socket_timeout": REDIS_TIMEOUT},
         }
     }
 else:
@@ -133,6 +139,16 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Credential forms (log in, password reset, sign-up; pages and API): this many attempts per
+# account, or per client address, within the window lock that account or address out.
+# Log-ins count failures, resets and sign-ups every submission (accounts/throttle.py).
+CREDENTIAL_THROTTLE = {
+    "ACCOUNT_ATTEMPTS": env.int("LOCKOUT_ACCOUNT_ATTEMPTS", default=5),
+    "IP_ATTEMPTS": env.int("LOCKOUT_IP_ATTEMPTS", default=20),
+    "WINDOW_MINUTES": env.int("LOCKOUT_WINDOW_MINUTES", default=15),
+    "LOCK_MINUTES": env.int("LOCKOUT_MINUTES", default=15),
+}
 
 # --- Internationalisation ----------------------------------------------------------------------
 
@@ -198,7 +214,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.OrderingFilter",
+        "portfolia.rest.StrictOrderingFilter",
     ],
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
@@ -210,12 +226,12 @@ REST_FRAMEWORK = {
         "auth": env.str("THROTTLE_AUTH", default="20/minute"),
     },
     "DEFAULT_PARSER_CLASSES": [
-        "portfolia.rest.SizeLimitedJSONParser",
+        "portfolia.parsers.SizeLimitedJSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
     "EXCEPTION_HANDLER": "portfolia.rest.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "portfolia.schema.AutoSchema",
     "COERCE_DECIMAL_TO_STRING": True,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -248,7 +264,15 @@ CELERY_DATA_DIR = Path(env.str("CELERY_DATA_DIR", default=str(VAR_DIR / "celery"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # A publish to a Redis that is down fails within seconds (the caller records it; see
+    # market.services), never hangs a request: short socket timeouts, one quick retry.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": 3600,
+        "socket_timeout": REDIS_TIMEOUT,
+        "socket_connect_timeout": REDIS_TIMEOUT,
+    }
+    CELERY_REDIS_SOCKET_TIMEOUT = REDIS_TIMEOUT
+    CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_TIMEOUT
 else:
     # Filesystem broker: producer and worker share one folder, so a worker in another
     # process still runs the tasks (never the web process).
@@ -265,6 +289,17 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_RESULT_EXPIRES = timedelta(days=1)
+# Outcomes live in the database (FetchJob), so tasks store no result: publishing then never
+# waits on the result backend (which, with Redis down, retried for 20 s). ``portfolia.ping``
+# keeps its result for the worker checks.
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_TIMEOUT
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

@@ -10,13 +10,12 @@ from django.core.exceptions import ValidationError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.filters import OrderingFilter
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from portfolia.rest import error_response
+from portfolia.rest import StrictOrderingFilter, StrictQueryParamsMixin, error_response
 from portfolios import selectors, services
 from portfolios.errors import MarketDataPending
 from portfolios.filters import TransactionFilter
@@ -46,11 +45,16 @@ PORTFOLIO_ID = OpenApiParameter("public_id", OpenApiTypes.UUID, OpenApiParameter
 TRANSACTION_ID = OpenApiParameter("transaction_id", OpenApiTypes.UUID, OpenApiParameter.PATH)
 
 
-class PortfolioViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class PortfolioViewSet(
+    StrictQueryParamsMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
     """The user's portfolios."""
 
     serializer_class = PortfolioSerializer
-    filter_backends = [OrderingFilter]
+    filter_backends = [StrictOrderingFilter]
     ordering_fields = ["name", "created_at", "updated_at"]
     ordering = ["name", "id"]
     lookup_url_kwarg = "public_id"
@@ -107,12 +111,17 @@ class PortfolioScopedMixin:
 
 @extend_schema(parameters=[PORTFOLIO_ID])
 class TransactionViewSet(
-    PortfolioScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    StrictQueryParamsMixin,
+    PortfolioScopedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
 ):
     """A portfolio's transactions, in entry order unless `ordering` says otherwise."""
 
     serializer_class = TransactionSerializer
     filterset_class = TransactionFilter
+    error_statuses = {"POST": (422,), "PUT": (422,), "PATCH": (422,), "DELETE": (422,)}
     ordering_fields = ["date", "created_at", "kind"]
     ordering = ["date", "id"]
 
@@ -174,8 +183,10 @@ class TransactionViewSet(
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class TransactionImportView(PortfolioScopedMixin, APIView):
+class TransactionImportView(StrictQueryParamsMixin, PortfolioScopedMixin, APIView):
     parser_classes = [MultiPartParser, FormParser]
+    extra_query_params = ("dry_run",)  # also taken from the query string
+    error_statuses = {"POST": (422,)}
 
     @extend_schema(
         parameters=[PORTFOLIO_ID],
@@ -187,7 +198,10 @@ class TransactionImportView(PortfolioScopedMixin, APIView):
         "answers 201.",
     )
     def post(self, request: Request, public_id=None) -> Response:
-        serializer = ImportRequestSerializer(data=request.data)
+        data = request.data.dict()
+        if "dry_run" not in data and "dry_run" in request.query_params:
+            data["dry_run"] = request.query_params["dry_run"]
+        serializer = ImportRequestSerializer(data=data)
         serializer.is_valid(raise_exception=True)
         report = services.transaction_import(
             portfolio=self.get_portfolio(),
@@ -206,7 +220,10 @@ class TransactionImportView(PortfolioScopedMixin, APIView):
         return Response(body, status=status.HTTP_201_CREATED if report.saved else 200)
 
 
-class HoldingsView(PortfolioScopedMixin, APIView):
+class HoldingsView(StrictQueryParamsMixin, PortfolioScopedMixin, APIView):
+    query_serializers = (HoldingsQuerySerializer,)
+    error_statuses = {"*": (503,)}
+
     @extend_schema(
         parameters=[PORTFOLIO_ID, HoldingsQuerySerializer],
         responses=HoldingsSerializer,
@@ -223,7 +240,10 @@ class HoldingsView(PortfolioScopedMixin, APIView):
         return Response(HoldingsSerializer(snapshot).data)
 
 
-class AllocationView(PortfolioScopedMixin, APIView):
+class AllocationView(StrictQueryParamsMixin, PortfolioScopedMixin, APIView):
+    query_serializers = (AllocationQuerySerializer,)
+    error_statuses = {"*": (503,)}
+
     @extend_schema(
         parameters=[PORTFOLIO_ID, AllocationQuerySerializer],
         responses=AllocationSerializer,
@@ -248,7 +268,10 @@ class AllocationView(PortfolioScopedMixin, APIView):
 
 
 # ── Performance, flows, income and realized gains ────────────────────────────
-class _PortfolioView(APIView):
+class _PortfolioView(StrictQueryParamsMixin, APIView):
+    query_serializers = (PerformanceQuerySerializer,)
+    error_statuses = {"*": (503,)}
+
     def portfolio(self) -> Portfolio:
         return selectors.portfolio_get_for_user(self.request.user, self.kwargs["public_id"])
 
@@ -310,6 +333,8 @@ class PerformanceFlowsView(_PortfolioView):
 
 
 class IncomeView(_PortfolioView):
+    query_serializers = (YearQuerySerializer,)
+
     @extend_schema(
         parameters=[PORTFOLIO_ID, YearQuerySerializer],
         responses=OpenApiTypes.OBJECT,
@@ -325,6 +350,8 @@ class IncomeView(_PortfolioView):
 
 
 class RealizedView(_PortfolioView):
+    query_serializers = (YearQuerySerializer,)
+
     @extend_schema(
         parameters=[PORTFOLIO_ID, YearQuerySerializer],
         responses=OpenApiTypes.OBJECT,

@@ -16,6 +16,7 @@ from rest_framework import serializers
 
 from portfolia.currencies import CURRENCY_CHOICES
 from portfolia.money import MONEY_PLACES, PRICE_PLACES, RATIO_PLACES, plain, quantize
+from portfolia.rest import StrictFieldsMixin
 from portfolia.validators import validate_query_date
 from portfolios.importers import MAX_BYTES, MAX_ROWS, file_size_problem
 from portfolios.models import Portfolio, Transaction, number_limit_messages
@@ -73,7 +74,7 @@ class AssetRefField(serializers.SlugRelatedField):
         return str(value.public_id)
 
 
-class PortfolioSerializer(serializers.ModelSerializer):
+class PortfolioSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     base_currency = serializers.ChoiceField(
         choices=CURRENCY_CHOICES, required=False, help_text="Defaults to the user's currency."
@@ -103,7 +104,7 @@ class AssetSymbolField(serializers.CharField):
         return instance.asset.symbol if instance.asset_id else None
 
 
-class TransactionSerializer(serializers.ModelSerializer):
+class TransactionSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
         **{
@@ -258,7 +259,7 @@ class AllocationQuerySerializer(HoldingsQuerySerializer):
     by = serializers.ChoiceField(choices=["asset", "asset_class", "currency"], default="asset")
 
 
-class ImportRequestSerializer(serializers.Serializer):
+class ImportRequestSerializer(StrictFieldsMixin, serializers.Serializer):
     file = serializers.FileField(
         help_text=f"CSV in Portfolia's format (see the export), at most {MAX_BYTES // 2**20} MB "
         f"and {MAX_ROWS:,} rows."

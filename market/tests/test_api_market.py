@@ -148,7 +148,7 @@ def test_a_manual_asset_needs_name_class_and_currency(auth_client):
     assert set(error["fields"]) == {"name", "asset_class", "currency"}
 
 
-def test_a_duplicate_manual_symbol_is_a_conflict(auth_client, user):
+def test_a_duplicate_manual_symbol_is_a_field_error(auth_client, user):
     ManualAssetFactory(owner=user, symbol="HOUSE")
     payload = {
         "provider": "manual",
@@ -157,7 +157,7 @@ def test_a_duplicate_manual_symbol_is_a_conflict(auth_client, user):
         "asset_class": "other",
         "currency": "EUR",
     }
-    error = assert_error(auth_client.post("/api/v1/assets/", payload), 409, "conflict")
+    error = assert_error(auth_client.post("/api/v1/assets/", payload), 400, "invalid")
     assert "symbol" in error["fields"]
 
 

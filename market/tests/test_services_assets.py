@@ -11,7 +11,6 @@ from market.models import Asset, FetchJob, Price
 from market.providers.base import SearchResult
 from market.services import ManualPrice
 from market.tests.factories import AssetFactory, FakeProvider, ManualAssetFactory
-from portfolia.errors import ConflictError
 
 pytestmark = pytest.mark.django_db
 
@@ -59,7 +58,7 @@ def test_manual_assets_are_unique_per_owner_but_not_across_owners(user, other_us
     services.asset_create_manual(
         owner=user, symbol="house", name="My house", asset_class="other", currency="EUR"
     )
-    with pytest.raises(ConflictError):
+    with pytest.raises(ValidationError, match="already have a manual asset"):
         services.asset_create_manual(
             owner=user, symbol="HOUSE", name="Again", asset_class="other", currency="EUR"
         )
