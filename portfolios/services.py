@@ -34,8 +34,8 @@ from market.providers.base import SearchResult
 from market.services import asset_find_or_create, ensure_history
 from portfolia.changelog import log_append
 from portfolia.money import plain
-from portfolios import importers
-from portfolios.engine.ledger import replay
+from portfolios import importers, selectors
+from portfolios.engine.ledger import NegativeCash, replay
 from portfolios.engine.types import Kind, LedgerError, Txn
 from portfolios.errors import LedgerViolation
 from portfolios.models import (
@@ -54,6 +54,7 @@ from portfolios.selectors import (
     txn_from_values,
     txns_by_portfolio,
 )
+from portfolios.templatetags.portfolio_format import money
 
 logger = logging.getLogger(__name__)
 
@@ -610,6 +611,13 @@ class ImportReport:
     file_errors: list[str] = field(default_factory=list)
     saved: bool = False
     created: int = 0
+    # The cash picture (DESIGN §4 "Value"): the negative cash the portfolio would show with the
+    # new rows, and a sentence for each balance they would make negative (or negative earlier).
+    negative_cash: list[NegativeCash] = field(default_factory=list)
+    cash_warnings: list[str] = field(default_factory=list)
+    # Some rows are deposits or withdrawals of a portfolio that does not record cash: the
+    # preview offers the switch.
+    cash_switch_offered: bool = False
 
     @property
     def new_count(self) -> int:
@@ -760,7 +768,12 @@ def transaction_import(
         candidates.append((row, txn, engine_txn))
 
     _import_ledger_check(portfolio, report, stored, candidates)
+    report.cash_switch_offered = any(
+        row.status == ImportStatus.ERROR and row.value("kind").strip().lower() in CASH_KINDS
+        for row in report.rows
+    )
     if not report.is_valid or dry_run:
+        _import_cash_picture(portfolio, report, stored, candidates)
         return report
 
     to_create: list[Transaction] = []
@@ -778,6 +791,40 @@ def transaction_import(
     if to_create:
         _on_commit_market_data(portfolio, to_create)
     return report
+
+
+def _short_date(day: datetime.date) -> str:
+    return f"{day.day} {day:%b %Y}"
+
+
+def _import_cash_picture(
+    portfolio: Portfolio,
+    report: ImportReport,
+    stored: list[Txn],
+    candidates: list[tuple[ImportRow, Transaction, Txn]],
+) -> None:
+    """Say, before anything is saved, when the new rows change the cash picture: a balance
+    they would make negative, or negative from an earlier day than it already is."""
+    if not portfolio.records_cash:
+        return
+    new = [txn for row, _txn, txn in candidates if row.status == ImportStatus.NEW]
+    if not new:
+        return
+    before, _ = selectors.negative_cash_with(portfolio=portfolio, txns=stored)
+    after, pending = selectors.negative_cash_with(portfolio=portfolio, txns=[*stored, *new])
+    report.negative_cash = after
+    if pending:
+        report.cash_warnings.append(pending)
+        return
+    known = {item.currency: item for item in before}
+    for item in after:
+        old = known.get(item.currency)
+        if old is not None and old.first_date <= item.first_date:
+            continue
+        report.cash_warnings.append(
+            f"These rows would make cash negative from {_short_date(item.first_date)} "
+            f"({money(item.amount, item.currency)}): a deposit may be missing."
+        )
 
 
 def _import_ledger_check(

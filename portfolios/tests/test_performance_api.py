@@ -31,6 +31,7 @@ KEYS = {
     "twr",
     "twr_annualized",
     "mwr",
+    "negative_cash",
     "simple_return",
     "price_gain",
     "income",
