@@ -278,10 +278,10 @@ CASH_NOT_RECORDED = "cash_not_recorded"  # the error code pages and the API offe
 
 def cash_not_recorded_message(kind: str) -> str:
     """Why a deposit or withdrawal is refused in a portfolio that does not record cash."""
-    what = "deposit" if kind == Kind.DEPOSIT else "withdrawal"
+    what = "deposits" if kind == Kind.DEPOSIT else "withdrawals"
     return (
-        f"This portfolio does not record cash, so it takes no {what}. To record deposits and "
-        "withdrawals, switch on cash records first (portfolio settings, “Cash records”)."
+        f"This portfolio does not record cash, so it takes no {what}. Switch on cash records "
+        "first (Settings, “Cash records”: a preview shows what changes)."
     )
 
 

@@ -340,3 +340,10 @@ def test_an_import_preview_says_when_rows_would_make_cash_negative(user, aapl):
         portfolio=portfolio, file=csv("2024-03-01,buy,AAPL,1,100,,,,,,,"), dry_run=True
     )
     assert quiet.cash_warnings == []
+
+
+def test_a_negative_weight_reads_with_its_minus_sign():
+    from portfolios.templatetags.portfolio_format import weight
+
+    assert weight(D("-2.794900")) == "\u2212279.49%"
+    assert weight(D("0.25")) == "25.00%"
