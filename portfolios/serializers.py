@@ -241,10 +241,14 @@ class HoldingsSerializer(serializers.Serializer):
 
 
 class AllocationSliceSerializer(serializers.Serializer):
-    key = serializers.CharField()
+    key = serializers.CharField(help_text='An asset symbol, asset class or currency; "cash".')
     label = serializers.CharField()
     value = money()
-    weight = RoundedDecimalField(RATIO_PLACES)
+    weight = RoundedDecimalField(
+        RATIO_PLACES,
+        help_text="A fraction of the total value with its cash, as in the holdings: the slices "
+        "add up to 1 (a negative cash slice is negative).",
+    )
 
 
 class AllocationSerializer(serializers.Serializer):

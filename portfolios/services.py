@@ -277,11 +277,13 @@ CASH_NOT_RECORDED = "cash_not_recorded"  # the error code pages and the API offe
 
 
 def cash_not_recorded_message(kind: str) -> str:
-    """Why a deposit or withdrawal is refused in a portfolio that does not record cash."""
+    """Why a deposit or withdrawal is refused in a portfolio that does not record cash, and
+    where the switch is (the page, and the API's cash-records action)."""
     what = "deposits" if kind == Kind.DEPOSIT else "withdrawals"
     return (
         f"This portfolio does not record cash, so it takes no {what}. Switch on cash records "
-        "first (Settings, “Cash records”: a preview shows what changes)."
+        "first (Settings, “Cash records”, or the API's POST …/cash-records/: a preview shows "
+        "what changes)."
     )
 
 
