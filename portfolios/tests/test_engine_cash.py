@@ -166,3 +166,32 @@ def test_the_daily_cash_of_a_foreign_buy_is_the_base_balance_by_default() -> Non
     np.testing.assert_allclose(series.cash_balances["EUR"], [640, 640])
     np.testing.assert_allclose(series.value, [1000, 1000])
     np.testing.assert_allclose(series.local_values["USD"], [200, 200])
+
+
+def test_negative_cash_is_the_same_after_an_incremental_recompute() -> None:
+    start, end = date(2024, 1, 1), date(2024, 4, 30)
+    options = {
+        "method": "fifo",
+        "base_currency": "EUR",
+        "prices": PRICES,
+        "fx": FX_EUR,
+        "start": start,
+        "end": end,
+        "records_cash": True,
+    }
+    txns = [
+        deposit(1, date(2024, 1, 2), "100"),
+        buy(2, date(2024, 2, 5), EUR_STOCK, "1", "150", "EUR"),  # -50 from 5 Feb
+    ]
+    old = daily_series(txns, checkpoint_every="month", **options)  # type: ignore[arg-type]
+    changed = [*txns, buy(3, date(2024, 4, 2), USD_STOCK, "1", "50", "USD")]
+    resumed = daily_series(
+        changed,
+        previous=old,
+        changed_since=date(2024, 4, 2),
+        **options,  # type: ignore[arg-type]
+    )
+    full = daily_series(changed, **options)  # type: ignore[arg-type]
+    assert resumed.ledger.negative_cash_list() == full.ledger.negative_cash_list()
+    assert full.ledger.negative_cash_list() == [NegativeCash("EUR", date(2024, 2, 5), D("-50"))]
+    np.testing.assert_allclose(resumed.value, full.value)
