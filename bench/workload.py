@@ -404,6 +404,9 @@ def load(size: Size | str, *, seed: int = 7, today: dt.date | None = None, owner
             base_currency=BASE_CURRENCY,
             cost_basis_method="fifo",
             benchmark=Asset.objects.get(pk=ids[BENCHMARK]),
+            # Its deposits come in each of its currencies: a multi-currency account.
+            records_cash=workload.size.records_cash,
+            cash_per_currency=workload.size.records_cash,
         )
         Transaction.objects.bulk_create(
             [

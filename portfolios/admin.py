@@ -48,6 +48,9 @@ class PortfolioAdmin(admin.ModelAdmin):
     readonly_fields = (
         "public_id",
         "owner",
+        # Changed only through the confirmed cash-records step (its preview), never here.
+        "records_cash",
+        "cash_per_currency",
         "created_at",
         "updated_at",
         "current_value",
@@ -59,7 +62,18 @@ class PortfolioAdmin(admin.ModelAdmin):
     )
     fieldsets = (
         (None, {"fields": ("name", "owner", "description", "public_id")}),
-        ("Settings", {"fields": ("base_currency", "cost_basis_method", "benchmark")}),
+        (
+            "Settings",
+            {
+                "fields": (
+                    "base_currency",
+                    "cost_basis_method",
+                    "benchmark",
+                    "records_cash",
+                    "cash_per_currency",
+                )
+            },
+        ),
         (
             "Today",
             {

@@ -7,6 +7,7 @@ answer 422, a bad period or date 400 and pending exchange rates 503, in the shar
 """
 
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -23,8 +24,11 @@ from portfolios.models import Portfolio, Transaction
 from portfolios.performance import PeriodError, performance_flows
 from portfolios.reports import income_report, realized_gains
 from portfolios.serializers import (
+    CASH_FIELDS,
     AllocationQuerySerializer,
     AllocationSerializer,
+    CashRecordsRequestSerializer,
+    CashRecordsResponseSerializer,
     FlowsSerializer,
     HoldingsQuerySerializer,
     HoldingsSerializer,
@@ -65,6 +69,18 @@ class PortfolioViewSet(
     def get_object(self) -> Portfolio:
         return selectors.portfolio_get_for_user(self.request.user, self.kwargs["public_id"])
 
+    def get_serializer_context(self) -> dict:
+        """Each portfolio's negative cash, from the dashboard's summaries (cached, a fixed
+        number of queries whatever the number of portfolios)."""
+        context = super().get_serializer_context()
+        if getattr(self, "swagger_fake_view", False) or not self.request.user.is_authenticated:
+            return context
+        context["negative_cash"] = {
+            summary.portfolio.pk: summary.negative_cash
+            for summary in selectors.portfolio_list_with_summary(self.request.user)
+        }
+        return context
+
     @extend_schema(parameters=[PORTFOLIO_ID])
     def retrieve(self, request: Request, *args, **kwargs) -> Response:
         return super().retrieve(request, *args, **kwargs)
@@ -80,7 +96,25 @@ class PortfolioViewSet(
         portfolio = self.get_object()
         serializer = self.get_serializer(portfolio, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
-        portfolio = services.portfolio_update(portfolio=portfolio, data=serializer.validated_data)
+        data = dict(serializer.validated_data)
+        changed = [
+            name
+            for name in CASH_FIELDS
+            if name in request.data and data.get(name) != getattr(portfolio, name)
+        ]
+        if changed:
+            url = reverse("api-portfolio-cash-records", args=[portfolio.public_id])
+            return error_response(
+                "cash_records_change",
+                f"{' and '.join(changed)} cannot be changed here: POST {url} with "
+                '{"records_cash": ..., "dry_run": true} shows what changes, then '
+                '"dry_run": false applies it.',
+                status.HTTP_400_BAD_REQUEST,
+                {name: [f"Change it through {url}."] for name in changed},
+            )
+        for name in CASH_FIELDS:
+            data.pop(name, None)
+        portfolio = services.portfolio_update(portfolio=portfolio, data=data)
         return Response(self.get_serializer(portfolio).data)
 
     @extend_schema(parameters=[PORTFOLIO_ID])
@@ -91,6 +125,47 @@ class PortfolioViewSet(
     def destroy(self, request: Request, public_id=None) -> Response:
         services.portfolio_delete(portfolio=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema(
+    parameters=[PORTFOLIO_ID],
+    request=CashRecordsRequestSerializer,
+    responses={200: CashRecordsResponseSerializer},
+    summary="Preview, then change, whether the portfolio records cash",
+    description="With dry_run (the default) it answers what would change: value, net money "
+    "in and gain today under the current and the proposed choice, the negative cash the "
+    "proposed one shows, and the deposits and withdrawals it would ignore. With "
+    '"dry_run": false it applies the change (every figure is recomputed).',
+)
+class CashRecordsView(StrictQueryParamsMixin, APIView):
+    def post(self, request: Request, public_id=None) -> Response:
+        portfolio = selectors.portfolio_get_for_user(request.user, public_id)
+        serializer = CashRecordsRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        records_cash = serializer.validated_data["records_cash"]
+        per_currency = records_cash and serializer.validated_data["cash_per_currency"]
+        dry_run = serializer.validated_data["dry_run"]
+        preview = selectors.cash_records_preview(
+            portfolio=portfolio, records_cash=records_cash, cash_per_currency=per_currency
+        )
+        applied = False
+        if not dry_run and preview.changes:
+            portfolio = services.portfolio_cash_records_change(
+                portfolio=portfolio, records_cash=records_cash, cash_per_currency=per_currency
+            )
+            applied = True
+        context = {"request": request, "negative_cash": {}}
+        if applied:
+            context["negative_cash"] = {portfolio.pk: preview.proposed.negative_cash}
+        else:
+            context["negative_cash"] = {portfolio.pk: preview.current.negative_cash}
+        body = {
+            "dry_run": dry_run,
+            "applied": applied,
+            "preview": preview,
+            "portfolio": portfolio,
+        }
+        return Response(CashRecordsResponseSerializer(body, context=context).data)
 
 
 class PortfolioScopedMixin:

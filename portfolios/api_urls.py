@@ -18,6 +18,11 @@ portfolio = "portfolios/<uuid:public_id>/"
 urlpatterns = [
     path("portfolios/", portfolio_list, name="api-portfolio-list"),
     path(portfolio, portfolio_detail, name="api-portfolio-detail"),
+    path(
+        f"{portfolio}cash-records/",
+        api.CashRecordsView.as_view(),
+        name="api-portfolio-cash-records",
+    ),
     path(f"{portfolio}transactions/", transaction_list, name="api-transaction-list"),
     path(
         f"{portfolio}transactions/import/",

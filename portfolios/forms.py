@@ -61,6 +61,52 @@ class PortfolioForm(forms.Form):
     )
 
 
+CASH_MODE_CHOICES = [
+    ("securities", "Securities only: no cash records (buys are money in, sales money out)"),
+    ("cash", "Record cash: deposits and withdrawals; foreign trades settle in the base currency"),
+    ("cash_per_currency", "Record cash per currency (a multi-currency broker account)"),
+]
+
+
+class CashModeField(forms.ChoiceField):
+    """Whether the portfolio records cash, and how (DESIGN §4 "External flows")."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("label", "Cash")
+        kwargs.setdefault("choices", CASH_MODE_CHOICES)
+        kwargs.setdefault("initial", "securities")
+        kwargs.setdefault("widget", forms.RadioSelect)
+        super().__init__(**kwargs)
+
+
+def cash_choices(mode: str) -> dict[str, bool]:
+    """The `records_cash` and `cash_per_currency` a cash mode stands for."""
+    return {"records_cash": mode != "securities", "cash_per_currency": mode == "cash_per_currency"}
+
+
+class PortfolioNewForm(PortfolioForm):
+    """A new portfolio: its settings and whether it records cash (changed later only through
+    the confirmed "Cash records" step)."""
+
+    cash_mode = CashModeField(
+        required=False,  # left out: securities only
+        help_text="With cash records, deposits and withdrawals are the money in and out, and the "
+        "cash balance counts in the value. You can change this later, with a preview.",
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        cleaned.update(cash_choices(cleaned.pop("cash_mode", "securities") or "securities"))
+        return cleaned
+
+
+class CashRecordsForm(forms.Form):
+    """The cash choice to preview, and `confirm` once the preview was seen."""
+
+    cash_mode = CashModeField()
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+
 class PortfolioSettingsForm(PortfolioForm):
     benchmark = forms.CharField(
         label="Benchmark symbol",

@@ -63,6 +63,19 @@ class Portfolio(models.Model):
         related_name="+",
         help_text="An index or fund to compare performance with (optional).",
     )
+    # The investor's explicit choices about cash (DESIGN §4 "Value", "External flows"), made at
+    # creation and changed later only through `services.portfolio_cash_records_change` (a
+    # confirmed step with a preview), which also moves the ledger version: `save()` never
+    # writes them.
+    records_cash = models.BooleanField(
+        default=False,
+        help_text="Record deposits and withdrawals, and count the cash balance in the value.",
+    )
+    cash_per_currency = models.BooleanField(
+        default=False,
+        help_text="Keep cash per currency (a multi-currency broker account) instead of "
+        "settling every foreign trade in the base currency.",
+    )
     # Maintained by the services in the same database transaction as every transaction write
     # (`services.ledger_changed`): the version goes one up per create, update, delete or import,
     # and `ledger_summary` is written anew: what the performance read model must know of the
@@ -78,7 +91,9 @@ class Portfolio(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    LEDGER_FIELDS = frozenset({"ledger_version", "ledger_summary"})
+    LEDGER_FIELDS = frozenset(
+        {"ledger_version", "ledger_summary", "records_cash", "cash_per_currency"}
+    )
 
     class Meta:
         ordering = ["name", "id"]

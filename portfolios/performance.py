@@ -96,7 +96,7 @@ from market.models import Asset, AssetClass, Price
 from portfolia.changelog import changed_since
 from portfolia.validators import EARLIEST_DATE
 from portfolios.engine.attribution import currency_effect, foreign_levels
-from portfolios.engine.ledger import LedgerState, Lot, Position
+from portfolios.engine.ledger import LedgerState, Lot, NegativeCash, Position
 from portfolios.engine.market import (
     MINOR_UNITS,
     Closes,
@@ -116,7 +116,7 @@ from portfolios.engine.returns import (
     yearly_returns,
 )
 from portfolios.engine.risk import benchmark_comparison, drawdown_series, risk_metrics
-from portfolios.engine.types import Kind, LedgerError, Txn
+from portfolios.engine.types import LedgerError, Txn
 from portfolios.engine.valuation import DailySeries, daily_series, external_flows
 from portfolios.models import TXN_COLUMNS, Portfolio, Transaction, txns_from_rows
 
@@ -163,7 +163,6 @@ EARLIEST_MEASURED = EARLIEST_DATE  # the input bound (portfolia.validators)
 ROUNDING_NOISE = 1e-12
 _EPOCH = datetime.date(1970, 1, 1)
 _EPOCH_ORDINAL = _EPOCH.toordinal()
-_CASH_KINDS = (Kind.DEPOSIT.value, Kind.WITHDRAWAL.value)
 
 
 _phases: ContextVar[dict[str, float] | None] = ContextVar("performance_phases", default=None)
@@ -459,6 +458,8 @@ class PerformanceReport:
     series: PerformanceSeries | None = None
     pending: str | None = None
     dates_note: str | None = None
+    # Each cash balance that went below zero up to today (the ledger's `negative_cash`).
+    negative_cash: tuple[NegativeCash, ...] = ()
 
     @property
     def gain_parts(self) -> list[tuple[str, str, float]]:
@@ -499,7 +500,8 @@ class PerformanceReport:
 @dataclass
 class _Digest:
     """What the computation needs to know of the transactions before reading them: how many,
-    the first date, whether any deposit or withdrawal exists, the assets and the currencies.
+    the first date, the portfolio's cash choices (`Portfolio.records_cash`, `cash_per_currency`,
+    through its `ledger_summary`), the assets and the currencies.
     Whether they changed is told by the portfolio's
     `ledger_version`, not by the digest."""
 
@@ -508,6 +510,7 @@ class _Digest:
     records_cash: bool
     asset_ids: frozenset[int]
     currencies: frozenset[str]
+    cash_per_currency: bool = False
 
     @property
     def first_date(self) -> datetime.date | None:
@@ -555,6 +558,7 @@ class _Head:
     checkpoints: dict[datetime.date, str]  # resume day → cache key of its bundle (day → packed)
     ledger_version: int | None = None  # the portfolio's `ledger_version` it was computed at
     error: str | None = None
+    negative_cash: tuple[NegativeCash, ...] = ()  # the ledger's, at `end`
 
 
 @dataclass
@@ -601,7 +605,7 @@ def _layout(cls: type, skip: Sequence[str] = ()) -> tuple[attrgetter, tuple[int,
 
 
 _STATE_GET, _STATE_DECIMALS, _STATE_NAMES = _layout(
-    LedgerState, ("positions", "cash", "sales", "flows")
+    LedgerState, ("positions", "cash", "negative_cash", "sales", "flows")
 )
 _POSITION_GET, _POSITION_DECIMALS, _POSITION_NAMES = _layout(Position, ("lots",))
 _, _LOT_DECIMALS, _LOT_NAMES = _layout(Lot)
@@ -657,6 +661,10 @@ def _ledger_pack(state: LedgerState, memo: dict[int, tuple] | None = None) -> tu
         _flat(_STATE_GET(state), _STATE_DECIMALS),
         tuple((currency, str(balance)) for currency, balance in state.cash.items()),
         tuple(positions),
+        tuple(
+            (found.currency, found.first_date, str(found.amount))
+            for found in state.negative_cash.values()
+        ),
     )
 
 
@@ -670,9 +678,13 @@ def _ledger_unpack(packed: tuple, memo: dict[int, tuple] | None = None) -> Ledge
     """The ledger state of `_ledger_pack` (with empty `sales` and `flows`). With `memo`, each
     position's packed tuple is recorded there (by the position's id), so that states sharing
     positions with this one pack them without redoing the work."""
-    scalars, cash, positions = packed
+    scalars, cash, positions, negative = packed
     state = LedgerState(**dict(zip(_STATE_NAMES, _typed(scalars, _STATE_DECIMALS), strict=True)))
     state.cash = {currency: Decimal(balance) for currency, balance in cash}
+    state.negative_cash = {
+        currency: NegativeCash(currency, first_date, Decimal(amount))
+        for currency, first_date, amount in negative
+    }
     for position_values, lots in positions:
         values = _typed(position_values, _POSITION_DECIMALS)
         position = Position(**dict(zip(_POSITION_NAMES, values, strict=True)))
@@ -686,12 +698,13 @@ def _ledger_unpack(packed: tuple, memo: dict[int, tuple] | None = None) -> Ledge
 # ── Loading ──────────────────────────────────────────────────────────────────
 
 
-def _digest_from_rows(rows: list) -> _Digest:
-    """The digest of TXN_COLUMNS rows (in entry order)."""
+def _digest_from_rows(rows: list, portfolio: Portfolio) -> _Digest:
+    """The digest of TXN_COLUMNS rows (in entry order) of `portfolio` (its cash choices)."""
     return _Digest(
         count=len(rows),
         first_day=rows[0][3] if rows else None,
-        records_cash=any(row[2] in _CASH_KINDS for row in rows),
+        records_cash=portfolio.records_cash,
+        cash_per_currency=portfolio.cash_per_currency,
         asset_ids=frozenset(row[4] for row in rows if row[4] is not None),
         currencies=frozenset(row[10] for row in rows),
     )
@@ -704,6 +717,7 @@ def _digest_from_summary(summary: dict) -> _Digest:
         count=int(summary.get("count", 0)),
         first_day=datetime.date.fromisoformat(first) if first else None,
         records_cash=bool(summary.get("records_cash")),
+        cash_per_currency=bool(summary.get("cash_per_currency")),
         asset_ids=frozenset(summary.get("assets", ())),
         currencies=frozenset(summary.get("currencies", ())),
     )
@@ -723,17 +737,11 @@ def _ledger_version(portfolio: Portfolio) -> tuple[int, list, _Digest]:
 
 @_timed("load")
 def _txn_rows(portfolio: Portfolio, *, after: datetime.date | None) -> list:
-    """Transaction rows (TXN_COLUMNS) in entry order: all, or those dated after `after` plus
-    the first deposit or withdrawal (the engine tells from the transactions it is given whether
-    the portfolio records cash; one is enough, and it skips those up to its checkpoint)."""
+    """Transaction rows (TXN_COLUMNS) in entry order: all, or those dated after `after` (the
+    engine skips those up to its checkpoint)."""
     queryset = Transaction.objects.filter(portfolio=portfolio)
     if after is not None:
-        first_cash = (
-            Transaction.objects.filter(portfolio=portfolio, kind__in=_CASH_KINDS)
-            .order_by("date", "id")
-            .values("id")[:1]
-        )
-        queryset = queryset.filter(Q(date__gt=after) | Q(pk__in=Subquery(first_cash)))
+        queryset = queryset.filter(date__gt=after)
     queryset = queryset.order_by("date", "id").values_list(*TXN_COLUMNS)
     if connection.vendor != "postgresql":
         return _measured_rows(list(queryset))
@@ -1100,6 +1108,7 @@ def _compute(
             value_before_start=0.0,
             net_invested_before_start=0.0,
             records_cash=checkpoint.records_cash,
+            cash_per_currency=checkpoint.cash_per_currency,
             base_currency=base,
             method=method,  # type: ignore[arg-type]
             ledger=checkpoint,
@@ -1122,6 +1131,8 @@ def _compute(
             previous=previous_series,
             changed_since=None if resume_day is None else resume_day + ONE_DAY,
             track_lots=False,
+            records_cash=digest.records_cash,
+            cash_per_currency=digest.cash_per_currency,
         )
     if resume_day is not None and series.checkpoints.get(resume_day) is not checkpoint:
         raise _Recompute  # the engine did not resume from our checkpoint
@@ -1134,6 +1145,7 @@ def _compute(
         fx=fx,
         grid=grid,
         records_cash=digest.records_cash,
+        cash_per_currency=digest.cash_per_currency,
         levels=foreign_levels(series, base=base, offset=offset),
     )
 
@@ -1187,6 +1199,7 @@ def _compute(
         fx_symbols={c: (info.symbol, info.id) for c, info in market.fx.items()},
         price_marks=_price_marks(digest, market),
         checkpoints=checkpoints,
+        negative_cash=tuple(series.ledger.negative_cash_list()),
     )
     return head, body
 
@@ -1354,6 +1367,7 @@ def _resume_day(
         or head.base_currency != portfolio.base_currency
         or head.method != portfolio.cost_basis_method
         or head.records_cash != digest.records_cash
+        or head.digest.cash_per_currency != digest.cash_per_currency
         or head.start != digest.first_date
         or head.fx_symbols != fx_symbols
         or today < head.end
@@ -1465,6 +1479,8 @@ def portfolio_performance(
     report = _report_get(portfolio=portfolio, head=head, body=body, market=market, period=resolved)
     if not series and report.series is not None:
         report = replace(report, series=None)
+    if head is not None and head.negative_cash:
+        report = replace(report, negative_cash=head.negative_cash)
     return report
 
 
@@ -1745,7 +1761,7 @@ def portfolio_ledger_load(*, portfolio: Portfolio) -> LedgerInputs:
     )
     public_ids = {row[0]: row[-1] for row in rows}
     rows = [row[:-1] for row in rows]
-    digest = _digest_from_rows(rows)
+    digest = _digest_from_rows(rows, portfolio)
     market = _market_meta(portfolio, digest)
     fx = _fx_table(
         portfolio.base_currency,
@@ -1824,6 +1840,7 @@ def performance_flows(
         fx=inputs.fx,
         start=report.start,
         end=report.end,
+        records_cash=portfolio.records_cash,
     )
     public_ids = inputs.public_ids
     return replace(

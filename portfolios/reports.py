@@ -285,7 +285,14 @@ def realized_gains(*, portfolio: Portfolio, year: int | None = None) -> Realized
     base = portfolio.base_currency
     method = portfolio.cost_basis_method
     try:
-        state = replay(inputs.txns, method=method, base_currency=base, fx=inputs.fx)
+        state = replay(
+            inputs.txns,
+            method=method,
+            base_currency=base,
+            fx=inputs.fx,
+            records_cash=portfolio.records_cash,
+            cash_per_currency=portfolio.cash_per_currency,
+        )
     except MissingFxRate as error:
         return RealizedReport(
             base, method, year, [], [], pending=f"Exchange rates are still loading: {error.message}"

@@ -26,7 +26,7 @@ from django.utils import timezone
 from market import selectors as market_selectors
 from market.models import Asset, AssetClass, Price
 from portfolios import importers
-from portfolios.engine.ledger import LedgerState, replay
+from portfolios.engine.ledger import LedgerState, NegativeCash, replay
 from portfolios.engine.market import (
     Closes,
     FxTable,
@@ -34,7 +34,7 @@ from portfolios.engine.market import (
     PriceTable,
     fx_pair_symbols,
 )
-from portfolios.engine.types import LedgerError, Txn
+from portfolios.engine.types import CASH_RECORD_KINDS, LedgerError, Txn
 from portfolios.engine.valuation import value_holdings
 from portfolios.models import TXN_COLUMNS, Portfolio, Transaction, txns_from_rows
 
@@ -315,10 +315,13 @@ ALLOCATION_KINDS = ("asset", "asset_class", "currency")
 class Holdings:
     """A portfolio on a day: its open positions and the totals, in the base currency.
 
-    `total_value` includes cash when the portfolio records cash (any deposit or withdrawal);
-    `cash` is then the cash balance in the base currency, else 0. `total_gain` is DESIGN §4's
-    gain since the first transaction: value minus net external inflows. `pending` explains why
-    values are missing (an exchange rate not loaded yet) when they are.
+    `total_value` includes cash when the portfolio records cash (`Portfolio.records_cash`);
+    `cash` is then the cash balance in the base currency, else 0. Weights are shares of
+    `total_value` (DESIGN §4 "Value"): the rows' weights and `cash_weight` add up to 100 %, a
+    negative cash balance making the rows' sum more than 100 %. `negative_cash` names each cash
+    balance that went below zero (first day and that balance; empty without cash records).
+    `total_gain` is DESIGN §4's gain since the first transaction: value minus net external
+    inflows. `pending` explains why values are missing (an exchange rate not loaded yet).
     """
 
     portfolio: Portfolio
@@ -343,15 +346,31 @@ class Holdings:
     transaction_count: int
     pending: str | None = None
     by_asset_id: dict[int, HoldingRow] = field(default_factory=dict, repr=False)
+    negative_cash: list[NegativeCash] = field(default_factory=list)
+    cash_per_currency: bool = False
 
     @property
     def charges(self) -> Decimal:
         """Fees and taxes paid."""
         return self.fees + self.taxes
 
+    @property
+    def cash_weight(self) -> Decimal | None:
+        """Cash as a share of the value (None without cash records or without a value)."""
+        if not self.records_cash or self.total_value <= 0:
+            return None
+        return self.cash / self.total_value
+
+    @property
+    def cash_is_negative(self) -> bool:
+        return self.records_cash and self.cash < 0
+
     def allocation(self, by: str = "asset") -> list[AllocationSlice]:
-        """The value split by asset, asset class or currency (cash as its own slice when the
-        portfolio records cash and holds some), largest first."""
+        """The value split by asset, asset class or currency, largest first. Each holding
+        counts in its own currency; cash is its own slice ("cash") by asset and asset class,
+        and counts in its currency by currency. Weights are shares of `total_value`, as in the
+        holdings table, so they add up to 100 %; a negative cash slice is kept (the pages name
+        it) and makes the others add up to more."""
         if by not in ALLOCATION_KINDS:
             raise ValueError(f"allocation by {by!r}: choose one of {ALLOCATION_KINDS}")
         totals: dict[str, Decimal] = defaultdict(Decimal)
@@ -370,14 +389,14 @@ class Holdings:
                 for currency, value in self.cash_values.items():
                     labels.setdefault(currency, currency)
                     totals[currency] += value
-            elif self.cash > 0:
+            elif self.cash:
                 totals["cash"] += self.cash
                 labels["cash"] = "Cash"
-        total = sum((value for value in totals.values() if value > 0), ZERO)
+        total = self.total_value
         slices = [
             AllocationSlice(key, labels[key], value, value / total if total > 0 else None)
             for key, value in totals.items()
-            if value > 0
+            if value
         ]
         slices.sort(key=lambda item: (-item.value, item.key))
         return slices
@@ -406,6 +425,8 @@ def _build_holdings(
             fx=fx,
             until=day,
             checkpoint=checkpoint,
+            records_cash=portfolio.records_cash,
+            cash_per_currency=portfolio.cash_per_currency,
         )
         valuation = value_holdings(state, prices=market.prices, fx=fx, day=day)
     except MissingFxRate as error:
@@ -473,6 +494,8 @@ def _build_holdings(
         total_gain=total_value - net_invested,
         transaction_count=state.txn_count,
         by_asset_id={row.asset.pk: row for row in rows},
+        negative_cash=state.negative_cash_list(),
+        cash_per_currency=state.cash_per_currency,
     )
     return holdings, state
 
@@ -535,6 +558,161 @@ def holdings(*, portfolio: Portfolio, date: datetime.date | None = None) -> Hold
     return result
 
 
+# --- Cash: the picture under each choice -----------------------------------------------------------
+
+
+CASH_MODES = {
+    "securities": (False, False),
+    "cash": (True, False),
+    "cash_per_currency": (True, True),
+}
+
+
+def cash_mode(records_cash: bool, cash_per_currency: bool) -> str:
+    """The name of a pair of cash choices ("securities", "cash", "cash_per_currency")."""
+    if not records_cash:
+        return "securities"
+    return "cash_per_currency" if cash_per_currency else "cash"
+
+
+@dataclass(frozen=True)
+class CashChoiceFigures:
+    """The portfolio today under one pair of cash choices."""
+
+    mode: str
+    records_cash: bool
+    cash_per_currency: bool
+    value: Decimal
+    net_invested: Decimal
+    total_gain: Decimal
+    cash: Decimal
+    negative_cash: list[NegativeCash]
+    pending: str | None = None
+
+
+@dataclass(frozen=True)
+class CashRecordsPreview:
+    """What changing a portfolio's cash choices would change (DESIGN §4 "External flows"):
+    its value, net money in and gain today under the current and the proposed choices, the
+    negative cash the proposed one would show, and how many deposits and withdrawals it would
+    ignore (without cash records they count for nothing)."""
+
+    portfolio: Portfolio
+    date: datetime.date
+    currency: str
+    current: CashChoiceFigures
+    proposed: CashChoiceFigures
+    ignored_cash_records: int
+
+    @property
+    def changes(self) -> bool:
+        return self.current.mode != self.proposed.mode
+
+
+def _variant(portfolio: Portfolio, records_cash: bool, cash_per_currency: bool) -> Portfolio:
+    """An unsaved copy of the portfolio with other cash choices (to compute, never to save)."""
+    variant = Portfolio(
+        **{
+            f.attname: getattr(portfolio, f.attname)
+            for f in Portfolio._meta.concrete_fields
+            if f.attname != "id"
+        }
+    )
+    variant.pk = portfolio.pk
+    variant.records_cash = records_cash
+    variant.cash_per_currency = bool(records_cash and cash_per_currency)
+    return variant
+
+
+def cash_records_preview(
+    *,
+    portfolio: Portfolio,
+    records_cash: bool,
+    cash_per_currency: bool = False,
+    date: datetime.date | None = None,
+) -> CashRecordsPreview:
+    """The preview `services.portfolio_cash_records_change` is confirmed after (one load of
+    transactions and market data, two valuations)."""
+    day = date or timezone.localdate()
+    txns = txns_by_portfolio(portfolio_ids=[portfolio.pk]).get(portfolio.pk, [])
+    asset_ids = {txn.asset_id for txn in txns if txn.asset_id is not None and txn.date <= day}
+    assets = Asset.objects.in_bulk(sorted(asset_ids)) if asset_ids else {}
+    market = market_data_load(
+        owner=portfolio.owner_id,
+        asset_ids=asset_ids,
+        currencies_by_base=_currencies_by_base([portfolio], {portfolio.pk: txns}),
+        day=day,
+    )
+
+    def figures(choice: tuple[bool, bool]) -> CashChoiceFigures:
+        variant = _variant(portfolio, *choice)
+        snapshot, _state = _build_holdings(
+            portfolio=variant, txns=txns, assets=assets, market=market, day=day
+        )
+        return CashChoiceFigures(
+            mode=cash_mode(variant.records_cash, variant.cash_per_currency),
+            records_cash=variant.records_cash,
+            cash_per_currency=variant.cash_per_currency,
+            value=snapshot.total_value,
+            net_invested=snapshot.net_invested,
+            total_gain=snapshot.total_gain,
+            cash=snapshot.cash,
+            negative_cash=snapshot.negative_cash,
+            pending=snapshot.pending,
+        )
+
+    current = figures((portfolio.records_cash, portfolio.cash_per_currency))
+    proposed = figures((records_cash, cash_per_currency))
+    ignored = 0
+    if not records_cash:
+        ignored = sum(1 for txn in txns if txn.kind in CASH_RECORD_KINDS)
+    return CashRecordsPreview(
+        portfolio=portfolio,
+        date=day,
+        currency=portfolio.base_currency,
+        current=current,
+        proposed=proposed,
+        ignored_cash_records=ignored,
+    )
+
+
+def negative_cash_with(
+    *, portfolio: Portfolio, txns: Sequence[Txn]
+) -> tuple[list[NegativeCash], str | None]:
+    """The negative cash (engine `LedgerState.negative_cash`) the portfolio would show with
+    `txns` as its transactions (an import preview's stored and new rows), and why it cannot be
+    told (an exchange rate not loaded yet) when it cannot. Empty without cash records."""
+    if not portfolio.records_cash:
+        return [], None
+    base = portfolio.base_currency
+    day = max((txn.date for txn in txns), default=timezone.localdate())
+    market = market_data_load(
+        owner=portfolio.owner_id,
+        asset_ids=(),
+        currencies_by_base={base: {txn.currency for txn in txns}},
+        day=day,
+    )
+    fx = market.fx.get(base) or FxTable(base)
+    try:
+        state = replay(
+            txns,
+            method=portfolio.cost_basis_method,
+            base_currency=base,
+            fx=fx,
+            track_lots=False,
+            records_cash=True,
+            cash_per_currency=portfolio.cash_per_currency,
+        )
+    except MissingFxRate as error:
+        return (
+            [],
+            f"Exchange rates are still loading, so the cash cannot be checked yet. {error.message}",
+        )
+    except LedgerError:
+        return [], None  # the rows' own errors say why
+    return state.negative_cash_list(), None
+
+
 # --- Dashboard -----------------------------------------------------------------------------------
 
 
@@ -551,6 +729,7 @@ class PortfolioSummary:
     holding_count: int
     transaction_count: int
     pending: str | None = None  # why no values can be shown yet
+    negative_cash: tuple[NegativeCash, ...] = ()  # each cash balance that went below zero
 
 
 def portfolio_list_with_summary(
@@ -593,6 +772,8 @@ def _summary_key(user, portfolios: list[Portfolio], day: datetime.date) -> str:
                     portfolio.base_currency,
                     portfolio.cost_basis_method,
                     portfolio.ledger_version,
+                    portfolio.records_cash,
+                    portfolio.cash_per_currency,
                 )
             ).encode()
         )
@@ -603,7 +784,7 @@ def _summary_key(user, portfolios: list[Portfolio], day: datetime.date) -> str:
         .values_list("pk", "symbol", "name", "price_version", "first_price_date", "last_price_date")
     )
     digest.update(repr(list(assets)).encode())
-    return f"portfolios:summary:v2:{user.pk}:{digest.hexdigest()}"
+    return f"portfolios:summary:v3:{user.pk}:{digest.hexdigest()}"
 
 
 def _summaries_compute(
@@ -640,7 +821,14 @@ def _summary(
     before: LedgerState | None
     try:
         before = replay(
-            txns, method=method, base_currency=base, fx=fx, until=day - ONE_DAY, track_lots=False
+            txns,
+            method=method,
+            base_currency=base,
+            fx=fx,
+            until=day - ONE_DAY,
+            track_lots=False,
+            records_cash=portfolio.records_cash,
+            cash_per_currency=portfolio.cash_per_currency,
         )
         yesterday = value_holdings(before, prices=market.prices, fx=fx, day=day - ONE_DAY)
     except MissingFxRate:  # no day change then, but today may well have its rates
@@ -654,6 +842,8 @@ def _summary(
             until=day,
             checkpoint=before,
             track_lots=False,
+            records_cash=portfolio.records_cash,
+            cash_per_currency=portfolio.cash_per_currency,
         )
         valuation = value_holdings(state, prices=market.prices, fx=fx, day=day)
     except MissingFxRate as error:
@@ -687,6 +877,7 @@ def _summary(
         total_gain_pct=total_gain / state.inflow_base if state.inflow_base > 0 else None,
         holding_count=len(valuation.holdings),
         transaction_count=count,
+        negative_cash=tuple(state.negative_cash_list()),
     )
 
 

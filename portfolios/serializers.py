@@ -74,12 +74,54 @@ class AssetRefField(serializers.SlugRelatedField):
         return str(value.public_id)
 
 
+class NegativeCashSerializer(serializers.Serializer):
+    """A cash balance that went below zero: the first day it closed negative and that
+    balance (< 0) in its currency."""
+
+    currency = serializers.CharField()
+    first_date = serializers.DateField()
+    amount = serializers.CharField(help_text="The balance at the close of first_date (< 0).")
+
+
+def negative_cash_data(items) -> list[dict] | None:
+    """The API form of the engine's negative cash (None when no balance went below zero)."""
+    if not items:
+        return None
+    return [
+        {
+            "currency": item.currency,
+            "first_date": item.first_date,
+            "amount": money_text(item.amount),
+        }
+        for item in items
+    ]
+
+
+CASH_FIELDS = ("records_cash", "cash_per_currency")
+
+
 class PortfolioSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     base_currency = serializers.ChoiceField(
         choices=CURRENCY_CHOICES, required=False, help_text="Defaults to the user's currency."
     )
     benchmark = AssetRefField(required=False, allow_null=True, help_text="An asset id.")
+    records_cash = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Whether the portfolio records cash (deposits and withdrawals, the cash "
+        "balance in the value); false unless chosen. Set on create; changed later only through "
+        "POST /portfolios/{id}/cash-records/ (a preview, then a confirmed change).",
+    )
+    cash_per_currency = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="With records_cash: keep cash per currency (a multi-currency account) "
+        "instead of settling foreign trades in the base currency. Same rules as records_cash.",
+    )
+    negative_cash = serializers.SerializerMethodField(
+        help_text="Each cash balance that went below zero (first day and that balance), or null."
+    )
 
     class Meta:
         model = Portfolio
@@ -90,10 +132,18 @@ class PortfolioSerializer(StrictFieldsMixin, serializers.ModelSerializer):
             "base_currency",
             "cost_basis_method",
             "benchmark",
+            "records_cash",
+            "cash_per_currency",
+            "negative_cash",
             "created_at",
             "updated_at",
         )
         read_only_fields = ("created_at", "updated_at")
+
+    @extend_schema_field(NegativeCashSerializer(many=True, allow_null=True))
+    def get_negative_cash(self, portfolio: Portfolio) -> list[dict] | None:
+        """From the view's dashboard summaries (`context["negative_cash"]`, by portfolio id)."""
+        return negative_cash_data(self.context.get("negative_cash", {}).get(portfolio.pk))
 
 
 class AssetSymbolField(serializers.CharField):
@@ -219,9 +269,16 @@ class HoldingsSerializer(serializers.Serializer):
     date = serializers.DateField()
     currency = serializers.CharField()
     records_cash = serializers.BooleanField()
+    cash_per_currency = serializers.BooleanField()
     total_value = money(help_text="Cash included when the portfolio records cash.")
     securities_value = money()
     cash = money()
+    cash_weight = RoundedDecimalField(
+        RATIO_PLACES,
+        help_text="Cash as a fraction of total value (null without cash records): with the "
+        "holdings' weights it adds up to 1.",
+    )
+    negative_cash = serializers.SerializerMethodField()
     cost_basis = money()
     unrealized_gain = money()
     realized_gain = money()
@@ -232,12 +289,20 @@ class HoldingsSerializer(serializers.Serializer):
     total_gain = money()
     results = HoldingSerializer(source="rows", many=True)
 
+    @extend_schema_field(NegativeCashSerializer(many=True, allow_null=True))
+    def get_negative_cash(self, snapshot) -> list[dict] | None:
+        return negative_cash_data(snapshot.negative_cash)
+
 
 class AllocationSliceSerializer(serializers.Serializer):
-    key = serializers.CharField()
+    key = serializers.CharField(help_text='An asset symbol, asset class or currency; "cash".')
     label = serializers.CharField()
     value = money()
-    weight = RoundedDecimalField(RATIO_PLACES)
+    weight = RoundedDecimalField(
+        RATIO_PLACES,
+        help_text="A fraction of the total value with its cash, as in the holdings: the slices "
+        "add up to 1 (a negative cash slice is negative).",
+    )
 
 
 class AllocationSerializer(serializers.Serializer):
@@ -291,7 +356,23 @@ class ImportReportSerializer(serializers.Serializer):
     errors = serializers.IntegerField(source="error_count")
     new_assets = serializers.ListField(child=serializers.CharField())
     file_errors = serializers.ListField(child=serializers.CharField())
+    negative_cash = serializers.SerializerMethodField(
+        help_text="The negative cash the portfolio would show with the new rows, or null."
+    )
+    cash_warnings = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Each way the new rows would change the cash picture (a balance made "
+        "negative), said before anything is saved.",
+    )
+    cash_switch_offered = serializers.BooleanField(
+        help_text="Some rows are deposits or withdrawals and the portfolio does not record "
+        "cash: POST /portfolios/{id}/cash-records/ switches it on (preview first)."
+    )
     rows = ImportRowSerializer(many=True)
+
+    @extend_schema_field(NegativeCashSerializer(many=True, allow_null=True))
+    def get_negative_cash(self, report) -> list[dict] | None:
+        return negative_cash_data(report.negative_cash)
 
 
 # ── The performance read model and the reports ───────────────────────────────
@@ -388,6 +469,7 @@ def performance_data(report: PerformanceReport, *, series: bool = True) -> dict:
         "correlation": rate_text(report.correlation),
         "benchmark": benchmark,
         "dates_note": report.dates_note,
+        "negative_cash": negative_cash_data(report.negative_cash),
     }
     if series:
         points = report.series.points() if report.series is not None else []
@@ -456,9 +538,16 @@ class PerformanceSerializer(serializers.Serializer):
     beta = serializers.CharField(allow_null=True)
     correlation = serializers.CharField(allow_null=True)
     benchmark = BenchmarkSerializer(allow_null=True)
-    dates_note = serializers.CharField(
+    dates_note = (
+        serializers.CharField(
+            allow_null=True,
+            help_text="Set when a transaction is dated before 1900-01-01: it counts as of that day.",
+        ),
+    )
+    negative_cash = NegativeCashSerializer(
+        many=True,
         allow_null=True,
-        help_text="Set when a transaction is dated before 1900-01-01: it counts as of that day.",
+        help_text="Each cash balance that went below zero up to today, or null.",
     )
     series = SeriesPointSerializer(many=True, required=False)
 
@@ -584,3 +673,49 @@ def realized_data(report: RealizedReport) -> dict:
         ],
         "sales": [_sale_data(sale) for sale in report.sales],
     }
+
+
+# ── Cash records: preview and confirmed change ───────────────────────────────
+
+
+class CashRecordsRequestSerializer(StrictFieldsMixin, serializers.Serializer):
+    records_cash = serializers.BooleanField()
+    cash_per_currency = serializers.BooleanField(
+        required=False, default=False, help_text="Only with records_cash."
+    )
+    dry_run = serializers.BooleanField(
+        required=False, default=True, help_text="Preview only (the default); false applies it."
+    )
+
+
+class CashChoiceFiguresSerializer(serializers.Serializer):
+    records_cash = serializers.BooleanField()
+    cash_per_currency = serializers.BooleanField()
+    value = money()
+    net_invested = money()
+    total_gain = money()
+    cash = money()
+    negative_cash = serializers.SerializerMethodField()
+    pending = serializers.CharField(allow_null=True)
+
+    @extend_schema_field(NegativeCashSerializer(many=True, allow_null=True))
+    def get_negative_cash(self, figures) -> list[dict] | None:
+        return negative_cash_data(figures.negative_cash)
+
+
+class CashRecordsPreviewSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    currency = serializers.CharField()
+    changes = serializers.BooleanField()
+    current = CashChoiceFiguresSerializer()
+    proposed = CashChoiceFiguresSerializer()
+    ignored_cash_records = serializers.IntegerField(
+        help_text="Deposits and withdrawals that count for nothing without cash records."
+    )
+
+
+class CashRecordsResponseSerializer(serializers.Serializer):
+    dry_run = serializers.BooleanField()
+    applied = serializers.BooleanField()
+    preview = CashRecordsPreviewSerializer()
+    portfolio = PortfolioSerializer()

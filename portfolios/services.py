@@ -34,8 +34,8 @@ from market.providers.base import SearchResult
 from market.services import asset_find_or_create, ensure_history
 from portfolia.changelog import log_append
 from portfolia.money import plain
-from portfolios import importers
-from portfolios.engine.ledger import replay
+from portfolios import importers, selectors
+from portfolios.engine.ledger import NegativeCash, replay
 from portfolios.engine.types import Kind, LedgerError, Txn
 from portfolios.errors import LedgerViolation
 from portfolios.models import (
@@ -54,6 +54,7 @@ from portfolios.selectors import (
     txn_from_values,
     txns_by_portfolio,
 )
+from portfolios.templatetags.portfolio_format import money
 
 logger = logging.getLogger(__name__)
 
@@ -110,8 +111,11 @@ def portfolio_create(
     base_currency: str | None = None,
     cost_basis_method: str = "fifo",
     benchmark: Asset | None = None,
+    records_cash: bool = False,
+    cash_per_currency: bool = False,
 ) -> Portfolio:
-    """A new portfolio of `owner`; the base currency defaults to the owner's."""
+    """A new portfolio of `owner`; the base currency defaults to the owner's. Whether it
+    records cash (and keeps it per currency) is the investor's choice, off unless chosen."""
     portfolio = Portfolio(
         owner=owner,
         name=name,
@@ -119,11 +123,35 @@ def portfolio_create(
         base_currency=base_currency or owner.base_currency,
         cost_basis_method=cost_basis_method,
         benchmark=benchmark,
+        records_cash=bool(records_cash),
+        cash_per_currency=bool(records_cash and cash_per_currency),
     )
     _check_portfolio(portfolio)
     portfolio.save()
+    Portfolio.objects.filter(pk=portfolio.pk).update(ledger_summary=ledger_summary(portfolio.pk))
     if benchmark is not None:
         _on_commit_benchmark_history(portfolio)
+    return portfolio
+
+
+@db_transaction.atomic
+def portfolio_cash_records_change(
+    *, portfolio: Portfolio, records_cash: bool, cash_per_currency: bool = False
+) -> Portfolio:
+    """Change whether the portfolio records cash (and keeps it per currency): the confirmed
+    step after `selectors.cash_records_preview` showed what changes. Moves the ledger version
+    (every cached figure recomputes). Cash per currency needs cash records."""
+    portfolio = _lock(portfolio)
+    cash_per_currency = bool(records_cash and cash_per_currency)
+    if (portfolio.records_cash, portfolio.cash_per_currency) == (records_cash, cash_per_currency):
+        return portfolio
+    Portfolio.objects.filter(pk=portfolio.pk).update(
+        records_cash=records_cash, cash_per_currency=cash_per_currency
+    )
+    first = Transaction.objects.filter(portfolio=portfolio).order_by("date").values("date")[:1]
+    since = next(iter(first), {}).get("date") or timezone.localdate()
+    ledger_changed(portfolio=portfolio, since=since)
+    portfolio.refresh_from_db()
     return portfolio
 
 
@@ -159,16 +187,18 @@ def portfolio_delete(*, portfolio: Portfolio) -> None:
 
 def ledger_summary(portfolio_id: int) -> dict[str, Any]:
     """What the performance read model must know of a portfolio's transactions before reading
-    them, from one grouped query: their count, first date, whether any deposit or withdrawal
-    exists (the portfolio records cash), the asset ids and the currencies (JSON-ready)."""
+    them, from one grouped query: their count, first date, the asset ids and the currencies,
+    and the portfolio's cash choices (`Portfolio.records_cash`, `cash_per_currency`; never
+    inferred from the transactions), JSON-ready."""
+    records_cash, cash_per_currency = (
+        Portfolio.objects.filter(pk=portfolio_id)
+        .values_list("records_cash", "cash_per_currency")
+        .get()
+    )
     groups = (
         Transaction.objects.filter(portfolio_id=portfolio_id)
         .values_list("asset_id", "currency")
-        .annotate(
-            count=Count("id"),
-            first=Min("date"),
-            cash=Count("id", filter=Q(kind__in=[Kind.DEPOSIT, Kind.WITHDRAWAL])),
-        )
+        .annotate(count=Count("id"), first=Min("date"))
         .order_by()
     )
     rows = list(groups)
@@ -176,7 +206,8 @@ def ledger_summary(portfolio_id: int) -> dict[str, Any]:
     return {
         "count": sum(row[2] for row in rows),
         "first": first.isoformat() if first else None,
-        "records_cash": any(row[4] for row in rows),
+        "records_cash": records_cash,
+        "cash_per_currency": cash_per_currency,
         "assets": sorted({row[0] for row in rows if row[0] is not None}),
         "currencies": sorted({row[1] for row in rows}),
     }
@@ -241,7 +272,33 @@ def _check_asset(txn: Transaction, portfolio: Portfolio) -> dict[str, list[str]]
     return errors
 
 
+CASH_KINDS = frozenset({Kind.DEPOSIT, Kind.WITHDRAWAL})
+CASH_NOT_RECORDED = "cash_not_recorded"  # the error code pages and the API offer the switch on
+
+
+def cash_not_recorded_message(kind: str) -> str:
+    """Why a deposit or withdrawal is refused in a portfolio that does not record cash, and
+    where the switch is (the page, and the API's cash-records action)."""
+    what = "deposits" if kind == Kind.DEPOSIT else "withdrawals"
+    return (
+        f"This portfolio does not record cash, so it takes no {what}. Switch on cash records "
+        "first (Settings, “Cash records”, or the API's POST …/cash-records/: a preview shows "
+        "what changes)."
+    )
+
+
+def _check_cash_kind(txn: Transaction, portfolio: Portfolio) -> dict[str, list[str]]:
+    if txn.kind in CASH_KINDS and not portfolio.records_cash:
+        return {"kind": [cash_not_recorded_message(txn.kind)]}
+    return {}
+
+
 def _validate_row(txn: Transaction, portfolio: Portfolio) -> None:
+    cash_errors = _check_cash_kind(txn, portfolio)
+    if cash_errors:
+        raise ValidationError(
+            {"kind": [ValidationError(cash_errors["kind"][0], code=CASH_NOT_RECORDED)]}
+        )
     errors = _check_asset(txn, portfolio)
     if (
         txn.external_id
@@ -285,6 +342,8 @@ def _replay_check(portfolio: Portfolio, txns: Sequence[Txn]) -> None:
         method=portfolio.cost_basis_method,
         base_currency=portfolio.base_currency,
         fx=None,
+        records_cash=portfolio.records_cash,
+        cash_per_currency=portfolio.cash_per_currency,
     )
 
 
@@ -554,6 +613,13 @@ class ImportReport:
     file_errors: list[str] = field(default_factory=list)
     saved: bool = False
     created: int = 0
+    # The cash picture (DESIGN §4 "Value"): the negative cash the portfolio would show with the
+    # new rows, and a sentence for each balance they would make negative (or negative earlier).
+    negative_cash: list[NegativeCash] = field(default_factory=list)
+    cash_warnings: list[str] = field(default_factory=list)
+    # Some rows are deposits or withdrawals of a portfolio that does not record cash: the
+    # preview offers the switch.
+    cash_switch_offered: bool = False
 
     @property
     def new_count(self) -> int:
@@ -654,7 +720,8 @@ def transaction_import(
             external_id=parsed_row.external_id,
         )
         _normalise(txn, portfolio)
-        errors = transaction_rule_errors(
+        errors = _check_cash_kind(txn, portfolio)
+        errors |= transaction_rule_errors(
             kind=txn.kind,
             has_asset=asset is not None,
             quantity=txn.quantity,
@@ -703,7 +770,12 @@ def transaction_import(
         candidates.append((row, txn, engine_txn))
 
     _import_ledger_check(portfolio, report, stored, candidates)
+    report.cash_switch_offered = any(
+        row.status == ImportStatus.ERROR and row.value("kind").strip().lower() in CASH_KINDS
+        for row in report.rows
+    )
     if not report.is_valid or dry_run:
+        _import_cash_picture(portfolio, report, stored, candidates)
         return report
 
     to_create: list[Transaction] = []
@@ -721,6 +793,40 @@ def transaction_import(
     if to_create:
         _on_commit_market_data(portfolio, to_create)
     return report
+
+
+def _short_date(day: datetime.date) -> str:
+    return f"{day.day} {day:%b %Y}"
+
+
+def _import_cash_picture(
+    portfolio: Portfolio,
+    report: ImportReport,
+    stored: list[Txn],
+    candidates: list[tuple[ImportRow, Transaction, Txn]],
+) -> None:
+    """Say, before anything is saved, when the new rows change the cash picture: a balance
+    they would make negative, or negative from an earlier day than it already is."""
+    if not portfolio.records_cash:
+        return
+    new = [txn for row, _txn, txn in candidates if row.status == ImportStatus.NEW]
+    if not new:
+        return
+    before, _ = selectors.negative_cash_with(portfolio=portfolio, txns=stored)
+    after, pending = selectors.negative_cash_with(portfolio=portfolio, txns=[*stored, *new])
+    report.negative_cash = after
+    if pending:
+        report.cash_warnings.append(pending)
+        return
+    known = {item.currency: item for item in before}
+    for item in after:
+        old = known.get(item.currency)
+        if old is not None and old.first_date <= item.first_date:
+            continue
+        report.cash_warnings.append(
+            f"These rows would make cash negative from {_short_date(item.first_date)} "
+            f"({money(item.amount, item.currency)}): a deposit may be missing."
+        )
 
 
 def _import_ledger_check(

@@ -12,6 +12,7 @@ urlpatterns = [
     path("portfolios/new/", views.portfolio_new, name="portfolio-new"),
     path(portfolio, views.portfolio_overview, name="portfolio-overview"),
     path(f"{portfolio}settings/", views.portfolio_settings, name="portfolio-settings"),
+    path(f"{portfolio}cash-records/", views.portfolio_cash_records, name="portfolio-cash-records"),
     path(f"{portfolio}delete/", views.portfolio_delete, name="portfolio-delete"),
     path(f"{portfolio}transactions/", views.transaction_list, name="portfolio-transactions"),
     path(f"{portfolio}transactions/new/", views.transaction_new, name="transaction-new"),

@@ -36,12 +36,14 @@ from portfolios import selectors, services
 from portfolios.errors import LedgerViolation
 from portfolios.forms import (
     AsOfForm,
+    CashRecordsForm,
     ImportConfirmForm,
     ImportUploadForm,
-    PortfolioForm,
+    PortfolioNewForm,
     PortfolioSettingsForm,
     TransactionFilterForm,
     TransactionForm,
+    cash_choices,
     form_apply_errors,
 )
 from portfolios.models import Portfolio, Transaction
@@ -85,11 +87,11 @@ def _redirect(request: HttpRequest, url: str) -> HttpResponse:
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    form = PortfolioForm(initial={"base_currency": request.user.base_currency})
+    form = PortfolioNewForm(initial={"base_currency": request.user.base_currency})
     return _render_dashboard(request, form)
 
 
-def _render_dashboard(request: HttpRequest, form: PortfolioForm) -> HttpResponse:
+def _render_dashboard(request: HttpRequest, form: PortfolioNewForm) -> HttpResponse:
     template = "portfolios/dashboard.html"
     if _htmx_target(request) == "portfolio-form":
         template += "#portfolio-form"
@@ -102,7 +104,7 @@ def _render_dashboard(request: HttpRequest, form: PortfolioForm) -> HttpResponse
 @login_required
 @require_POST
 def portfolio_new(request: HttpRequest) -> HttpResponse:
-    form = PortfolioForm(request.POST)
+    form = PortfolioNewForm(request.POST)
     if form.is_valid():
         try:
             portfolio = services.portfolio_create(owner=request.user, **form.cleaned_data)
@@ -142,6 +144,31 @@ def portfolio_settings(request: HttpRequest, public_id) -> HttpResponse:
             messages.success(request, "Settings saved.")
             return _redirect(request, reverse("portfolio-overview", args=[portfolio.public_id]))
     return render(request, "portfolios/settings.html", {"portfolio": portfolio, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def portfolio_cash_records(request: HttpRequest, public_id) -> HttpResponse:
+    """Change whether the portfolio records cash: choose, see the preview, confirm."""
+    portfolio = selectors.portfolio_get_for_user(request.user, public_id)
+    current = selectors.cash_mode(portfolio.records_cash, portfolio.cash_per_currency)
+    data = request.POST if request.method == "POST" else None
+    if data is None and request.GET.get("cash_mode"):
+        data = request.GET  # a link that offers the switch ("?cash_mode=cash")
+    form = CashRecordsForm(data, initial={"cash_mode": current})
+    preview = None
+    if data is not None and form.is_valid():
+        choice = cash_choices(form.cleaned_data["cash_mode"])
+        if request.method == "POST" and form.cleaned_data["confirm"]:
+            services.portfolio_cash_records_change(portfolio=portfolio, **choice)
+            messages.success(request, "Cash records changed. Every figure is recomputed.")
+            return _redirect(request, reverse("portfolio-overview", args=[portfolio.public_id]))
+        preview = selectors.cash_records_preview(portfolio=portfolio, **choice)
+    return render(
+        request,
+        "portfolios/cash_records.html",
+        {"portfolio": portfolio, "form": form, "preview": preview, "current": current},
+    )
 
 
 @login_required
@@ -187,11 +214,19 @@ def _holdings_context(request: HttpRequest, portfolio: Portfolio, day: datetime.
         "allocation": allocation,
         "chart_data": {
             by: {
+                # The chart draws what is held (a negative cash slice cannot be drawn) and its
+                # tooltips give the tables' weights, shares of the value with its cash.
                 "labels": [
                     item.key if by == "asset" and item.key != "cash" else item.label
                     for item in slices
+                    if item.value > 0
                 ],
-                "values": [float(item.value) for item in slices],
+                "values": [float(item.value) for item in slices if item.value > 0],
+                "weights": [
+                    None if item.weight is None else float(item.weight)
+                    for item in slices
+                    if item.value > 0
+                ],
             }
             for by, slices in allocation.items()
         },

@@ -3,9 +3,10 @@
 For every currency c other than the base, the currency effect over a day t is
 Σ (L_{c,t-1} + C_{c,t-1}) (x_{c,t} - x_{c,t-1}): what the securities traded in c (L_c, their local
 value, `DailySeries.local_values`) and the cash held in c (C_c, only when the portfolio records
-cash, `DailySeries.cash_balances`) gained from the move of c's FX close x_c. A transaction booked
-at its own fx_rate r instead of that day's close adds (x_{c,t} - r) times the local amount it
-moved in (price x quantity for buys and sells, its cash effect when cash is recorded). Income,
+cash per currency, `DailySeries.cash_balances`; by default every foreign amount settles in the
+base cash, so there is none) gained from the move of c's FX close x_c. A transaction booked at
+its own fx_rate r instead of that day's close adds (x_{c,t} - r) times the local amount it moved
+in (price x quantity for buys and sells, and its cash effect when cash is kept in c). Income,
 fees and taxes need no attribution of their own: the ledger books them (`DailySeries.income`,
 `fees`, `taxes`). The read model (`portfolios.performance`) derives the price gain as the rest.
 """
@@ -58,11 +59,13 @@ def currency_effect(
     grid: np.ndarray,
     records_cash: bool,
     levels: dict[str, np.ndarray],
+    cash_per_currency: bool = False,
 ) -> np.ndarray:
     """The daily currency effect over grid[1:] (the module docstring defines it): what each
     foreign holding (`levels`, over the grid) gained from its rate's move over each day, plus,
     for a transaction booked at its own fx_rate, the difference between that day's close and
-    its rate on what it moved (any other is booked at the close itself: nothing to add)."""
+    its rate on what it moved (any other is booked at the close itself: nothing to add).
+    `records_cash` and `cash_per_currency` are the portfolio's choices."""
     n = int(grid.size) - 1
     effect = np.zeros(n)
     rate_cache: dict[str, np.ndarray] = {}
@@ -87,7 +90,7 @@ def currency_effect(
         if txn.kind in _TRADE_KINDS:
             traded = float(txn.price) * float(txn.quantity)
             effect[index] += (traded if txn.kind == Kind.BUY else -traded) * (day_rate - rate)
-        if records_cash:
+        if records_cash and cash_per_currency:
             effect[index] += float(cash_effect(txn)) * (day_rate - rate)
 
     for name, level in levels.items():

@@ -21,11 +21,20 @@ Rules (DESIGN.md §4 "Ledger"), all in exact Decimal:
   from a gain again.
 - Income: a dividend names its asset and may arrive when nothing is held (paid after a sale);
   interest may name one or not. Their `fee` is paid out of the income.
-- Cash is tracked per currency for every portfolio: buys debit price * quantity + fee, sells
-  credit price * quantity - fee, income credits amount - fee, fees and taxes debit, deposits
-  credit amount - fee, withdrawals debit amount + fee. It is part of the value only when the
-  portfolio "records cash" (any deposit or withdrawal exists). Negative balances are allowed
-  (not every investor records every deposit).
+- Cash is tracked for every portfolio: buys debit price * quantity + fee, sells credit
+  price * quantity - fee, income credits amount - fee, fees and taxes debit, deposits credit
+  amount - fee, withdrawals debit amount + fee. It is part of the value only when the portfolio
+  records cash, the investor's explicit choice (`records_cash`, given by the caller, never
+  inferred from the transactions; DESIGN §4 "External flows"). Without cash records a deposit
+  or withdrawal moves nothing (the services refuse them there; one left from before a switch
+  is ignored).
+- Settlement (DESIGN §4 "Value"): by default every amount in another currency settles in the
+  base-currency cash at its own FX (the rate above), so no foreign cash debt appears that the
+  investor never had. With `cash_per_currency` the cash is kept per currency, as multi-currency
+  broker accounts do, and a foreign balance below zero is a loan.
+- Negative cash is allowed (a missing deposit, a margin loan) but never silent: the state keeps,
+  per cash currency, the first day its balance closed below zero and that balance
+  (`LedgerState.negative_cash`, meaningful only when cash is recorded).
 - A buy or sell must be in the currency of the asset's earlier trades (its lots' local cost
   would otherwise mix currencies); the engine takes that trade currency as the asset's price
   currency.
@@ -40,9 +49,9 @@ quantities, ratios or deposits ≤ 0, negative prices, amounts, fees or fx rates
 Incremental recompute: `replay(..., checkpoint=state)` continues from a saved state. A valid
 checkpoint is `replay(same txns, until=D - 1 day)` where D is the earliest date touched by any
 change (added, edited or deleted transaction): everything dated before D is unchanged, so only
-transactions dated D or later are replayed. If the cash mode flipped (the first deposit or
-withdrawal was added or the last removed) or the method/base differ, the checkpoint is ignored
-and everything is replayed. Given a valid checkpoint the result equals a full replay.
+transactions dated D or later are replayed. If the cash choices (`records_cash`,
+`cash_per_currency`), the method or the base differ, the checkpoint is ignored and everything
+is replayed. Given a valid checkpoint the result equals a full replay.
 
 Valuation only: a state made with `track_lots=False` applies the same rules and raises the same
 errors, but keeps no lots, cost bases, realized gains, sales or list of flows (quantities, last
@@ -61,7 +70,7 @@ from operator import attrgetter
 from typing import Literal
 
 from .market import FxTable, MissingFxRate
-from .types import CASH_RECORD_KINDS, CostBasisMethod, Kind, LedgerError, Txn, format_decimal
+from .types import CostBasisMethod, Kind, LedgerError, Txn, format_decimal
 
 __all__ = [
     "QUANTITY_EPSILON",
@@ -69,11 +78,11 @@ __all__ = [
     "ExternalFlow",
     "LedgerState",
     "Lot",
+    "NegativeCash",
     "Position",
     "Sale",
     "apply_txn",
     "cash_effect",
-    "records_cash",
     "replay",
     "required_currencies",
 ]
@@ -162,6 +171,16 @@ class ExternalFlow:
         return self.amount if self.direction == "in" else -self.amount
 
 
+@dataclass(frozen=True, slots=True)
+class NegativeCash:
+    """A cash balance that went below zero: the first day it closed negative and its balance
+    at that close (< 0), in its currency."""
+
+    currency: str
+    first_date: datetime.date
+    amount: Decimal
+
+
 @dataclass(slots=True)
 class Position:
     """Everything the ledger knows about one asset. Local amounts are in `currency` (the
@@ -240,16 +259,19 @@ _POSITION_VALUES = attrgetter(*(f.name for f in fields(Position)))
 class LedgerState:
     """The ledger after replaying every transaction dated up to `as_of`.
 
-    Totals are in the base currency. `cash` holds a balance per currency (see the module
-    docstring); it belongs to the value only when `records_cash`.
+    Totals are in the base currency. `cash` holds a balance per currency (only the base one
+    unless `cash_per_currency`; see the module docstring); it belongs to the value only when
+    `records_cash`. `negative_cash`: per currency, when its balance first closed below zero.
     """
 
     method: CostBasisMethod
     base_currency: str
     records_cash: bool
+    cash_per_currency: bool = False
     as_of: datetime.date | None = None
     positions: dict[int, Position] = field(default_factory=dict)
     cash: dict[str, Decimal] = field(default_factory=dict)
+    negative_cash: dict[str, NegativeCash] = field(default_factory=dict)
     sales: list[Sale] = field(default_factory=list)
     flows: list[ExternalFlow] = field(default_factory=list)
     realized_gain_base: Decimal = ZERO
@@ -265,6 +287,16 @@ class LedgerState:
     @property
     def income_base(self) -> Decimal:
         return self.dividends_base + self.interest_base
+
+    def cash_currency(self, currency: str) -> str:
+        """The cash balance an amount in `currency` settles in."""
+        return currency if self.cash_per_currency else self.base_currency
+
+    def negative_cash_list(self) -> list[NegativeCash]:
+        """Each cash balance that went below zero (by currency), when cash is recorded."""
+        if not self.records_cash:
+            return []
+        return [self.negative_cash[key] for key in sorted(self.negative_cash)]
 
     @property
     def net_invested_base(self) -> Decimal:
@@ -300,7 +332,9 @@ class LedgerState:
         With `share_from` (an earlier checkpoint that nobody mutates), positions whose asset is
         not in `changed_assets` are shared with it instead of copied: cheap month-end snapshots.
         """
-        clone = LedgerState(self.method, self.base_currency, self.records_cash)
+        clone = LedgerState(
+            self.method, self.base_currency, self.records_cash, self.cash_per_currency
+        )
         for name in LedgerState.__slots__:
             setattr(clone, name, getattr(self, name))
         if share_from is None:
@@ -313,14 +347,16 @@ class LedgerState:
                 for key, position in self.positions.items()
             }
         clone.cash = dict(self.cash)
+        clone.negative_cash = dict(self.negative_cash)  # NegativeCash is frozen
         clone.sales = list(self.sales)  # Sale and ExternalFlow are frozen
         clone.flows = list(self.flows)
         return clone
 
 
 def cash_effect(txn: Txn) -> Decimal:
-    """How a (valid) transaction moves cash in its currency, as `apply_txn` books it (the
-    module docstring's cash rules): buys pay price x quantity + fee, sells receive price x
+    """How a (valid) transaction moves cash in its currency, as `apply_txn` books it when cash
+    is recorded (the module docstring's cash rules; without `cash_per_currency` a foreign
+    amount settles in the base cash, times its rate): buys pay price x quantity + fee, sells receive price x
     quantity - fee, income brings amount - fee, fees and taxes cost amount + fee, deposits
     bring amount - fee, withdrawals take amount + fee, splits move none."""
     fee = txn.fee or ZERO
@@ -338,11 +374,6 @@ def cash_effect(txn: Txn) -> Decimal:
     return ZERO
 
 
-def records_cash(txns: Iterable[Txn]) -> bool:
-    """Whether the portfolio records cash: any deposit or withdrawal exists."""
-    return any(txn.kind in CASH_RECORD_KINDS for txn in txns)
-
-
 def required_currencies(txns: Iterable[Txn]) -> set[str]:
     """Every currency the transactions are in (ask `FxTable.required_pairs` what to load)."""
     return {txn.currency for txn in txns}
@@ -357,9 +388,13 @@ def replay(
     until: datetime.date | None = None,
     checkpoint: LedgerState | None = None,
     track_lots: bool = True,
+    records_cash: bool = False,
+    cash_per_currency: bool = False,
 ) -> LedgerState:
     """Replay `txns` (in entry order) through `until` (inclusive; all when None).
 
+    `records_cash` and `cash_per_currency` are the portfolio's choices (the module docstring):
+    callers pass them, the ledger never guesses them from the transactions.
     `fx` may be None when every transaction is in the base currency or carries an fx_rate.
     `checkpoint` resumes from a saved state (see the module docstring). The returned state's
     `as_of` is `until` when given, else the last transaction's date. `track_lots=False` makes
@@ -369,16 +404,19 @@ def replay(
         raise ValueError(f"unknown cost basis method {method!r}")
     if fx is not None and fx.base != base_currency:
         raise ValueError(f"FX table is in {fx.base}, the ledger in {base_currency}")
-    cash_mode = records_cash(txns)
     state: LedgerState | None = None
     if (
         checkpoint is not None
-        and _checkpoint_fits(checkpoint, method, base_currency, cash_mode, track_lots)
+        and _checkpoint_fits(
+            checkpoint, method, base_currency, records_cash, cash_per_currency, track_lots
+        )
         and (until is None or checkpoint.as_of is None or checkpoint.as_of <= until)
     ):
         state = checkpoint.copy()
     if state is None:
-        state = LedgerState(method, base_currency, cash_mode, track_lots=track_lots)
+        state = LedgerState(
+            method, base_currency, records_cash, cash_per_currency, track_lots=track_lots
+        )
     resume_after = state.as_of
     for txn in sorted(txns, key=attrgetter("date")):
         if until is not None and txn.date > until:
@@ -395,13 +433,15 @@ def _checkpoint_fits(
     checkpoint: LedgerState,
     method: CostBasisMethod,
     base_currency: str,
-    cash_mode: bool,
+    records_cash: bool,
+    cash_per_currency: bool,
     track_lots: bool,
 ) -> bool:
     return (
         checkpoint.method == method
         and checkpoint.base_currency == base_currency
-        and checkpoint.records_cash == cash_mode
+        and checkpoint.records_cash == records_cash
+        and checkpoint.cash_per_currency == cash_per_currency
         and checkpoint.track_lots == track_lots
     )
 
@@ -474,9 +514,26 @@ def _position(state: LedgerState, asset_id: int, txn: Txn) -> Position:
     return position
 
 
-def _add_cash(state: LedgerState, currency: str, delta: Decimal) -> None:
-    if delta:
-        state.cash[currency] = state.cash.get(currency, ZERO) + delta
+def _add_cash(state: LedgerState, txn: Txn, delta: Decimal, rate: Decimal) -> None:
+    """Move `delta` (in the transaction's currency, `rate` base units each) into the cash it
+    settles in, and keep `negative_cash` (a balance closing below zero on its first such day;
+    a later transaction of that same day may still bring it back)."""
+    if not delta:
+        return
+    currency = txn.currency
+    if not state.cash_per_currency and currency != state.base_currency:
+        currency, delta = state.base_currency, delta * rate
+    balance = state.cash.get(currency, ZERO) + delta
+    state.cash[currency] = balance
+    found = state.negative_cash.get(currency)
+    if found is None:
+        if balance < 0:
+            state.negative_cash[currency] = NegativeCash(currency, txn.date, balance)
+    elif found.first_date == txn.date:
+        if balance < 0:
+            state.negative_cash[currency] = NegativeCash(currency, txn.date, balance)
+        else:
+            del state.negative_cash[currency]
 
 
 def _trade_inputs(state: LedgerState, txn: Txn) -> tuple[int, Decimal, Decimal]:
@@ -514,7 +571,7 @@ def _buy(state: LedgerState, txn: Txn, fx: FxTable | None) -> Decimal:
     position.fees_base += fee_base
     state.fees_base += fee_base
     position.last_price, position.last_price_date = price, txn.date
-    _add_cash(state, txn.currency, -cost)
+    _add_cash(state, txn, -cost, rate)
     return ZERO if state.records_cash else cost_base
 
 
@@ -536,7 +593,7 @@ def _sell(state: LedgerState, txn: Txn, fx: FxTable | None) -> Decimal:
         state.fees_base += fee_base
         position.last_price, position.last_price_date = price, txn.date
         net_local = price * quantity - txn.fee
-        _add_cash(state, txn.currency, net_local)
+        _add_cash(state, txn, net_local, rate)
         return ZERO if state.records_cash else -net_local * rate
 
     if state.method == "fifo":
@@ -599,7 +656,7 @@ def _sell(state: LedgerState, txn: Txn, fx: FxTable | None) -> Decimal:
     position.fees_base += fee_base
     state.fees_base += fee_base
     position.last_price, position.last_price_date = price, txn.date
-    _add_cash(state, txn.currency, net_local)
+    _add_cash(state, txn, net_local, rate)
     return ZERO if state.records_cash else -net_base
 
 
@@ -762,7 +819,7 @@ def _income(state: LedgerState, txn: Txn, fx: FxTable | None) -> Decimal:
     state.fees_base += fee_base
     if position is not None:
         position.fees_base += fee_base
-    _add_cash(state, txn.currency, txn.amount - txn.fee)
+    _add_cash(state, txn, txn.amount - txn.fee, rate)
     # Securities only: income is paid out to the investor (net of its fee).
     return ZERO if state.records_cash else -(income_base - fee_base)
 
@@ -782,7 +839,7 @@ def _charge(state: LedgerState, txn: Txn, fx: FxTable | None) -> Decimal:
         state.taxes_base += charge_base
         if position is not None:
             position.taxes_base += charge_base
-    _add_cash(state, txn.currency, -charge)
+    _add_cash(state, txn, -charge, rate)
     # Securities only: a fee or tax not tied to a trade is paid in by the investor.
     return ZERO if state.records_cash else charge_base
 
@@ -792,14 +849,16 @@ def _cash_record(state: LedgerState, txn: Txn, fx: FxTable | None) -> Decimal:
         raise _error(txn, " cannot name an asset")
     if txn.amount is None or txn.amount <= 0:
         raise _error(txn, " needs an amount above zero")
+    if not state.records_cash:
+        return ZERO  # no cash records: it moves nothing (the module docstring)
     rate = _rate(state, txn, fx)
     amount_base = txn.amount * rate
     fee_base = txn.fee * rate
     state.fees_base += fee_base
     if txn.kind == Kind.DEPOSIT:
-        _add_cash(state, txn.currency, txn.amount - txn.fee)
+        _add_cash(state, txn, txn.amount - txn.fee, rate)
         return amount_base
-    _add_cash(state, txn.currency, -(txn.amount + txn.fee))
+    _add_cash(state, txn, -(txn.amount + txn.fee), rate)
     return -amount_base
 
 

@@ -21,8 +21,8 @@ later changed (a transaction added, edited or deleted, or prices/FX from D on), 
 are copied from `old`, the ledger resumes from that checkpoint, and only the rest is recomputed;
 extending a series to a new end day recomputes just the new days. The result equals a full
 computation whenever `old` was computed for the same portfolio with the same start, method and
-base currency and nothing before D changed; if the cash mode flipped it falls back to a full one
-by itself. With `split_adjusted_prices`, a split dated D rescales every close before D, so a
+base currency and nothing before D changed; if the cash choices differ it falls back to a full
+one by itself. With `split_adjusted_prices`, a split dated D rescales every close before D, so a
 changed split means changed_since = start.
 """
 
@@ -37,7 +37,7 @@ from typing import Literal
 
 import numpy as np
 
-from .ledger import ExternalFlow, LedgerState, apply_txn, records_cash, replay
+from .ledger import ExternalFlow, LedgerState, apply_txn, replay
 from .market import FxTable, MissingFxRate, PriceTable, day_range, to_date
 from .types import CostBasisMethod, Kind, Txn
 
@@ -71,8 +71,8 @@ class DailySeries:
     - `checkpoints`: ledger states at month or year ends, for incremental recompute.
     - `local_values`: per trade currency (as the transactions name it, "GBp" apart from "GBP"),
       the securities traded in it valued in that currency (quantity x the price used), per day.
-    - `cash_balances`: per currency, the cash balance in it at each day's close (only when the
-      portfolio records cash).
+    - `cash_balances`: per cash currency (the base alone unless `cash_per_currency`), the cash
+      balance in it at each day's close (only when the portfolio records cash).
 
     The ledger states are shared with later computations: treat them as read-only.
     """
@@ -96,6 +96,7 @@ class DailySeries:
     checkpoints: dict[datetime.date, LedgerState] = field(default_factory=dict)
     local_values: dict[str, np.ndarray] = field(default_factory=dict)
     cash_balances: dict[str, np.ndarray] = field(default_factory=dict)
+    cash_per_currency: bool = False
 
     @property
     def start(self) -> datetime.date:
@@ -200,10 +201,18 @@ def external_flows(
     fx: FxTable | None = None,
     start: datetime.date | None = None,
     end: datetime.date | None = None,
+    records_cash: bool = False,
 ) -> list[ExternalFlow]:
     """The dated external flows (DESIGN §4) of the transactions, in the base currency, within
     [start, end] when given, in replay order. For the "derivation" export."""
-    state = replay(txns, method="fifo", base_currency=base_currency, fx=fx, until=end)
+    state = replay(
+        txns,
+        method="fifo",
+        base_currency=base_currency,
+        fx=fx,
+        until=end,
+        records_cash=records_cash,
+    )
     return [flow for flow in state.flows if start is None or flow.date >= start]
 
 
@@ -282,6 +291,7 @@ def _resume_point(
     method: CostBasisMethod,
     base_currency: str,
     cash_mode: bool,
+    cash_per_currency: bool,
     track_lots: bool,
 ) -> tuple[datetime.date, LedgerState] | None:
     """The last usable checkpoint of `previous`: before `changed_since`, inside both series."""
@@ -292,6 +302,7 @@ def _resume_point(
         or previous.method != method
         or previous.base_currency != base_currency
         or previous.records_cash != cash_mode
+        or previous.cash_per_currency != cash_per_currency
         or previous.ledger.track_lots != track_lots
     ):
         return None
@@ -319,12 +330,14 @@ def daily_series(
     previous: DailySeries | None = None,
     changed_since: datetime.date | None = None,
     track_lots: bool = True,
+    records_cash: bool = False,
+    cash_per_currency: bool = False,
 ) -> DailySeries:
     """The daily series for calendar days start..end (see the module docstring).
 
-    `txns` is every transaction of the portfolio in entry order (later ones matter: a deposit
-    anywhere switches on cash recording, and with `split_adjusted_prices` a later split rescales
-    earlier closes). Set `split_adjusted_prices` when the price table holds closes already
+    `txns` is every transaction of the portfolio in entry order (later ones matter: with
+    `split_adjusted_prices` a later split rescales earlier closes). `records_cash` and
+    `cash_per_currency` are the portfolio's choices (`engine.ledger`), never inferred. Set `split_adjusted_prices` when the price table holds closes already
     divided by later splits (as Yahoo's are): closes before each recorded split are multiplied
     back by its ratio. `checkpoint_every`, `previous` and `changed_since` drive incremental
     recompute. With `track_lots=False` the ledger keeps what the valuation needs and no lots,
@@ -336,7 +349,7 @@ def daily_series(
         raise ValueError(f"end {end} is before start {start}")
     if fx.base != base_currency:
         raise ValueError(f"FX table is in {fx.base}, the series in {base_currency}")
-    cash_mode = records_cash(txns)
+    cash_mode = records_cash
     ordered = sorted(txns, key=attrgetter("date"))
 
     resume = _resume_point(
@@ -347,6 +360,7 @@ def daily_series(
         method=method,
         base_currency=base_currency,
         cash_mode=cash_mode,
+        cash_per_currency=cash_per_currency,
         track_lots=track_lots,
     )
     if resume is not None:
@@ -354,7 +368,9 @@ def daily_series(
         state = checkpoint.copy()
         first = resume_day + _ONE_DAY  # the grid starts right after the checkpoint
     else:
-        state = LedgerState(method, base_currency, cash_mode, track_lots=track_lots)
+        state = LedgerState(
+            method, base_currency, cash_mode, cash_per_currency, track_lots=track_lots
+        )
         first = start - _ONE_DAY  # the grid's first day is V_{start-1}
     skip_until = state.as_of
 
@@ -439,9 +455,10 @@ def daily_series(
             last_prices.observed[index, column] = float(position.last_price or 0)
             asset_currency[txn.asset_id] = position.currency or base_currency
         if cash_mode and kind not in _SPLIT_KIND:
-            balance = state.cash.get(txn.currency)
+            settles_in = state.cash_currency(txn.currency)
+            balance = state.cash.get(settles_in)
             if balance is not None:
-                cash.observed[index, cash.column(txn.currency)] = float(balance)
+                cash.observed[index, cash.column(settles_in)] = float(balance)
         if flow is not None:
             flow_index.append(index)
             flow_signed.append(float(flow.signed_amount))
@@ -503,6 +520,7 @@ def daily_series(
             checkpoints=checkpoints,
             local_values={currency: local[1:] for currency, local in local_values.items()},
             cash_balances={currency: held[1:] for currency, held in cash_balances.items()},
+            cash_per_currency=cash_per_currency,
         )
     assert previous is not None
     keep = (first - previous.start).days  # days of `previous` before the grid
@@ -553,6 +571,7 @@ def daily_series(
         checkpoints={**kept_checkpoints, **checkpoints},
         local_values=local_joined,
         cash_balances=cash_joined,
+        cash_per_currency=cash_per_currency,
     )
 
 

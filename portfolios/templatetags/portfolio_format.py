@@ -67,11 +67,14 @@ def percent(value) -> str:
 
 @register.filter
 def weight(value) -> str:
-    """A share of the whole as a percentage without sign: 0.25 → "25.00%"."""
+    """A share of the whole as a percentage, signed only when negative (negative cash):
+    0.25 → "25.00%", -0.5 → "-50.00%" (with a real minus sign)."""
     number = _finite(value)
     if number is None:
         return EMPTY
-    return f"{_grouped(number * 100, 2)}%"
+    pct = number * 100
+    sign = MINUS if quantize(pct, 2) < 0 else ""
+    return f"{sign}{_grouped(pct, 2)}%"
 
 
 @register.filter

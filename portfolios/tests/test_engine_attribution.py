@@ -18,10 +18,17 @@ FX = FxTable.from_mapping(
 )
 
 
-def effect_of(txns: list[Txn], closes: dict) -> np.ndarray:
+def effect_of(txns: list[Txn], closes: dict, **cash: bool) -> np.ndarray:
     prices = PriceTable.from_mapping({1: closes})
     series = daily_series(
-        txns, method="fifo", base_currency="USD", prices=prices, fx=FX, start=START, end=END
+        txns,
+        method="fifo",
+        base_currency="USD",
+        prices=prices,
+        fx=FX,
+        start=START,
+        end=END,
+        **cash,
     )
     return currency_effect(
         txns,
@@ -29,6 +36,7 @@ def effect_of(txns: list[Txn], closes: dict) -> np.ndarray:
         fx=FX,
         grid=day_range(date(2024, 3, 10), END),
         records_cash=series.records_cash,
+        cash_per_currency=series.cash_per_currency,
         levels=foreign_levels(series, base="USD", offset=0),
     )
 
@@ -49,7 +57,28 @@ def test_a_buy_at_its_own_rate_adds_the_gap_to_that_days_close() -> None:
     np.testing.assert_allclose(effect_of(txns, closes), [50, 50, -25])
 
 
-def test_recorded_foreign_cash_counts_too() -> None:
+def test_foreign_cash_kept_per_currency_counts_too() -> None:
     txns = [Txn(1, Kind.DEPOSIT, START, None, amount=D(100), currency="EUR")]
     # 100 EUR held from the 11th: +10 on the 12th, -5 on the 13th.
-    np.testing.assert_allclose(effect_of(txns, {START: "1"}), [0, 10, -5])
+    effect = effect_of(txns, {START: "1"}, records_cash=True, cash_per_currency=True)
+    np.testing.assert_allclose(effect, [0, 10, -5])
+
+
+def test_foreign_amounts_settled_in_the_base_cash_have_no_currency_effect() -> None:
+    txns = [
+        Txn(1, Kind.DEPOSIT, START, None, amount=D(100), currency="EUR"),
+        Txn(2, Kind.DIVIDEND, START, 1, amount=D(10), currency="EUR", fx_rate=D("1.0")),
+    ]
+    # Both became USD on the 11th (110 and 10): nothing is held in EUR afterwards.
+    np.testing.assert_allclose(effect_of(txns, {START: "1"}, records_cash=True), [0, 0, 0])
+
+
+def test_a_foreign_buy_settled_in_the_base_cash_moves_with_its_currency_alone() -> None:
+    txns = [
+        Txn(1, Kind.DEPOSIT, START, None, amount=D(1000), currency="USD"),
+        Txn(2, Kind.BUY, START, 1, quantity=D(10), price=D(50), currency="EUR", fx_rate=D("1.0")),
+    ]
+    # The 500 EUR of stock were paid 500 USD (its own rate 1.0, the close 1.10): +50 on the
+    # 11th, then 500 EUR * +0.10 and * -0.05. No EUR cash offsets it.
+    effect = effect_of(txns, {START: "50", END: "50"}, records_cash=True)
+    np.testing.assert_allclose(effect, [50, 50, -25])

@@ -20,7 +20,6 @@ from portfolios.engine import (
     MissingFxRate,
     Txn,
     cash_effect,
-    records_cash,
     replay,
 )
 from portfolios.engine.ledger import LedgerState, apply_txn
@@ -413,7 +412,9 @@ def test_cash_balances_follow_every_kind_when_cash_is_recorded() -> None:
         cash_txn(8, Kind.WITHDRAWAL, date(2024, 4, 2), "100", fee="1"),  # -101 -> 626
         cash_txn(9, Kind.DEPOSIT, date(2024, 4, 3), "200", currency="EUR", fx_rate=D("1.1")),
     ]
-    state = replay(txns, method="fifo", base_currency="USD")
+    state = replay(
+        txns, method="fifo", base_currency="USD", records_cash=True, cash_per_currency=True
+    )
     assert state.records_cash
     assert state.cash == {"USD": D("626"), "EUR": D("200")}
     assert state.interest_base == D("4")
@@ -434,7 +435,6 @@ def test_securities_only_flows_follow_trades_and_income() -> None:
         cash_txn(4, Kind.FEE, date(2024, 3, 2), "3"),  # in 3
         split(5, date(2024, 3, 3), D(2)),  # no flow
     ]
-    assert not records_cash(txns)
     state = replay(txns, method="fifo", base_currency="USD")
     assert [(flow.txn_id, flow.direction, flow.amount) for flow in state.flows] == [
         (1, "in", D("1005")),
@@ -545,14 +545,19 @@ def _valid_history(draw) -> list[Txn]:
 
 
 @settings(max_examples=60, deadline=None)
-@given(_valid_history(), st.booleans())
-def test_cash_effect_is_what_the_ledger_books(txns, track_lots):
+@given(_valid_history(), st.booleans(), st.booleans())
+def test_cash_effect_is_what_the_ledger_books(txns, track_lots, per_currency):
     """`cash_effect` (which the read model's gain split uses) restates the ledger's cash rules:
-    summed per currency over any history, it equals the balances a replay leaves."""
-    state = LedgerState("fifo", "USD", records_cash(txns), track_lots=track_lots)
+    summed per currency over any history, it equals the balances a replay recording cash
+    leaves; settled in the base cash (the default), each foreign one counts at its rate."""
+    state = LedgerState("fifo", "USD", True, per_currency, track_lots=track_lots)
     for txn in txns:
         apply_txn(state, txn, fx=None)
     expected: dict[str, D] = {}
     for txn in txns:
-        expected[txn.currency] = expected.get(txn.currency, D(0)) + cash_effect(txn)
+        if per_currency or txn.currency == "USD":
+            expected[txn.currency] = expected.get(txn.currency, D(0)) + cash_effect(txn)
+        else:
+            rate = txn.fx_rate or D(1)  # a split (no rate) moves no cash
+            expected["USD"] = expected.get("USD", D(0)) + cash_effect(txn) * rate
     assert {c: b for c, b in state.cash.items() if b} == {c: b for c, b in expected.items() if b}

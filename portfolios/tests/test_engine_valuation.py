@@ -245,7 +245,7 @@ def test_flows_with_cash_records_are_only_deposits_and_withdrawals() -> None:
         cash_txn(4, Kind.WITHDRAWAL, date(2024, 1, 5), "200"),
     ]
     prices = PriceTable.from_mapping({1: {date(2024, 1, 3): 100.0, date(2024, 1, 4): 102.0}})
-    series = series_usd(txns, prices, date(2024, 1, 2), date(2024, 1, 5))
+    series = series_usd(txns, prices, date(2024, 1, 2), date(2024, 1, 5), records_cash=True)
     assert series.records_cash
     # cash: 1000; 1000 - 501 = 499; 499 + 10 = 509; 509 - 200 = 309
     np.testing.assert_allclose(series.cash, [1000, 499, 509, 309])
@@ -256,14 +256,35 @@ def test_flows_with_cash_records_are_only_deposits_and_withdrawals() -> None:
     np.testing.assert_allclose(series.net_invested, [1000, 1000, 1000, 800])
 
 
-def test_foreign_cash_is_valued_at_each_days_fx() -> None:
+def test_foreign_cash_kept_per_currency_is_valued_at_each_days_fx() -> None:
     fx = FxTable.from_mapping(
         "USD", {"EURUSD=X": {date(2024, 3, 11): "1.10", date(2024, 3, 12): "1.20"}}
     )
     txns = [cash_txn(1, Kind.DEPOSIT, date(2024, 3, 11), "100", currency="EUR")]
-    series = series_usd(txns, NO_PRICES, date(2024, 3, 11), date(2024, 3, 12), fx=fx)
+    series = series_usd(
+        txns,
+        NO_PRICES,
+        date(2024, 3, 11),
+        date(2024, 3, 12),
+        fx=fx,
+        records_cash=True,
+        cash_per_currency=True,
+    )
     np.testing.assert_allclose(series.value, [110, 120])  # 100 EUR * 1.10, * 1.20
     np.testing.assert_allclose(series.inflow, [110, 0])
+
+
+def test_foreign_cash_settles_in_the_base_cash_at_its_own_days_fx_by_default() -> None:
+    fx = FxTable.from_mapping(
+        "USD", {"EURUSD=X": {date(2024, 3, 11): "1.10", date(2024, 3, 12): "1.20"}}
+    )
+    txns = [cash_txn(1, Kind.DEPOSIT, date(2024, 3, 11), "100", currency="EUR")]
+    series = series_usd(
+        txns, NO_PRICES, date(2024, 3, 11), date(2024, 3, 12), fx=fx, records_cash=True
+    )
+    # 100 EUR arrive as 110 USD on the 11th and stay 110 USD: no currency moves them.
+    np.testing.assert_allclose(series.value, [110, 110])
+    assert set(series.cash_balances) == {"USD"}
 
 
 def test_income_fees_and_taxes_are_booked_on_their_days_at_the_ledgers_rates() -> None:
@@ -279,7 +300,15 @@ def test_income_fees_and_taxes_are_booked_on_their_days_at_the_ledgers_rates() -
         cash_txn(6, Kind.INTEREST, date(2024, 3, 13), "10", currency="EUR"),
     ]
     prices = PriceTable.from_mapping({1: {date(2024, 3, 11): "100"}})
-    series = series_usd(txns, prices, date(2024, 3, 11), date(2024, 3, 13), fx=fx)
+    series = series_usd(
+        txns,
+        prices,
+        date(2024, 3, 11),
+        date(2024, 3, 13),
+        fx=fx,
+        records_cash=True,
+        cash_per_currency=True,
+    )
     # 11th: deposit fee 2 + buy fee 5. 12th: the dividend's fee 3. 13th: the EUR fee, 7 * 1.20
     # (that day's close).
     np.testing.assert_allclose(series.fees, [7, 3, 8.4])
@@ -480,7 +509,7 @@ def test_incremental_recompute_matches_a_full_recompute() -> None:
     np.testing.assert_allclose(reused.value[march_31 + 1 :], full.value[march_31 + 1 :], rtol=1e-12)
 
 
-def test_incremental_recompute_falls_back_when_cash_recording_starts() -> None:
+def test_incremental_recompute_falls_back_when_the_cash_choice_changes() -> None:
     txns = [buy(1, date(2024, 1, 2), "10", "100")]
     start, end = date(2024, 1, 2), date(2024, 3, 31)
     options = {
@@ -493,7 +522,13 @@ def test_incremental_recompute_falls_back_when_cash_recording_starts() -> None:
     }
     old = daily_series(txns, checkpoint_every="month", **options)  # type: ignore[arg-type]
     changed = [*txns, cash_txn(2, Kind.DEPOSIT, date(2024, 3, 1), "50")]
-    resumed = daily_series(changed, previous=old, changed_since=date(2024, 3, 1), **options)  # type: ignore[arg-type]
+    resumed = daily_series(
+        changed,
+        previous=old,
+        changed_since=date(2024, 3, 1),
+        records_cash=True,
+        **options,  # type: ignore[arg-type]
+    )
     # Now cash is recorded from the start: the buy's -1000 sits in cash, so January is 0, not 1000.
     assert resumed.value[0] == pytest.approx(0)  # 10 * 100 held + (-1000) cash
     assert resumed.value[-1] == pytest.approx(50)  # + 50 deposited

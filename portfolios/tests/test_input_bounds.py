@@ -23,7 +23,7 @@ HEADER = ",".join(COLUMNS)
 
 @pytest.fixture
 def portfolio(user):
-    return PortfolioFactory(owner=user)
+    return PortfolioFactory(owner=user, records_cash=True)  # deposits are among the rows
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from django.core.cache import cache
 from portfolios import performance, services
 from portfolios.importers import COLUMNS
 from portfolios.models import Portfolio, Transaction
-from portfolios.tests.factories import AssetFactory, PortfolioFactory
+from portfolios.tests.factories import AssetFactory, PortfolioFactory, TransactionFactory
 from portfolios.tests.performance_builders import D, asset, report
 
 pytestmark = pytest.mark.django_db
@@ -49,7 +49,7 @@ def test_create_update_and_delete_move_the_version_and_record_the_earliest_date(
 
 
 def test_an_import_moves_the_version_once_from_its_earliest_row_and_a_dry_run_not_at_all():
-    pf = PortfolioFactory(base_currency="USD")
+    pf = PortfolioFactory(base_currency="USD", records_cash=True)
     AssetFactory(symbol="AAPL", currency="USD")
     header = ",".join(COLUMNS)
     file = (
@@ -110,23 +110,62 @@ def test_every_write_rewrites_the_ledger_summary_with_the_version():
         "count": 2,
         "first": "2024-03-05",
         "records_cash": False,
+        "cash_per_currency": False,
         "assets": sorted([apple.pk, sap.pk]),
         "currencies": ["EUR", "USD"],
     }
+    services.portfolio_cash_records_change(portfolio=pf, records_cash=True)
+    assert summary(pf)["records_cash"] is True
     deposit = services.transaction_create(
         portfolio=pf, kind="deposit", date=D(2024, 1, 2), amount=1000, currency="USD"
     )
     assert summary(pf)["first"] == "2024-01-02"
-    assert summary(pf)["records_cash"] is True
     services.transaction_delete(transaction=deposit)
     services.transaction_update(transaction=txn, data={"date": D(2024, 5, 1)})
+    # The portfolio's choice, not inferred: no deposit is left, and it still records cash.
     assert summary(pf) == {
         "count": 2,
         "first": "2024-04-02",
-        "records_cash": False,
+        "records_cash": True,
+        "cash_per_currency": False,
         "assets": sorted([apple.pk, sap.pk]),
         "currencies": ["EUR", "USD"],
     }
+
+
+def test_changing_the_cash_choice_moves_the_version_from_the_first_transaction():
+    pf = PortfolioFactory(base_currency="USD")
+    held = AssetFactory(symbol="AAPL", currency="USD")
+    buy(pf, held, D(2024, 3, 5))
+    buy(pf, held, D(2024, 6, 5))
+    services.portfolio_cash_records_change(portfolio=pf, records_cash=True, cash_per_currency=True)
+    assert ledger(pf) == (3, D(2024, 3, 5))
+    stored = Portfolio.objects.get(pk=pf.pk)
+    assert (stored.records_cash, stored.cash_per_currency) == (True, True)
+    services.portfolio_cash_records_change(portfolio=pf, records_cash=True, cash_per_currency=True)
+    assert ledger(pf)[0] == 3  # nothing changed: nothing moves
+
+
+def test_the_cash_migration_keeps_the_numbers_of_portfolios_with_deposits():
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("portfolios.migrations.0006_portfolio_cash_choices")
+    with_cash = PortfolioFactory(base_currency="USD", records_cash=True)
+    TransactionFactory(
+        portfolio=with_cash, kind="deposit", asset=None, quantity=None, price=None, amount=100
+    )
+    without = PortfolioFactory(base_currency="USD")
+    buy(without, AssetFactory(symbol="AAPL", currency="USD"), D(2024, 3, 5))
+    Portfolio.objects.update(records_cash=False, cash_per_currency=False)
+    migration.choose_from_ledgers(apps, None)
+    with_cash.refresh_from_db()
+    without.refresh_from_db()
+    # It recorded cash per currency (what the engine inferred until now): the same numbers.
+    assert (with_cash.records_cash, with_cash.cash_per_currency) == (True, True)
+    assert summary(with_cash)["records_cash"] is True
+    assert (without.records_cash, without.cash_per_currency) == (False, False)
 
 
 def test_the_migration_fills_the_summary_of_existing_portfolios():
@@ -140,6 +179,7 @@ def test_the_migration_fills_the_summary_of_existing_portfolios():
     held = AssetFactory(symbol="AAPL", currency="USD")
     buy(pf, held, D(2024, 3, 5))
     expected = summary(pf)
+    del expected["cash_per_currency"]  # 0006 adds it
     Portfolio.objects.update(ledger_summary={})
     migration.fill(apps, None)
     assert summary(pf) == expected

@@ -33,6 +33,7 @@ KEYS = {
     "mwr",
     "mwr_period",
     "mwr_note",
+    "negative_cash",
     "simple_return",
     "price_gain",
     "income",

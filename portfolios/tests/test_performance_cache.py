@@ -117,9 +117,10 @@ END = D(2023, 12, 29)
 @pytest.fixture
 def history(user):
     """Three years: monthly deposits, buys and sells of two USD and one EUR asset, dividends,
-    a split and fees; closes on every weekday."""
+    a split and fees; closes on every weekday. It records cash per currency (the EUR asset's
+    trades move EUR cash)."""
     rng = np.random.default_rng(3)
-    pf = portfolio(owner=user)
+    pf = portfolio(owner=user, records_cash=True, cash_per_currency=True)
     days = [START + dt.timedelta(days=i) for i in range((END - START).days + 1)]
     weekdays = [day for day in days if day.weekday() < 5]
 
@@ -266,11 +267,17 @@ def test_a_change_before_the_first_checkpoint_recomputes_everything(history, res
     assert resumes == [None, None]
 
 
-def test_deleting_the_last_cash_record_recomputes_everything(history, resumes):
+@pytest.mark.parametrize(
+    "choice",
+    [
+        {"records_cash": False},
+        {"records_cash": True, "cash_per_currency": False},
+    ],
+)
+def test_changing_the_cash_choice_recomputes_everything(history, resumes, choice):
     pf, _ = history
     report(pf, today=END, period="MAX")
-    Transaction.objects.filter(portfolio=pf, kind="deposit").delete()
-    services.ledger_changed(portfolio=pf, since=START)
+    services.portfolio_cash_records_change(portfolio=pf, **choice)
     incremental = report(pf, today=END, period="MAX")
     assert resumes[-1] is None
     cache.clear()

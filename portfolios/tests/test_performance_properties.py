@@ -107,7 +107,7 @@ def build(
     and fees times `scale`; the first buy in two halves when `split_first`."""
     cache.clear()
     tag = next(_symbols)
-    pf = portfolio()
+    pf = portfolio(records_cash=bool(deposits))
     bench = asset(f"IDX{tag}", asset_class="index", closes={BASE - dt.timedelta(days=1): 100.0})
     bench_closes = _walk([0.01 * ((i * 7) % 5 - 2) for i in range(len(closes[0]))])
     from portfolios.tests.performance_builders import set_closes

@@ -207,7 +207,7 @@ def test_cash_account_figures_by_hand(user):
     # Deposits are the only flows; interest and fees are performance.
     #   2 Jan deposit 1000; buy 5 X @ 100 fee 1 -> cash 499, securities 500: V = 999, I = 1000
     #   3 Jan interest 2 -> cash 501; X closes 110: V = 550 + 501 = 1051
-    pf = portfolio(owner=user)
+    pf = portfolio(owner=user, records_cash=True)
     x = asset("X", closes={D(2024, 1, 2): 100, D(2024, 1, 3): 110})
     txn(pf, "deposit", D(2024, 1, 2), None, amount=1000)
     txn(pf, "buy", D(2024, 1, 2), x, quantity=5, price=100, fee=1)
@@ -254,10 +254,38 @@ def test_currency_effect_by_hand(user):
     assert result.fees == 0
 
 
+def test_foreign_cash_settled_in_the_base_currency_has_no_currency_effect(user):
+    # Cash records, settled in USD (the default): 1,000 EUR deposited on 2 Jan at 1.10 arrive
+    # as 1,100 USD. EURUSD=X moves to 1.20 on 3 Jan: V stays 1,100, no gain.
+    pf = portfolio(owner=user, records_cash=True)
+    fx_pair("EURUSD=X", {D(2024, 1, 2): 1.10, D(2024, 1, 3): 1.20})
+    txn(pf, "deposit", D(2024, 1, 2), None, amount=1000, currency="EUR")
+    result = report(pf, today=D(2024, 1, 3), period="MAX")
+    assert result.end_value == pytest.approx(1100)
+    assert result.gain == pytest.approx(0, abs=1e-9)
+    assert result.currency_effect == pytest.approx(0, abs=1e-9)
+
+
+def test_a_foreign_buy_in_a_cash_account_owes_no_foreign_cash(user):
+    # Cash records, settled in USD: deposit 1,000 USD; buy 10 E @ 50 EUR on 2 Jan at 1.10,
+    # paid 550 USD. 3 Jan: EURUSD=X 1.20, E still 50: V = 450 + 500 x 1.20 = 1,050.
+    # Gain 50, all currency effect (500 EUR x 0.10); no EUR cash cancels it.
+    pf = portfolio(owner=user, records_cash=True)
+    fx_pair("EURUSD=X", {D(2024, 1, 2): 1.10, D(2024, 1, 3): 1.20})
+    e = asset("E.DE", "EUR", closes={D(2024, 1, 2): 50, D(2024, 1, 3): 50})
+    txn(pf, "deposit", D(2024, 1, 2), None, amount=1000)
+    txn(pf, "buy", D(2024, 1, 2), e, quantity=10, price=50)
+    result = report(pf, today=D(2024, 1, 3), period="MAX")
+    assert result.end_value == pytest.approx(1050)
+    assert result.gain == pytest.approx(50)
+    assert result.currency_effect == pytest.approx(50)
+    assert result.price_gain == pytest.approx(0, abs=1e-9)
+
+
 def test_currency_effect_of_foreign_cash(user):
-    # Cash records: deposit 1,000 EUR on 2 Jan at 1.10 (inflow 1,100 USD), held as cash.
-    # EURUSD=X moves to 1.20 on 3 Jan: V = 1,200, gain 100, all of it currency effect.
-    pf = portfolio(owner=user)
+    # Cash kept per currency: deposit 1,000 EUR on 2 Jan at 1.10 (inflow 1,100 USD), held as
+    # EUR cash. EURUSD=X moves to 1.20 on 3 Jan: V = 1,200, gain 100, all currency effect.
+    pf = portfolio(owner=user, records_cash=True, cash_per_currency=True)
     fx_pair("EURUSD=X", {D(2024, 1, 2): 1.10, D(2024, 1, 3): 1.20})
     txn(pf, "deposit", D(2024, 1, 2), None, amount=1000, currency="EUR")
     result = report(pf, today=D(2024, 1, 3), period="MAX")

@@ -185,7 +185,7 @@ def test_without_the_fx_rates_the_values_are_pending_not_wrong():
 
 
 def test_a_portfolio_with_deposits_counts_its_cash_in_value_and_allocation(aapl):
-    portfolio = PortfolioFactory()
+    portfolio = PortfolioFactory(records_cash=True)
     TransactionFactory(
         portfolio=portfolio,
         kind="deposit",
@@ -243,7 +243,7 @@ def test_holdings_run_the_same_few_queries_for_5_or_100_holdings():
 
 
 def test_the_dashboard_summary_has_day_change_net_of_the_days_deposits(aapl):
-    portfolio = PortfolioFactory(name="Cash")
+    portfolio = PortfolioFactory(name="Cash", records_cash=True)
     prices(aapl, {day(4, 1): 100.0, day(4, 2): 105.0})
     TransactionFactory(
         portfolio=portfolio,

@@ -29,7 +29,8 @@ def csv(*lines: str) -> bytes:
 
 @pytest.fixture
 def portfolio():
-    return PortfolioFactory(base_currency="USD")
+    # It records cash: the files below have deposits.
+    return PortfolioFactory(base_currency="USD", records_cash=True)
 
 
 @pytest.fixture
@@ -199,7 +200,7 @@ def test_a_file_level_problem_is_reported_and_nothing_saved(portfolio):
 
 
 def test_the_export_round_trips_exactly(aapl):
-    source = PortfolioFactory(base_currency="USD")
+    source = PortfolioFactory(base_currency="USD", records_cash=True)
     sap = AssetFactory(symbol="SAP.DE", currency="EUR")
     FxAssetFactory()
     rows = [
@@ -249,7 +250,7 @@ def test_the_export_round_trips_exactly(aapl):
         )
     exported = selectors.transactions_export_csv(portfolio=source)
 
-    target = PortfolioFactory(base_currency="USD")
+    target = PortfolioFactory(base_currency="USD", records_cash=True)
     report = services.transaction_import(portfolio=target, file=exported.encode(), dry_run=False)
     assert report.is_valid, [(row.line, row.errors) for row in report.rows]
     assert report.created == len(rows)

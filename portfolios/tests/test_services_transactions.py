@@ -80,6 +80,7 @@ def test_fields_a_kind_does_not_use_are_stored_empty(portfolio, aapl):
 
 
 def test_a_deposit_needs_an_amount_above_zero(portfolio):
+    portfolio = PortfolioFactory(owner=portfolio.owner, base_currency="USD", records_cash=True)
     with pytest.raises(ValidationError) as error:
         services.transaction_create(portfolio=portfolio, kind="deposit", date=JAN)
     assert "amount" in error.value.message_dict

@@ -44,7 +44,11 @@
           tooltip: {
             callbacks: {
               label: function (context) {
-                var share = total ? (100 * context.parsed / total).toFixed(2) : "0.00";
+                // The tables' weight (a share of the value, cash included) when given.
+                var weights = series.weights || [];
+                var given = weights[context.dataIndex];
+                var share = given !== undefined && given !== null ? (100 * given).toFixed(2)
+                  : total ? (100 * context.parsed / total).toFixed(2) : "0.00";
                 return " " + context.label + ": " + money(context.parsed, currency) + " (" + share + "%)";
               },
             },

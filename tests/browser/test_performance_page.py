@@ -20,7 +20,7 @@ def investor(monkeypatch):
     today = timezone.localdate()
     start = today - dt.timedelta(days=3 * 365)
     days = business_days(start - dt.timedelta(days=7), today)
-    pf = portfolio(owner=user, name="Long Run")
+    pf = portfolio(owner=user, name="Long Run", records_cash=True)
 
     def wave(level, drift, swing, period):
         return {

@@ -128,7 +128,7 @@ def test_an_edit_that_breaks_a_later_sell_is_refused_inline(page, screenshot, in
 
 
 def test_a_csv_with_one_bad_row_shows_the_error_and_saves_nothing(page, screenshot, investor, aapl):
-    portfolio = PortfolioFactory(owner=investor, name="Imported")
+    portfolio = PortfolioFactory(owner=investor, name="Imported", records_cash=True)
     log_in(page, investor)
     page.goto(f"/portfolios/{portfolio.public_id}/transactions/import/")
     content = (

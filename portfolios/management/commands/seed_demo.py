@@ -212,6 +212,7 @@ class Command(BaseCommand):
             base_currency="USD",
             cost_basis_method="fifo",
             benchmark=self.assets["^GSPC"],
+            records_cash=True,
         )
         plan = Plan()
         # An older position that went through the provider's split.
