@@ -52,9 +52,14 @@ class PortfolioForm(forms.Form):
     )
     cost_basis_method = forms.ChoiceField(
         label="Cost basis",
-        choices=CostBasisMethod.choices,
+        # Short enough for the select's width; the model's longer names head the portfolio.
+        choices=[
+            (CostBasisMethod.FIFO, "FIFO, oldest first"),
+            (CostBasisMethod.AVERAGE, "Average cost"),
+        ],
         initial=CostBasisMethod.FIFO,
-        help_text="Which units a sale takes: the oldest first, or all at their average cost.",
+        help_text="Which units a sale takes: the oldest first (first in, first out), or all at "
+        "their moving average cost.",
     )
 
 
