@@ -112,7 +112,7 @@ from portfolios.engine.returns import (
     yearly_returns,
 )
 from portfolios.engine.risk import benchmark_comparison, drawdown_series, risk_metrics
-from portfolios.engine.types import Kind, LedgerError, Txn
+from portfolios.engine.types import Kind, LedgerError, Txn, format_date
 from portfolios.engine.valuation import DailySeries, daily_series, external_flows
 from portfolios.models import TXN_COLUMNS, Portfolio, Transaction, txns_from_rows
 
@@ -1603,7 +1603,9 @@ def _report_compute(
             note = f"{symbol} has no prices yet; its history is being loaded."
             _queue_benchmark(symbol, bench.id if bench else None, start - ONE_DAY)
         elif bench.first > start - ONE_DAY:
-            note = f"{symbol}'s prices start on {bench.first.isoformat()}, after this period began."
+            note = (
+                f"{symbol}'s prices start on {format_date(bench.first)}, after this period began."
+            )
             _queue_benchmark(symbol, bench.id, start - ONE_DAY)
         elif market.benchmark_fx is None and _major(bench.currency) != portfolio.base_currency:
             note = f"No exchange rate converts {symbol} into {portfolio.base_currency} yet."

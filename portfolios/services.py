@@ -36,7 +36,7 @@ from portfolia.changelog import log_append
 from portfolia.money import plain
 from portfolios import importers
 from portfolios.engine.ledger import replay
-from portfolios.engine.types import Kind, LedgerError, Txn
+from portfolios.engine.types import Kind, LedgerError, Txn, format_date
 from portfolios.errors import LedgerViolation
 from portfolios.models import (
     ASSET_FORBIDDEN_KINDS,
@@ -289,14 +289,15 @@ def _replay_check(portfolio: Portfolio, txns: Sequence[Txn]) -> None:
 
 
 def _describe(txn: Transaction) -> str:
-    """ "the sell of 10 AAPL on 2024-03-01", for messages about another transaction."""
+    """ "the sell of 10 AAPL on 1 Mar 2024", for messages about another transaction."""
     what = txn.get_kind_display().lower()
     symbol = f" {txn.asset.symbol}" if txn.asset_id else ""
+    day = format_date(txn.date)
     if txn.kind in TRADE_KINDS and txn.quantity is not None:
-        return f"the {what} of {plain(txn.quantity)}{symbol} on {txn.date.isoformat()}"
+        return f"the {what} of {plain(txn.quantity)}{symbol} on {day}"
     if symbol:
-        return f"the {what} of{symbol} on {txn.date.isoformat()}"
-    return f"the {what} on {txn.date.isoformat()}"
+        return f"the {what} of{symbol} on {day}"
+    return f"the {what} on {day}"
 
 
 def _ledger_violation(
