@@ -45,12 +45,14 @@ from portfolios.models import (
     VALUE_FIELDS,
     Portfolio,
     Transaction,
+    TransactionKind,
     transaction_rule_errors,
 )
 from portfolios.selectors import (
     TXN_COLUMNS,
     asset_queryset_for_user,
     fx_pair_symbols,
+    split_warnings,
     txn_from_values,
     txns_by_portfolio,
 )
@@ -536,6 +538,7 @@ class ImportRow:
     errors: dict[str, list[str]] = field(default_factory=dict)
     asset_name: str = ""
     asset_is_new: bool = False
+    warnings: list[str] = field(default_factory=list)  # shown, never blocking
 
     @property
     def message(self) -> str:
@@ -567,6 +570,10 @@ class ImportReport:
     @property
     def error_count(self) -> int:
         return sum(1 for row in self.rows if row.status == ImportStatus.ERROR)
+
+    @property
+    def warning_count(self) -> int:
+        return sum(1 for row in self.rows if row.warnings)
 
     @property
     def is_valid(self) -> bool:
@@ -704,6 +711,7 @@ def transaction_import(
         candidates.append((row, txn, engine_txn))
 
     _import_ledger_check(portfolio, report, stored, candidates)
+    _import_split_warnings(candidates)
     if not report.is_valid or dry_run:
         return report
 
@@ -722,6 +730,19 @@ def transaction_import(
     if to_create:
         _on_commit_market_data(portfolio, to_create)
     return report
+
+
+def _import_split_warnings(candidates: list[tuple[ImportRow, Transaction, Txn]]) -> None:
+    """Warn on each new split row the data provider does not report (one query for all)."""
+    splits = [
+        (row, txn)
+        for row, txn, _engine_txn in candidates
+        if txn.kind == TransactionKind.SPLIT and row.status == ImportStatus.NEW
+    ]
+    warnings = split_warnings(splits=[(txn.asset, txn.date, txn.ratio) for _row, txn in splits])
+    for (row, _txn), warning in zip(splits, warnings, strict=True):
+        if warning:
+            row.warnings.append(warning)
 
 
 def _import_ledger_check(

@@ -326,8 +326,11 @@ def transaction_new(request: HttpRequest, public_id) -> HttpResponse:
     form = TransactionForm(request.POST)
     txn = _save_transaction(request, form, portfolio, None)
     if txn is not None:
+        warnings = selectors.transaction_warnings(transaction=txn)
         if not request.htmx:
             messages.success(request, "Transaction added.")
+            for warning in warnings:
+                messages.warning(request, warning)
             return redirect("portfolio-transactions", public_id=portfolio.public_id)
         fresh = TransactionForm(
             initial={"date": txn.date, "kind": txn.kind},
@@ -335,7 +338,7 @@ def transaction_new(request: HttpRequest, public_id) -> HttpResponse:
         response = render(
             request,
             "portfolios/transactions.html#transaction-form",
-            {"portfolio": portfolio, "form": fresh, "added": txn},
+            {"portfolio": portfolio, "form": fresh, "added": txn, "added_warnings": warnings},
         )
         return trigger_client_event(
             trigger_client_event(response, "transaction-added"), "holdings-changed"
@@ -377,8 +380,11 @@ def transaction_edit(request: HttpRequest, public_id, transaction_id) -> HttpRes
         form = TransactionForm(request.POST, prefix_id=prefix_id)
         saved = _save_transaction(request, form, portfolio, txn)
         if saved is not None:
+            warnings = selectors.transaction_warnings(transaction=saved)
             if not request.htmx:
                 messages.success(request, "Transaction saved.")
+                for warning in warnings:
+                    messages.warning(request, warning)
                 return redirect("portfolio-transactions", public_id=portfolio.public_id)
             saved = selectors.transaction_get_for_portfolio(
                 portfolio=portfolio, public_id=saved.public_id
@@ -386,7 +392,12 @@ def transaction_edit(request: HttpRequest, public_id, transaction_id) -> HttpRes
             response = render(
                 request,
                 "portfolios/transactions.html#transaction-row",
-                {"portfolio": portfolio, "txn": saved, "just_saved": True},
+                {
+                    "portfolio": portfolio,
+                    "txn": saved,
+                    "just_saved": True,
+                    "row_warnings": warnings,
+                },
             )
             return trigger_client_event(response, "holdings-changed")
     else:
