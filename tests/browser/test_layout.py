@@ -14,8 +14,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 # Elements of a card (or of a dashboard figure) whose right edge passes the card's.
 OVERFLOWING = """() => [...document.querySelectorAll('.cards article, .portfolio-card')]
-  .filter(card => [...card.querySelectorAll('*')].some(
-    element => element.getBoundingClientRect().right > card.getBoundingClientRect().right + 1))
+  .filter(card => card.scrollWidth > card.clientWidth + 1 || [...card.querySelectorAll('*')].some(
+    element => element.getBoundingClientRect().right > card.getBoundingClientRect().right + 1
+      || (element.clientWidth > 0 && element.scrollWidth > element.clientWidth + 1)))
   .map(card => card.innerText.replace(/\\s+/g, ' ').slice(0, 60))"""
 
 
