@@ -94,8 +94,9 @@ class TransactionForm(forms.Form):
     )
     fee = _decimal_field("Fee")
     currency = forms.ChoiceField(
-        choices=[("", "Asset's currency (or the portfolio's)"), *CURRENCY_CHOICES],
+        choices=[("", "The asset's"), *CURRENCY_CHOICES],
         required=False,
+        help_text="Empty: the asset's currency (the portfolio's for cash).",
     )
     fx_rate = _decimal_field(
         "FX rate",

@@ -117,6 +117,10 @@ def portfolio_new(request: HttpRequest) -> HttpResponse:
             if request.POST.get("record"):  # created on the way to recording a buy
                 url = _record_url(portfolio, _visible_asset(request, request.POST["record"]))
             return _redirect(request, url)
+    if request.POST.get("record"):  # back to "Record a buy", with the form's errors
+        asset = _visible_asset(request, request.POST["record"])
+        context = {"asset": asset, "choices": [], "form": form}
+        return render(request, "portfolios/record_buy.html", context)
     return _render_dashboard(request, form)
 
 

@@ -304,3 +304,21 @@ def test_record_a_buy_of_an_unknown_or_malformed_asset_is_a_404(logged_in, user)
     PortfolioFactory(owner=user)
     assert logged_in.get(reverse("record-buy"), {"asset": "not-a-uuid"}).status_code == 404
     assert logged_in.get(reverse("record-buy")).status_code == 404
+
+
+def test_a_portfolio_form_with_errors_on_the_way_to_a_buy_stays_on_that_page(logged_in, user):
+    PortfolioFactory(owner=user, name="Main")
+    asset = AssetFactory(symbol="AAPL")
+    response = logged_in.post(
+        reverse("portfolio-new"),
+        {
+            "name": "main",
+            "base_currency": "USD",
+            "cost_basis_method": "fifo",
+            "record": str(asset.public_id),
+        },
+    )
+    content = response.content.decode()
+    assert "Record a buy of AAPL" in content
+    assert "You already have a portfolio with this name." in content
+    assert f'name="record" value="{asset.public_id}"' in content
