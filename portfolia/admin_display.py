@@ -15,6 +15,8 @@ from django.contrib import admin
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 
+from portfolia.money import plain
+
 
 def decimal_text(value: Decimal | None) -> str | None:
     """39736.6000000000 → "39,736.6"; 10.0000000000 → "10"; None stays None (the admin's "-")."""
@@ -54,7 +56,7 @@ class ReadableDecimalField(forms.DecimalField):
 
     def prepare_value(self, value):
         if isinstance(value, Decimal) and value.is_finite():
-            return format(value.normalize(), "f") if value != 0 else "0"
+            return plain(value)
         return value
 
 
