@@ -14,6 +14,7 @@ from django.utils.html import format_html
 
 from market import services
 from market.models import Asset, CorporateAction, FetchJob, Price, ProviderName, Quote
+from portfolia.admin_display import ReadableDecimalsMixin, readable
 from portfolia.errors import DomainError
 
 
@@ -99,8 +100,8 @@ class QuoteAdmin(admin.ModelAdmin):
 
 
 @admin.register(CorporateAction)
-class CorporateActionAdmin(admin.ModelAdmin):
-    list_display = ("asset", "date", "kind", "ratio", "amount")
+class CorporateActionAdmin(ReadableDecimalsMixin, admin.ModelAdmin):
+    list_display = readable(CorporateAction, "asset", "date", "kind", "ratio", "amount")
     list_filter = ("kind",)
     date_hierarchy = "date"
     search_fields = ("asset__symbol",)

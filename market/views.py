@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 
 from django.contrib import messages
-from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -21,6 +20,7 @@ from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.decorators import staff_required
 from market import selectors, services
 from market.forms import ManualAssetForm, PriceCsvForm, price_csv_parse
 from market.models import Asset, FetchJob, ProviderName
@@ -234,7 +234,7 @@ def asset_prices_upload(request: HttpRequest, public_id) -> HttpResponse:
 # --- Staff -------------------------------------------------------------------------------------
 
 
-@staff_member_required
+@staff_required
 @require_http_methods(["GET", "POST"])
 def data_status(request: HttpRequest) -> HttpResponse:
     """Stale assets, failed jobs of the last day, the last successful refreshes, and a button

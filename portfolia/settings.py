@@ -255,7 +255,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # One name for the one currency list, wherever a serializer offers it.
-    "ENUM_NAME_OVERRIDES": {"CurrencyEnum": "portfolia.currencies.CURRENCY_CHOICES"},
+    "ENUM_NAME_OVERRIDES": {
+        "CurrencyEnum": "portfolia.currencies.CURRENCY_CHOICES",
+        "TransactionKindEnum": "portfolios.models.TransactionKind",
+    },
 }
 
 # --- Celery -----------------------------------------------------------------------------------

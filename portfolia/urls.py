@@ -1,6 +1,8 @@
 """Top-level URLs: pages, admin, the JSON API with its schema and docs, and health checks."""
 
 from django.contrib import admin
+from django.http import HttpRequest, HttpResponsePermanentRedirect
+from django.templatetags.static import static
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
@@ -9,6 +11,12 @@ from portfolia import health
 admin.site.site_header = "Portfolia administration"
 admin.site.site_title = "Portfolia"
 admin.site.index_title = "Portfolia"
+
+
+def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
+    """Browsers ask for /favicon.ico whatever the page links: send them to the SVG icon."""
+    return HttpResponsePermanentRedirect(static("favicon.svg"))
+
 
 urlpatterns = [
     path("", include("portfolios.urls")),
@@ -20,4 +28,5 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("health/live", health.live, name="health-live"),
     path("health/ready", health.ready, name="health-ready"),
+    path("favicon.ico", favicon, name="favicon"),
 ]

@@ -10,6 +10,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.html import format_html
 
+from portfolia.admin_display import readable
 from portfolios import selectors, services
 from portfolios.models import Portfolio, Transaction
 from portfolios.templatetags.portfolio_format import money, percent, signed_money
@@ -17,7 +18,9 @@ from portfolios.templatetags.portfolio_format import money, percent, signed_mone
 
 class TransactionInline(admin.TabularInline):
     model = Transaction
-    fields = ("date", *(name for name in services.TRANSACTION_FIELDS if name != "date"))
+    fields = readable(
+        Transaction, "date", *(name for name in services.TRANSACTION_FIELDS if name != "date")
+    )
     readonly_fields = fields
     ordering = ("date", "id")
     extra = 0

@@ -37,6 +37,7 @@ from portfolios.serializers import (
     PerformanceQuerySerializer,
     PerformanceSerializer,
     PortfolioSerializer,
+    TransactionSavedSerializer,
     TransactionSerializer,
     YearQuerySerializer,
     flows_data,
@@ -228,15 +229,21 @@ class TransactionViewSet(
                 raise ValidationError({"symbol": error.message_dict.get("asset", [])}) from error
         return data
 
+    @staticmethod
+    def _saved(txn: Transaction) -> dict:
+        txn.warnings = selectors.transaction_warnings(transaction=txn)
+        return TransactionSavedSerializer(txn).data
+
+    @extend_schema(responses={201: TransactionSavedSerializer})
     def create(self, request: Request, public_id=None) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         txn = services.transaction_create(
             portfolio=self.get_portfolio(), **self._service_data(serializer.validated_data)
         )
-        return Response(self.get_serializer(txn).data, status=status.HTTP_201_CREATED)
+        return Response(self._saved(txn), status=status.HTTP_201_CREATED)
 
-    @extend_schema(parameters=[TRANSACTION_ID])
+    @extend_schema(parameters=[TRANSACTION_ID], responses={200: TransactionSavedSerializer})
     def update(
         self, request: Request, public_id=None, transaction_id=None, partial: bool = False
     ) -> Response:
@@ -246,9 +253,9 @@ class TransactionViewSet(
         txn = services.transaction_update(
             transaction=txn, data=self._service_data(serializer.validated_data)
         )
-        return Response(self.get_serializer(txn).data)
+        return Response(self._saved(txn))
 
-    @extend_schema(parameters=[TRANSACTION_ID])
+    @extend_schema(parameters=[TRANSACTION_ID], responses={200: TransactionSavedSerializer})
     def partial_update(self, request: Request, public_id=None, transaction_id=None) -> Response:
         return self.update(request, public_id, transaction_id, partial=True)
 

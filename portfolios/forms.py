@@ -55,9 +55,14 @@ class PortfolioForm(forms.Form):
     )
     cost_basis_method = forms.ChoiceField(
         label="Cost basis",
-        choices=CostBasisMethod.choices,
+        # Short enough for the select's width; the model's longer names head the portfolio.
+        choices=[
+            (CostBasisMethod.FIFO, "FIFO, oldest first"),
+            (CostBasisMethod.AVERAGE, "Average cost"),
+        ],
         initial=CostBasisMethod.FIFO,
-        help_text="Which units a sale takes: the oldest first, or all at their average cost.",
+        help_text="Which units a sale takes: the oldest first (first in, first out), or all at "
+        "their moving average cost.",
     )
 
 
@@ -138,8 +143,9 @@ class TransactionForm(forms.Form):
     )
     fee = _decimal_field("Fee")
     currency = forms.ChoiceField(
-        choices=[("", "Asset's currency (or the portfolio's)"), *CURRENCY_CHOICES],
+        choices=[("", "The asset's"), *CURRENCY_CHOICES],
         required=False,
+        help_text="Empty: the asset's currency (the portfolio's for cash).",
     )
     fx_rate = _decimal_field(
         "FX rate",

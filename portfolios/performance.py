@@ -116,7 +116,7 @@ from portfolios.engine.returns import (
     yearly_returns,
 )
 from portfolios.engine.risk import benchmark_comparison, drawdown_series, risk_metrics
-from portfolios.engine.types import LedgerError, Txn
+from portfolios.engine.types import LedgerError, Txn, format_date
 from portfolios.engine.valuation import DailySeries, daily_series, external_flows
 from portfolios.models import TXN_COLUMNS, Portfolio, Transaction, txns_from_rows
 
@@ -1672,7 +1672,7 @@ def _report_compute(
             note = f"{symbol} has no prices yet; its history is being loaded."
             _queue_benchmark(symbol, bench.id if bench else None, start - ONE_DAY)
         elif bench.first > period.end:
-            note = f"{symbol}'s prices start on {bench.first:%-d %b %Y}, after this period."
+            note = f"{symbol}'s prices start on {format_date(bench.first)}, after this period."
             _queue_benchmark(symbol, bench.id, start - ONE_DAY)
         elif market.benchmark_fx is None and _major(bench.currency) != portfolio.base_currency:
             note = f"No exchange rate converts {symbol} into {portfolio.base_currency} yet."

@@ -241,6 +241,21 @@ class TransactionSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         return attrs
 
 
+class TransactionSavedSerializer(TransactionSerializer):
+    """A transaction just created or updated, with what to check about it (the view sets
+    `warnings` from `selectors.transaction_warnings`)."""
+
+    warnings = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="What to check, never blocking: e.g. a split the data provider does not "
+        "report within a few days, or reports with another ratio. The transaction is saved.",
+    )
+
+    class Meta(TransactionSerializer.Meta):
+        fields = (*TransactionSerializer.Meta.fields, "warnings")
+
+
 class HoldingSerializer(serializers.Serializer):
     """One position. `price` and `average_cost` are per unit in the asset's `currency`; the
     other amounts are in the portfolio's base currency; `weight` is a fraction of total value."""
@@ -345,6 +360,10 @@ class ImportRowSerializer(serializers.Serializer):
     values = serializers.DictField(source="raw", child=serializers.CharField(allow_blank=True))
     asset_name = serializers.CharField()
     asset_is_new = serializers.BooleanField()
+    warnings = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="What to check, never blocking: e.g. a split the data provider does not report.",
+    )
 
 
 class ImportReportSerializer(serializers.Serializer):

@@ -36,7 +36,7 @@ from portfolia.changelog import log_append
 from portfolia.money import plain
 from portfolios import importers, selectors
 from portfolios.engine.ledger import NegativeCash, replay
-from portfolios.engine.types import Kind, LedgerError, Txn
+from portfolios.engine.types import Kind, LedgerError, Txn, format_date
 from portfolios.errors import LedgerViolation
 from portfolios.models import (
     ASSET_FORBIDDEN_KINDS,
@@ -45,12 +45,14 @@ from portfolios.models import (
     VALUE_FIELDS,
     Portfolio,
     Transaction,
+    TransactionKind,
     transaction_rule_errors,
 )
 from portfolios.selectors import (
     TXN_COLUMNS,
     asset_queryset_for_user,
     fx_pair_symbols,
+    split_warnings,
     txn_from_values,
     txns_by_portfolio,
 )
@@ -348,14 +350,15 @@ def _replay_check(portfolio: Portfolio, txns: Sequence[Txn]) -> None:
 
 
 def _describe(txn: Transaction) -> str:
-    """ "the sell of 10 AAPL on 2024-03-01", for messages about another transaction."""
+    """ "the sell of 10 AAPL on 1 Mar 2024", for messages about another transaction."""
     what = txn.get_kind_display().lower()
     symbol = f" {txn.asset.symbol}" if txn.asset_id else ""
+    day = format_date(txn.date)
     if txn.kind in TRADE_KINDS and txn.quantity is not None:
-        return f"the {what} of {plain(txn.quantity)}{symbol} on {txn.date.isoformat()}"
+        return f"the {what} of {plain(txn.quantity)}{symbol} on {day}"
     if symbol:
-        return f"the {what} of{symbol} on {txn.date.isoformat()}"
-    return f"the {what} on {txn.date.isoformat()}"
+        return f"the {what} of{symbol} on {day}"
+    return f"the {what} on {day}"
 
 
 def _ledger_violation(
@@ -594,6 +597,7 @@ class ImportRow:
     errors: dict[str, list[str]] = field(default_factory=dict)
     asset_name: str = ""
     asset_is_new: bool = False
+    warnings: list[str] = field(default_factory=list)  # shown, never blocking
 
     @property
     def message(self) -> str:
@@ -632,6 +636,10 @@ class ImportReport:
     @property
     def error_count(self) -> int:
         return sum(1 for row in self.rows if row.status == ImportStatus.ERROR)
+
+    @property
+    def warning_count(self) -> int:
+        return sum(1 for row in self.rows if row.warnings)
 
     @property
     def is_valid(self) -> bool:
@@ -774,6 +782,7 @@ def transaction_import(
         row.status == ImportStatus.ERROR and row.value("kind").strip().lower() in CASH_KINDS
         for row in report.rows
     )
+    _import_split_warnings(candidates)
     if not report.is_valid or dry_run:
         _import_cash_picture(portfolio, report, stored, candidates)
         return report
@@ -793,10 +802,6 @@ def transaction_import(
     if to_create:
         _on_commit_market_data(portfolio, to_create)
     return report
-
-
-def _short_date(day: datetime.date) -> str:
-    return f"{day.day} {day:%b %Y}"
 
 
 def _import_cash_picture(
@@ -824,9 +829,22 @@ def _import_cash_picture(
         if old is not None and old.first_date <= item.first_date:
             continue
         report.cash_warnings.append(
-            f"These rows would make cash negative from {_short_date(item.first_date)} "
+            f"These rows would make cash negative from {format_date(item.first_date)} "
             f"({money(item.amount, item.currency)}): a deposit may be missing."
         )
+
+
+def _import_split_warnings(candidates: list[tuple[ImportRow, Transaction, Txn]]) -> None:
+    """Warn on each new split row the data provider does not report (one query for all)."""
+    splits = [
+        (row, txn)
+        for row, txn, _engine_txn in candidates
+        if txn.kind == TransactionKind.SPLIT and row.status == ImportStatus.NEW
+    ]
+    warnings = split_warnings(splits=[(txn.asset, txn.date, txn.ratio) for _row, txn in splits])
+    for (row, _txn), warning in zip(splits, warnings, strict=True):
+        if warning:
+            row.warnings.append(warning)
 
 
 def _import_ledger_check(

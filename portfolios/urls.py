@@ -10,6 +10,7 @@ transaction = f"{portfolio}transactions/<uuid:transaction_id>/"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("portfolios/new/", views.portfolio_new, name="portfolio-new"),
+    path("portfolios/record-buy/", views.record_buy, name="record-buy"),
     path(portfolio, views.portfolio_overview, name="portfolio-overview"),
     path(f"{portfolio}settings/", views.portfolio_settings, name="portfolio-settings"),
     path(f"{portfolio}cash-records/", views.portfolio_cash_records, name="portfolio-cash-records"),

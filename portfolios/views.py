@@ -12,6 +12,7 @@ their href, so every page works without JavaScript.
 from __future__ import annotations
 
 import datetime
+import uuid
 
 import numpy as np
 from django import forms
@@ -19,7 +20,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
@@ -30,6 +31,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
+from market import selectors as market_selectors
 from market.models import Asset
 from portfolia.validators import validate_query_date
 from portfolios import selectors, services
@@ -46,7 +48,7 @@ from portfolios.forms import (
     cash_choices,
     form_apply_errors,
 )
-from portfolios.models import Portfolio, Transaction
+from portfolios.models import Portfolio, Transaction, TransactionKind
 from portfolios.performance import (
     PERIODS,
     PerformanceReport,
@@ -114,8 +116,47 @@ def portfolio_new(request: HttpRequest) -> HttpResponse:
             messages.success(
                 request, f"Portfolio “{portfolio.name}” created. Add its first transaction."
             )
-            return _redirect(request, reverse("portfolio-transactions", args=[portfolio.public_id]))
+            url = reverse("portfolio-transactions", args=[portfolio.public_id])
+            if request.POST.get("record"):  # created on the way to recording a buy
+                url = _record_url(portfolio, _visible_asset(request, request.POST["record"]))
+            return _redirect(request, url)
+    if request.POST.get("record"):  # back to "Record a buy", with the form's errors
+        asset = _visible_asset(request, request.POST["record"])
+        context = {"asset": asset, "choices": [], "form": form}
+        return render(request, "portfolios/record_buy.html", context)
     return _render_dashboard(request, form)
+
+
+def _record_url(portfolio: Portfolio, asset: Asset) -> str:
+    """The portfolio's transactions page with its form set to a buy of `asset`."""
+    query = urlencode({"record": TransactionKind.BUY, "symbol": asset.symbol})
+    return (
+        f"{reverse('portfolio-transactions', args=[portfolio.public_id])}?{query}#transaction-form"
+    )
+
+
+def _visible_asset(request: HttpRequest, public_id: str) -> Asset:
+    try:
+        parsed = uuid.UUID(str(public_id))
+    except ValueError as error:
+        raise Http404("No such asset.") from error
+    return market_selectors.asset_get_visible(user=request.user, public_id=parsed)
+
+
+@login_required
+@require_GET
+def record_buy(request: HttpRequest) -> HttpResponse:
+    """ "Record a buy" from an asset page: straight to the one portfolio's form, a choice when
+    there are several, and a new portfolio (then the form) when there is none."""
+    asset = _visible_asset(request, request.GET.get("asset", ""))
+    portfolios = list(selectors.portfolio_queryset_for_user(request.user).order_by("name"))
+    if len(portfolios) == 1:
+        return redirect(_record_url(portfolios[0], asset))
+    choices = [(portfolio, _record_url(portfolio, asset)) for portfolio in portfolios]
+    form = PortfolioNewForm(initial={"base_currency": request.user.base_currency})
+    return render(
+        request, "portfolios/record_buy.html", {"asset": asset, "choices": choices, "form": form}
+    )
 
 
 @login_required
@@ -291,7 +332,10 @@ def transaction_list(request: HttpRequest, public_id) -> HttpResponse:
         )
     context = _list_context(request, portfolio)
     context.update(_holdings_context(request, portfolio, timezone.localdate()))
-    context["form"] = TransactionForm(initial={"date": timezone.localdate()})
+    initial = {"date": timezone.localdate()}
+    if request.GET.get("record") == TransactionKind.BUY:  # "Record a buy" from an asset page
+        initial.update(kind=TransactionKind.BUY, symbol=request.GET.get("symbol", "")[:32])
+    context["form"] = TransactionForm(initial=initial)
     return render(request, "portfolios/transactions.html", context)
 
 
@@ -322,8 +366,11 @@ def transaction_new(request: HttpRequest, public_id) -> HttpResponse:
     form = TransactionForm(request.POST)
     txn = _save_transaction(request, form, portfolio, None)
     if txn is not None:
+        warnings = selectors.transaction_warnings(transaction=txn)
         if not request.htmx:
             messages.success(request, "Transaction added.")
+            for warning in warnings:
+                messages.warning(request, warning)
             return redirect("portfolio-transactions", public_id=portfolio.public_id)
         fresh = TransactionForm(
             initial={"date": txn.date, "kind": txn.kind},
@@ -331,7 +378,7 @@ def transaction_new(request: HttpRequest, public_id) -> HttpResponse:
         response = render(
             request,
             "portfolios/transactions.html#transaction-form",
-            {"portfolio": portfolio, "form": fresh, "added": txn},
+            {"portfolio": portfolio, "form": fresh, "added": txn, "added_warnings": warnings},
         )
         return trigger_client_event(
             trigger_client_event(response, "transaction-added"), "holdings-changed"
@@ -373,8 +420,11 @@ def transaction_edit(request: HttpRequest, public_id, transaction_id) -> HttpRes
         form = TransactionForm(request.POST, prefix_id=prefix_id)
         saved = _save_transaction(request, form, portfolio, txn)
         if saved is not None:
+            warnings = selectors.transaction_warnings(transaction=saved)
             if not request.htmx:
                 messages.success(request, "Transaction saved.")
+                for warning in warnings:
+                    messages.warning(request, warning)
                 return redirect("portfolio-transactions", public_id=portfolio.public_id)
             saved = selectors.transaction_get_for_portfolio(
                 portfolio=portfolio, public_id=saved.public_id
@@ -382,7 +432,12 @@ def transaction_edit(request: HttpRequest, public_id, transaction_id) -> HttpRes
             response = render(
                 request,
                 "portfolios/transactions.html#transaction-row",
-                {"portfolio": portfolio, "txn": saved, "just_saved": True},
+                {
+                    "portfolio": portfolio,
+                    "txn": saved,
+                    "just_saved": True,
+                    "row_warnings": warnings,
+                },
             )
             return trigger_client_event(response, "holdings-changed")
     else:

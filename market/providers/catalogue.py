@@ -2,12 +2,16 @@
 
 Symbols follow Yahoo's conventions so a demo portfolio reads like a real one. ``level`` is the
 rough price at the start of 2024 (``ANCHOR_DATE`` in ``demo.py``), where the simulated series is
-pinned; ``dividend_yield`` is the annual yield paid in quarterly instalments; ``volatility``
-overrides the asset class's typical annual volatility for names known to swing more or less.
+pinned (split-adjusted: prices before a later split are as traded, times its ratio);
+``dividend_yield`` is the annual yield paid in quarterly instalments; ``volatility``
+overrides the asset class's typical annual volatility for names known to swing more or less;
+``split`` (date, ratio) is a real split the demo reports and prices as it happened, in place of
+the one a stock may get from its symbol (the README's CSV example records NVDA's).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from .base import AssetClass
@@ -23,6 +27,7 @@ class CatalogueEntry:
     level: float
     dividend_yield: float = 0.0
     volatility: float | None = None
+    split: tuple[dt.date, int] | None = None
 
 
 def _e(
@@ -34,17 +39,20 @@ def _e(
     level: float,
     dividend_yield: float = 0.0,
     volatility: float | None = None,
+    split: tuple[dt.date, int] | None = None,
 ) -> CatalogueEntry:
     return CatalogueEntry(
-        symbol, name, asset_class, currency, exchange, level, dividend_yield, volatility
+        symbol, name, asset_class, currency, exchange, level, dividend_yield, volatility, split
     )
 
+
+NVDA_SPLIT = (dt.date(2024, 6, 10), 10)  # the real 10-for-1, as the README's CSV example records
 
 CATALOGUE: tuple[CatalogueEntry, ...] = (
     # Stocks: United States
     _e("AAPL", "Apple Inc.", "stock", "USD", "NASDAQ", 185.0, 0.005),
     _e("MSFT", "Microsoft Corporation", "stock", "USD", "NASDAQ", 370.0, 0.008),
-    _e("NVDA", "NVIDIA Corporation", "stock", "USD", "NASDAQ", 48.0, 0.0003, 0.45),
+    _e("NVDA", "NVIDIA Corporation", "stock", "USD", "NASDAQ", 48.0, 0.0003, 0.45, NVDA_SPLIT),
     _e("AMZN", "Amazon.com, Inc.", "stock", "USD", "NASDAQ", 150.0),
     _e("GOOGL", "Alphabet Inc. Class A", "stock", "USD", "NASDAQ", 140.0),
     _e("META", "Meta Platforms, Inc.", "stock", "USD", "NASDAQ", 345.0),

@@ -9,7 +9,8 @@ Friday (crypto every day). Over years the log price reverts slowly towards a tre
 that level, so prices stay plausible decades away and FX pairs stay near their real rates
 (within about 6%, one standard deviation).
 
-Stocks may split once (deterministically, before 2023) and dividend payers pay quarterly;
+Stocks may split once (deterministically, before 2023, or on the real date a catalogue entry
+gives, as NVDA's 10-for-1 of 10 June 2024) and dividend payers pay quarterly;
 ``events`` reports both and ``history`` prices are as traded, like the Yahoo provider's.
 
 Generation is vectorised numpy: one symbol's 25 years take about a millisecond, and series are
@@ -278,11 +279,13 @@ def demo_series(symbol: str, today: dt.date) -> DemoSeries:
 def spec_for(symbol: str) -> DemoSpec:
     """The catalogue's description of a symbol, or one derived from how the symbol looks."""
     entry = BY_SYMBOL.get(symbol)
+    split = None
     if entry is not None:
         asset_class = entry.asset_class
         name, currency, exchange, level = entry.name, entry.currency, entry.exchange, entry.level
         dividend_yield = entry.dividend_yield
         volatility = entry.volatility or CLASS_VOLATILITY[asset_class]
+        split = entry.split
     else:
         asset_class = infer_asset_class(symbol)
         name, exchange = symbol, "Demo"
@@ -299,7 +302,7 @@ def spec_for(symbol: str) -> DemoSpec:
         volatility=volatility,
         drift=CLASS_DRIFT[asset_class],
         dividend_yield=dividend_yield,
-        split=_derived_split(symbol) if asset_class == "stock" else None,
+        split=split or (_derived_split(symbol) if asset_class == "stock" else None),
     )
 
 

@@ -129,3 +129,16 @@ def test_price_edits_and_deletions_in_the_admin_are_recorded(admin_client):
     response = admin_client.post(f"/admin/market/price/{last.pk}/delete/", {"post": "yes"})
     assert response.status_code == 302
     assert marks() == (version + 3, dt.date(2024, 1, 4), None, None)
+
+
+def test_corporate_actions_show_ratios_and_amounts_without_padding_zeros(admin_client):
+    from decimal import Decimal
+
+    split = CorporateActionFactory(kind="split", ratio=Decimal("10"), amount=None)
+    CorporateActionFactory(kind="dividend", ratio=None, amount=Decimal("0.24"))
+    listing = admin_client.get("/admin/market/corporateaction/").content.decode()
+    assert '<td class="field-ratio">10</td>' in listing
+    assert '<td class="field-amount">0.24</td>' in listing
+    assert "10.0000000000" not in listing and "0.24000000" not in listing
+    form = admin_client.get(f"/admin/market/corporateaction/{split.pk}/change/").content.decode()
+    assert 'name="ratio" value="10"' in form

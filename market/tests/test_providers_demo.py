@@ -259,6 +259,16 @@ def test_a_split_divides_the_price_on_its_ex_date(demo):
     assert bars[-1].volume > bars[-2].volume / ratio / 5
 
 
+def test_nvda_splits_10_for_1_on_10_june_2024_as_it_really_did(demo):
+    splits = [e for e in demo.events("NVDA", EPOCH, TODAY) if e.kind == "split"]
+    before, on = demo.history("NVDA", dt.date(2024, 6, 7), dt.date(2024, 6, 10))
+
+    assert [(e.date, e.ratio) for e in splits] == [(dt.date(2024, 6, 10), Decimal(10))]
+    assert on.close / before.close == pytest.approx(0.1, rel=0.15)
+    (anchor,) = demo.history("NVDA", ANCHOR_DATE, ANCHOR_DATE)
+    assert anchor.close == pytest.approx(480, rel=0.01)  # the catalogue's 48, as traded then
+
+
 # --- quotes -----------------------------------------------------------------------------------
 
 

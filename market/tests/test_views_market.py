@@ -270,10 +270,20 @@ def test_catalogue_assets_take_no_uploads(logged_in):
 # --- staff data status -------------------------------------------------------------------------
 
 
-def test_data_status_is_for_staff_only(logged_in):
+def test_data_status_answers_a_403_page_that_says_why_to_a_user_who_is_not_staff(logged_in):
     response = logged_in.get("/assets/status/")
+    assert response.status_code == 403
+    assert "403.html" in [template.name for template in response.templates]
+    page = response.content.decode()
+    assert "This page is for staff" in page
+    assert 'href="/"' in page  # the way back to the dashboard
+    assert logged_in.post("/assets/status/").status_code == 403
+
+
+def test_data_status_sends_a_visitor_who_is_not_logged_in_to_the_login_page(client):
+    response = client.get("/assets/status/")
     assert response.status_code == 302
-    assert "/admin/login/" in response["Location"]
+    assert response["Location"].startswith("/accounts/login/?next=/assets/status/")
 
 
 def test_data_status_shows_stale_assets_and_failed_jobs_and_refreshes_now(

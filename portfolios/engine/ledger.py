@@ -70,7 +70,7 @@ from operator import attrgetter
 from typing import Literal
 
 from .market import FxTable, MissingFxRate
-from .types import CostBasisMethod, Kind, LedgerError, Txn, format_decimal
+from .types import CostBasisMethod, Kind, LedgerError, Txn, format_date, format_decimal
 
 __all__ = [
     "QUANTITY_EPSILON",
@@ -480,12 +480,12 @@ def apply_txn(state: LedgerState, txn: Txn, *, fx: FxTable | None) -> ExternalFl
 def _label(txn: Txn) -> str:
     kind = str(txn.kind).capitalize()
     if txn.quantity is not None and txn.kind in (Kind.BUY, Kind.SELL):
-        return f"{kind} of {format_decimal(txn.quantity)} on {txn.date.isoformat()}"
-    return f"{kind} on {txn.date.isoformat()}"
+        return f"{kind} of {format_decimal(txn.quantity)} on {format_date(txn.date)}"
+    return f"{kind} on {format_date(txn.date)}"
 
 
 def _error(txn: Txn, problem: str) -> LedgerError:
-    """A LedgerError naming the transaction ("Sell of 10 on 2024-03-01") then the problem."""
+    """A LedgerError naming the transaction ("Sell of 10 on 1 Mar 2024") then the problem."""
     return LedgerError(txn.id, _label(txn) + problem)
 
 

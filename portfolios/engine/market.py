@@ -20,6 +20,8 @@ from decimal import Decimal
 
 import numpy as np
 
+from .types import format_date
+
 __all__ = [
     "MINOR_UNITS",
     "Closes",
@@ -238,7 +240,7 @@ class MissingFxRate(LookupError):
         self.day = day
         self.txn_id = txn_id
         direct, inverse = FxTable.pair_symbols(currency, base)
-        when = f" on or before {day.isoformat()}" if day is not None else ""
+        when = f" on or before {format_date(day)}" if day is not None else ""
         which = f" (transaction {txn_id})" if txn_id is not None else ""
         self.message = f"No {currency}→{base} rate{when}{which}: load {direct} or {inverse}"
         super().__init__(self.message)

@@ -12,7 +12,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Literal
 
-__all__ = ["CostBasisMethod", "Kind", "LedgerError", "Txn", "format_decimal"]
+__all__ = ["CostBasisMethod", "Kind", "LedgerError", "Txn", "format_date", "format_decimal"]
 
 CostBasisMethod = Literal["fifo", "average"]
 
@@ -78,6 +78,28 @@ class LedgerError(ValueError):
         super().__init__(message)
         self.txn_id = txn_id
         self.message = message
+
+
+MONTH_ABBREVIATIONS = (
+    "Jan",
+    "Feb",
+    "Mar",
+    "Apr",
+    "May",
+    "Jun",
+    "Jul",
+    "Aug",
+    "Sep",
+    "Oct",
+    "Nov",
+    "Dec",
+)
+
+
+def format_date(day: datetime.date) -> str:
+    """A date in a message as the pages' tables print it ("1 Mar 2024", the templates'
+    `date:"j M Y"`), whatever the locale: the one date format of every message."""
+    return f"{day.day} {MONTH_ABBREVIATIONS[day.month - 1]} {day.year}"
 
 
 def format_decimal(value: Decimal) -> str:

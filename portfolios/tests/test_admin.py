@@ -60,3 +60,16 @@ def test_a_name_change_goes_through_the_service(staff_client):
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     assert Portfolio.objects.get().name == "New"
+
+
+def test_the_transaction_inline_shows_decimals_without_padding_zeros(staff_client):
+    portfolio = PortfolioFactory()
+    asset = AssetFactory(symbol="AAPL")
+    TransactionFactory(
+        portfolio=portfolio, asset=asset, quantity="39736.6", price="185.5", note="padded"
+    )
+    content = staff_client.get(
+        reverse("admin:portfolios_portfolio_change", args=[portfolio.pk])
+    ).content.decode()
+    assert "39,736.6<" in content and "185.5<" in content
+    assert "39736.6000000000" not in content and "185.50000000" not in content

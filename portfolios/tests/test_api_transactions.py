@@ -66,7 +66,7 @@ def test_selling_more_than_held_answers_422_in_the_error_shape(auth_client, port
     assert response.status_code == 422
     error = response.json()["error"]
     assert error["code"] == "ledger_error"
-    assert error["message"] == "Sell of 1 on 2024-01-02: this asset was never bought"
+    assert error["message"] == "Sell of 1 on 2 Jan 2024: this asset was never bought"
     assert error["fields"] == {}
 
 
@@ -106,7 +106,7 @@ def test_a_patch_that_breaks_a_later_sell_is_refused_with_422(auth_client, portf
     )
     response = auth_client.patch(f"{base(portfolio)}{first.public_id}/", {"quantity": "5"})
     assert response.status_code == 422
-    assert "the sell of 8 AAPL on 2024-03-01" in response.json()["error"]["message"]
+    assert "the sell of 8 AAPL on 1 Mar 2024" in response.json()["error"]["message"]
     first.refresh_from_db()
     assert first.quantity == 10
 

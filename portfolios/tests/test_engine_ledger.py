@@ -281,7 +281,7 @@ def test_selling_more_than_held_is_rejected_naming_the_transaction() -> None:
     with pytest.raises(LedgerError) as caught:
         replay(txns, method="fifo", base_currency="USD")
     assert caught.value.txn_id == 42
-    assert str(caught.value) == "Sell of 10 on 2024-03-01 exceeds the 5 held"
+    assert str(caught.value) == "Sell of 10 on 1 Mar 2024 exceeds the 5 held"
 
 
 def test_a_sell_entered_before_a_same_day_buy_is_rejected() -> None:
@@ -561,3 +561,13 @@ def test_cash_effect_is_what_the_ledger_books(txns, track_lots, per_currency):
             rate = txn.fx_rate or D(1)  # a split (no rate) moves no cash
             expected["USD"] = expected.get("USD", D(0)) + cash_effect(txn) * rate
     assert {c: b for c, b in state.cash.items() if b} == {c: b for c, b in expected.items() if b}
+
+
+def test_messages_print_dates_as_the_tables_do_not_in_iso():
+    from portfolios.engine.market import MissingFxRate
+    from portfolios.engine.types import format_date
+
+    assert format_date(date(2024, 3, 1)) == "1 Mar 2024"
+    assert format_date(date(2026, 1, 10)) == "10 Jan 2026"
+    missing = MissingFxRate("USD", "EUR", date(2024, 12, 31))
+    assert "on or before 31 Dec 2024" in missing.message

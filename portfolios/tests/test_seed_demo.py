@@ -42,3 +42,10 @@ def test_seed_demo_creates_two_priced_portfolios_once():
     call_command("seed_demo")
     assert (Transaction.objects.count(), Price.objects.count()) == counts
     assert Portfolio.objects.filter(owner=user).count() == 2
+
+
+def test_the_demo_split_it_records_is_one_the_stored_provider_data_reports():
+    call_command("seed_demo")
+    split = Transaction.objects.get(portfolio__owner__email="demo@portfolia.local", kind="split")
+    assert split.asset.corporate_actions.filter(kind="split", date=split.date).exists()
+    assert selectors.transaction_warnings(transaction=split) == []

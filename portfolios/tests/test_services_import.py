@@ -97,10 +97,10 @@ def test_selling_more_than_the_file_bought_is_reported_on_the_sell(portfolio, aa
         dry_run=False,
     )
     statuses = [(row.line, row.status, row.message) for row in report.rows]
-    assert statuses[1] == (3, "error", "Sell of 15 on 2024-01-03 exceeds the 10 held.")
+    assert statuses[1] == (3, "error", "Sell of 15 on 3 Jan 2024 exceeds the 10 held.")
     assert statuses[2][1] == "new"
     # With the first bad sell left out, the last one is checked too: 10 - 3 < 9.
-    assert statuses[3] == (5, "error", "Sell of 9 on 2024-01-05 exceeds the 7 held.")
+    assert statuses[3] == (5, "error", "Sell of 9 on 5 Jan 2024 exceeds the 7 held.")
     assert not Transaction.objects.exists()
 
 
@@ -114,7 +114,7 @@ def test_rows_that_would_break_a_stored_sell_are_refused(portfolio, aapl):
     )
     assert not report.saved and not report.is_valid
     assert report.file_errors[0].startswith(
-        "Importing these rows would make the sell of 10 AAPL on 2024-03-01 impossible"
+        "Importing these rows would make the sell of 10 AAPL on 1 Mar 2024 impossible"
     )
     assert Transaction.objects.count() == 2
 

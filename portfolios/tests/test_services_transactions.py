@@ -131,7 +131,7 @@ def test_selling_more_than_held_is_rejected(portfolio, aapl):
     buy(portfolio, aapl, 10)
     with pytest.raises(LedgerViolation) as error:
         sell(portfolio, aapl, 11, date=dt.date(2024, 2, 1))
-    assert error.value.message == "Sell of 11 on 2024-02-01 exceeds the 10 held"
+    assert error.value.message == "Sell of 11 on 1 Feb 2024 exceeds the 10 held"
     assert error.value.status_code == 422
     assert Transaction.objects.count() == 1
 
@@ -156,7 +156,7 @@ def test_an_edit_that_breaks_a_later_sell_is_refused_naming_that_sell(portfolio,
     with pytest.raises(LedgerViolation) as error:
         services.transaction_update(transaction=first, data={"quantity": Decimal(5)})
     assert error.value.message.startswith(
-        "This change would make the sell of 8 AAPL on 2024-03-01 impossible"
+        "This change would make the sell of 8 AAPL on 1 Mar 2024 impossible"
     )
     assert error.value.transaction_id == str(later.public_id)
     first.refresh_from_db()
@@ -169,7 +169,7 @@ def test_a_delete_that_breaks_a_later_sell_is_refused_naming_that_sell(portfolio
     with pytest.raises(LedgerViolation) as error:
         services.transaction_delete(transaction=first)
     assert error.value.message.startswith(
-        "Deleting the buy of 10 AAPL on 2024-01-02 would make the sell of 8 AAPL on 2024-03-01 "
+        "Deleting the buy of 10 AAPL on 2 Jan 2024 would make the sell of 8 AAPL on 1 Mar 2024 "
         "impossible"
     )
     assert Transaction.objects.count() == 2

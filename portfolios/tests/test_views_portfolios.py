@@ -215,3 +215,110 @@ def test_deleting_a_portfolio_asks_first_then_deletes(logged_in, user):
     response = logged_in.post(url)
     assert response.status_code == 302 and response["Location"] == reverse("dashboard")
     assert not Portfolio.objects.exists()
+
+
+# --- links between pages: holdings → asset, asset → "record a buy", new portfolio → it ----------
+
+
+def test_creating_a_portfolio_without_htmx_opens_it(logged_in, user):
+    response = logged_in.post(
+        reverse("portfolio-new"),
+        {"name": "Main", "base_currency": "USD", "cost_basis_method": "fifo"},
+    )
+    portfolio = Portfolio.objects.get(owner=user)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("portfolio-transactions", args=[portfolio.public_id])
+
+
+def test_the_cost_basis_choices_read_in_full_in_the_select(logged_in):
+    content = logged_in.get(reverse("dashboard")).content.decode()
+    assert '<option value="fifo" selected>FIFO, oldest first</option>' in content
+    assert '<option value="average">Average cost</option>' in content
+
+
+def test_each_holding_links_to_its_asset_page(logged_in, user):
+    portfolio = PortfolioFactory(owner=user)
+    asset = AssetFactory(symbol="AAPL", name="Apple Inc.")
+    prices(asset, {dt.date(2024, 1, 2): 110.0})
+    TransactionFactory(portfolio=portfolio, asset=asset, quantity=10, price=100)
+    content = logged_in.get(overview_url(portfolio)).content.decode()
+    assert f'href="{reverse("asset-detail", args=[asset.public_id])}"' in content
+
+
+def _record_buy(client, asset, **params):
+    return client.get(reverse("record-buy"), {"asset": str(asset.public_id), **params})
+
+
+def test_the_asset_page_offers_to_record_a_buy(logged_in):
+    asset = AssetFactory(symbol="AAPL")
+    content = logged_in.get(reverse("asset-detail", args=[asset.public_id])).content.decode()
+    assert f'href="{reverse("record-buy")}?asset={asset.public_id}"' in content
+    assert "Record a buy" in content
+
+
+def test_record_a_buy_with_one_portfolio_opens_its_form_with_the_asset_preselected(logged_in, user):
+    portfolio = PortfolioFactory(owner=user)
+    asset = AssetFactory(symbol="AAPL")
+    response = _record_buy(logged_in, asset)
+    transactions = reverse("portfolio-transactions", args=[portfolio.public_id])
+    assert response.status_code == 302
+    assert response["Location"] == f"{transactions}?record=buy&symbol=AAPL#transaction-form"
+    form = logged_in.get(response["Location"]).context["form"]
+    assert (form["kind"].value(), form["symbol"].value()) == ("buy", "AAPL")
+
+
+def test_record_a_buy_with_several_portfolios_asks_which(logged_in, user):
+    first = PortfolioFactory(owner=user, name="Broker A")
+    second = PortfolioFactory(owner=user, name="Broker B")
+    PortfolioFactory(name="Someone else's")
+    asset = AssetFactory(symbol="MSFT")
+    response = _record_buy(logged_in, asset)
+    content = response.content.decode()
+    assert response.status_code == 200
+    for portfolio in (first, second):
+        url = reverse("portfolio-transactions", args=[portfolio.public_id])
+        assert f'href="{url}?record=buy&amp;symbol=MSFT#transaction-form"' in content
+    assert "Someone else" not in content
+
+
+def test_record_a_buy_without_a_portfolio_creates_one_then_opens_its_form(logged_in, user):
+    asset = AssetFactory(symbol="AAPL")
+    response = _record_buy(logged_in, asset)
+    assert b"First, a portfolio" in response.content
+    assert f'name="record" value="{asset.public_id}"'.encode() in response.content
+    created = logged_in.post(
+        reverse("portfolio-new"),
+        {
+            "name": "Main",
+            "base_currency": "USD",
+            "cost_basis_method": "fifo",
+            "record": str(asset.public_id),
+        },
+    )
+    portfolio = Portfolio.objects.get(owner=user)
+    transactions = reverse("portfolio-transactions", args=[portfolio.public_id])
+    assert created["Location"] == f"{transactions}?record=buy&symbol=AAPL#transaction-form"
+
+
+def test_record_a_buy_of_an_unknown_or_malformed_asset_is_a_404(logged_in, user):
+    PortfolioFactory(owner=user)
+    assert logged_in.get(reverse("record-buy"), {"asset": "not-a-uuid"}).status_code == 404
+    assert logged_in.get(reverse("record-buy")).status_code == 404
+
+
+def test_a_portfolio_form_with_errors_on_the_way_to_a_buy_stays_on_that_page(logged_in, user):
+    PortfolioFactory(owner=user, name="Main")
+    asset = AssetFactory(symbol="AAPL")
+    response = logged_in.post(
+        reverse("portfolio-new"),
+        {
+            "name": "main",
+            "base_currency": "USD",
+            "cost_basis_method": "fifo",
+            "record": str(asset.public_id),
+        },
+    )
+    content = response.content.decode()
+    assert "Record a buy of AAPL" in content
+    assert "You already have a portfolio with this name." in content
+    assert f'name="record" value="{asset.public_id}"' in content

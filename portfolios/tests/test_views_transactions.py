@@ -145,7 +145,7 @@ def test_selling_more_than_held_is_shown_at_the_top_of_the_form(logged_in, portf
     response = logged_in.post(
         url("transaction-new", portfolio), buy_form(kind="sell"), **htmx("transaction-form")
     )
-    assert "Sell of 10 on 2024-01-02: this asset was never bought" in response.content.decode()
+    assert "Sell of 10 on 2 Jan 2024: this asset was never bought" in response.content.decode()
     assert not Transaction.objects.exists()
 
 
@@ -174,7 +174,7 @@ def test_an_edit_that_breaks_a_later_sell_is_refused_inline(logged_in, portfolio
     response = logged_in.post(
         url("transaction-edit", portfolio, txn), buy_form(quantity="5"), **htmx("x")
     )
-    assert "would make the sell of 8 AAPL on 2024-03-01 impossible" in response.content.decode()
+    assert "would make the sell of 8 AAPL on 1 Mar 2024 impossible" in response.content.decode()
     txn.refresh_from_db()
     assert txn.quantity == 10
 
@@ -212,7 +212,7 @@ def test_a_delete_that_breaks_a_later_sell_keeps_the_row_with_the_reason(
     response = logged_in.post(url("transaction-delete", portfolio, txn), **htmx("x"))
     content = response.content.decode()
     assert 'class="row-error"' in content
-    assert "would make the sell of 8 AAPL on 2024-03-01 impossible" in content
+    assert "would make the sell of 8 AAPL on 1 Mar 2024 impossible" in content
     assert Transaction.objects.count() == 2
 
 

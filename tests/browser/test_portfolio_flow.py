@@ -121,7 +121,7 @@ def test_an_edit_that_breaks_a_later_sell_is_refused_inline(page, screenshot, in
     row.get_by_role("link", name="Edit").click()
     row.locator("form").get_by_label("Quantity").fill("5")
     row.locator("form").get_by_role("button", name="Save").click()
-    expect(row.get_by_role("alert")).to_contain_text("the sell of 8 AAPL on 2024-03-01 impossible")
+    expect(row.get_by_role("alert")).to_contain_text("the sell of 8 AAPL on 1 Mar 2024 impossible")
     screenshot("portfolio-edit-refused")
     buy.refresh_from_db()
     assert buy.quantity == 10

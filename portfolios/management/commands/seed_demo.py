@@ -31,7 +31,7 @@ from accounts.services import user_create
 from market.models import Asset
 from market.providers import get_provider
 from market.providers.base import SearchResult
-from market.services import asset_find_or_create, price_upsert
+from market.services import asset_find_or_create, corporate_actions_upsert, price_upsert
 from portfolios import services
 from portfolios.models import Portfolio
 
@@ -152,6 +152,11 @@ class Command(BaseCommand):
             bars = self.provider.history(symbol, since, self.today)
             self.closes[symbol] = Closes(bars)
             written += price_upsert(asset=asset, bars=bars).written
+            # Its splits and dividends too, as a fetch job stores them: the asset page lists
+            # them, and a split recorded by hand is checked against them.
+            corporate_actions_upsert(
+                asset=asset, events=self.provider.events(symbol, since, self.today)
+            )
         return written
 
     def _dividends(self, plan: Plan, symbol: str, currency: str) -> None:
