@@ -4,8 +4,8 @@ The format, one transaction per line after a header line, UTF-8, comma-separated
 Python's `csv` module does (RFC 4180):
 
     date,kind,symbol,quantity,price,amount,ratio,fee,currency,fx_rate,note,external_id
+    2024-01-02,deposit,,,,5000,,,USD,,,
     2024-01-15,buy,AAPL,10,185.5,,,1,USD,,First buy,BRK-0001
-    2024-02-01,deposit,,,,5000,,,USD,,,
     2024-03-01,buy,NVDA,5,518.1,,,1,USD,,,BRK-0002
     2024-05-10,dividend,AAPL,,,2.4,,,USD,,,
     2024-06-10,split,NVDA,,,,10,,,,,

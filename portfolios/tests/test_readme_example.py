@@ -31,7 +31,7 @@ def test_the_readme_csv_example_imports_to_true_holdings_on_the_demo_data(
         "portfolios.services._history_ensure",
         lambda asset, since: ensure_history(asset=asset, since=since),
     )
-    portfolio = PortfolioFactory(base_currency="USD")
+    portfolio = PortfolioFactory(base_currency="USD", records_cash=True)  # it has a deposit
     csv_text = readme_csv_example()
     assert "split,NVDA" in csv_text
     with django_capture_on_commit_callbacks(execute=True):  # the demo histories, fetched
