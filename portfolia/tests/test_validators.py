@@ -15,6 +15,7 @@ from portfolia.validators import (
     date_problem,
     decimal_limit,
     number_problem,
+    readable_date,
     validate_no_control_characters,
     validate_transaction_date,
 )
@@ -88,3 +89,17 @@ def test_tabs_newlines_and_ordinary_unicode_are_plain_text():
 def test_the_text_validator_raises_a_validation_error():
     with pytest.raises(ValidationError, match="NUL character"):
         validate_no_control_characters("x\x00")
+
+
+@pytest.mark.parametrize(
+    "day", [dt.date(1900, 1, 1), dt.date(2024, 3, 1), dt.date(2026, 12, 31), dt.date(1, 1, 1)]
+)
+def test_messages_of_both_apps_print_dates_as_the_tables_do(day):
+    """The engine cannot import Django, so it spells the format itself (`format_date`); both
+    must print what the templates' `date:"j M Y"` prints."""
+    from django.template import Context, Template
+
+    from portfolios.engine.types import format_date
+
+    table = Template('{{ day|date:"j M Y" }}').render(Context({"day": day}))
+    assert readable_date(day) == format_date(day) == table

@@ -99,7 +99,7 @@ MONTH_ABBREVIATIONS = (
 def format_date(day: datetime.date) -> str:
     """A date in a message as the pages' tables print it ("1 Mar 2024", the templates'
     `date:"j M Y"`), whatever the locale: the one date format of every message."""
-    return f"{day.day} {MONTH_ABBREVIATIONS[day.month - 1]} {day.year}"
+    return f"{day.day} {MONTH_ABBREVIATIONS[day.month - 1]} {day.year:04d}"
 
 
 def format_decimal(value: Decimal) -> str:
