@@ -10,6 +10,7 @@ Dates, the size of numbers and text are bounded by `portfolia.validators` (field
 import uuid
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -117,6 +118,16 @@ class Portfolio(models.Model):
                 if not f.primary_key and f.name not in self.LEDGER_FIELDS
             ]
         super().save(*args, **kwargs)
+
+    @property
+    def ledger_options(self) -> dict[str, Any]:
+        """The investor's choices the engine replays this ledger with (`replay` keywords)."""
+        return {
+            "method": self.cost_basis_method,
+            "base_currency": self.base_currency,
+            "records_cash": self.records_cash,
+            "cash_per_currency": self.cash_per_currency,
+        }
 
 
 class TransactionKind(models.TextChoices):

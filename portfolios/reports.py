@@ -287,11 +287,8 @@ def realized_gains(*, portfolio: Portfolio, year: int | None = None) -> Realized
     try:
         state = replay(
             inputs.txns,
-            method=method,
-            base_currency=base,
             fx=inputs.fx,
-            records_cash=portfolio.records_cash,
-            cash_per_currency=portfolio.cash_per_currency,
+            **portfolio.ledger_options,
         )
     except MissingFxRate as error:
         return RealizedReport(

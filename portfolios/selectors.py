@@ -421,13 +421,10 @@ def _build_holdings(
     try:
         state = replay(
             txns,
-            method=portfolio.cost_basis_method,
-            base_currency=base,
             fx=fx,
             until=day,
             checkpoint=checkpoint,
-            records_cash=portfolio.records_cash,
-            cash_per_currency=portfolio.cash_per_currency,
+            **portfolio.ledger_options,
         )
         valuation = value_holdings(state, prices=market.prices, fx=fx, day=day)
     except MissingFxRate as error:
@@ -818,18 +815,14 @@ def _summary(
     base = portfolio.base_currency
     fx = market.fx.get(base) or FxTable(base)
     count = sum(1 for txn in txns if txn.date <= day)
-    method = portfolio.cost_basis_method
     before: LedgerState | None
     try:
         before = replay(
             txns,
-            method=method,
-            base_currency=base,
             fx=fx,
             until=day - ONE_DAY,
             track_lots=False,
-            records_cash=portfolio.records_cash,
-            cash_per_currency=portfolio.cash_per_currency,
+            **portfolio.ledger_options,
         )
         yesterday = value_holdings(before, prices=market.prices, fx=fx, day=day - ONE_DAY)
     except MissingFxRate:  # no day change then, but today may well have its rates
@@ -837,14 +830,11 @@ def _summary(
     try:
         state = replay(
             txns,
-            method=method,
-            base_currency=base,
             fx=fx,
             until=day,
             checkpoint=before,
             track_lots=False,
-            records_cash=portfolio.records_cash,
-            cash_per_currency=portfolio.cash_per_currency,
+            **portfolio.ledger_options,
         )
         valuation = value_holdings(state, prices=market.prices, fx=fx, day=day)
     except MissingFxRate as error:

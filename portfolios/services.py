@@ -341,11 +341,8 @@ def _replay_check(portfolio: Portfolio, txns: Sequence[Txn]) -> None:
     """Raises LedgerError naming the first transaction the history cannot survive."""
     replay(
         _without_fx(txns, portfolio.base_currency),
-        method=portfolio.cost_basis_method,
-        base_currency=portfolio.base_currency,
         fx=None,
-        records_cash=portfolio.records_cash,
-        cash_per_currency=portfolio.cash_per_currency,
+        **portfolio.ledger_options,
     )
 
 
