@@ -32,6 +32,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -377,6 +378,43 @@ def fetch_job_active(*, asset: Asset) -> FetchJob | None:
 
 def fetch_job_latest(*, asset: Asset) -> FetchJob | None:
     return FetchJob.objects.filter(asset=asset).order_by("-created_at").first()
+
+
+# A running attempt outlives the task's hard time limit only when its worker is gone (Celery
+# kills the attempt at the limit); a minute's grace covers the kill and the last write.
+RUNNING_GRACE = dt.timedelta(minutes=1)
+# No worker picked a queued job up in this long (the longest wait before a retry is 30 min).
+DEFAULT_QUEUED_LIMIT = dt.timedelta(hours=1)
+
+
+def job_running_limit() -> dt.timedelta:
+    """How long a running job may go without a sign of its worker: the task time limit
+    (``CELERY_TASK_TIME_LIMIT``) and a minute."""
+    return dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT) + RUNNING_GRACE
+
+
+def job_queued_limit() -> dt.timedelta:
+    """How long a job may wait in the queue (first run or retry) before it counts as lost
+    (``MARKET_JOB_QUEUED_LIMIT`` seconds, one hour unless set)."""
+    seconds = getattr(settings, "MARKET_JOB_QUEUED_LIMIT", None)
+    return dt.timedelta(seconds=seconds) if seconds else DEFAULT_QUEUED_LIMIT
+
+
+def fetch_jobs_stuck(*, now: dt.datetime | None = None, asset: Asset | None = None):
+    """Queued or running jobs that will not end by themselves: running with no sign of their
+    worker for longer than ``job_running_limit()`` (it died, or was killed at the time limit),
+    or queued for longer than ``job_queued_limit()`` since they were made or last tried. Each
+    is annotated with ``last_sign``, the time of that sign."""
+    now = now or timezone.now()
+    jobs = FetchJob.objects.annotate(
+        last_sign=Coalesce("heartbeat_at", "started_at", "created_at")
+    ).filter(
+        Q(status=FetchJob.Status.RUNNING, last_sign__lt=now - job_running_limit())
+        | Q(status=FetchJob.Status.QUEUED, last_sign__lt=now - job_queued_limit())
+    )
+    if asset is not None:
+        jobs = jobs.filter(asset=asset)
+    return jobs.select_related("asset").order_by("created_at")
 
 
 # --- Staff data status -------------------------------------------------------------------------
