@@ -428,6 +428,17 @@ class StaleAsset:
 
 
 @dataclass(frozen=True)
+class JobInFlight:
+    """A queued or running job, how long ago it was made, and whether it is stuck (its worker
+    went silent, or no worker took it up, for longer than the limits): the next sweep fails it."""
+
+    job: FetchJob
+    age: dt.timedelta
+    silent_for: dt.timedelta
+    is_stuck: bool
+
+
+@dataclass(frozen=True)
 class DataStatus:
     refreshed_assets: int
     stale_assets: list[StaleAsset]
@@ -435,12 +446,21 @@ class DataStatus:
     active_jobs: int
     last_quote_refresh: dt.datetime | None
     last_close_refresh: dt.datetime | None
+    queued_jobs: int = 0
+    running_jobs: int = 0
+    failed_count: int = 0
+    jobs_in_flight: tuple[JobInFlight, ...] = ()
+
+    @property
+    def stuck_jobs(self) -> int:
+        return sum(1 for item in self.jobs_in_flight if item.is_stuck)
 
 
 def data_status(*, now: dt.datetime | None = None) -> DataStatus:
     """What staff need to see whether prices are fresh: assets kept fresh whose close is more
     than a few business days old, jobs that failed in the last day, the last successful
-    refreshes, and how many jobs are in flight."""
+    refreshes, and the jobs in flight (queued, running; the oldest first, with their ages and
+    which are stuck)."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     stale: list[StaleAsset] = []
@@ -454,18 +474,38 @@ def data_status(*, now: dt.datetime | None = None) -> DataStatus:
         behind = int(np.busday_count(asset.last_close, today))
         if behind > STALE_AFTER_BUSINESS_DAYS:
             stale.append(StaleAsset(asset, asset.last_close, behind))
-    failed = list(
-        FetchJob.objects.filter(
-            status=FetchJob.Status.FAILED, finished_at__gte=now - dt.timedelta(days=1)
-        )
-        .select_related("asset")
-        .order_by("-finished_at")[:100]
+    failed_recently = FetchJob.objects.filter(
+        status=FetchJob.Status.FAILED, finished_at__gte=now - dt.timedelta(days=1)
     )
+    failed = list(failed_recently.select_related("asset").order_by("-finished_at")[:100])
     last_quote = Quote.objects.aggregate(last=Max("fetched_at"))["last"]
     last_close = FetchJob.objects.filter(status=FetchJob.Status.SUCCEEDED).aggregate(
         last=Max("finished_at")
     )["last"]
-    active = FetchJob.objects.filter(
+    in_flight = FetchJob.objects.filter(
         status__in=(FetchJob.Status.QUEUED, FetchJob.Status.RUNNING)
-    ).count()
-    return DataStatus(count, stale, failed, active, last_quote, last_close)
+    )
+    by_status = dict(in_flight.values_list("status").annotate(n=Count("id")).order_by())
+    queued = by_status.get(FetchJob.Status.QUEUED, 0)
+    running = by_status.get(FetchJob.Status.RUNNING, 0)
+    stuck = set(fetch_jobs_stuck(now=now).values_list("pk", flat=True))
+    jobs = [
+        JobInFlight(job, now - job.created_at, now - job.last_sign, job.pk in stuck)
+        for job in in_flight.annotate(
+            last_sign=Coalesce("heartbeat_at", "started_at", "created_at")
+        )
+        .select_related("asset")
+        .order_by("created_at")[:100]
+    ]
+    return DataStatus(
+        count,
+        stale,
+        failed,
+        queued + running,
+        last_quote,
+        last_close,
+        queued_jobs=queued,
+        running_jobs=running,
+        failed_count=failed_recently.count(),
+        jobs_in_flight=tuple(jobs),
+    )

@@ -100,6 +100,38 @@ def test_ensure_history_trusts_a_succeeded_backfill_of_a_younger_instrument():
     assert services.ensure_history(asset=asset, since=since) is None
 
 
+def test_history_needed_from_a_monday_is_requested_from_the_monday_before_and_then_settles(
+    use_provider, django_capture_on_commit_callbacks
+):
+    """The Friday close before a Monday start is fetched, and once the backfill succeeded no
+    new job is queued, also for an instrument whose history starts later than asked."""
+    monday = _monday_before(TODAY - dt.timedelta(days=500))
+    bars = weekday_bars(monday - dt.timedelta(days=30), TODAY)
+    provider = use_provider(FakeProvider("demo", bars=bars))
+    young = AssetFactory(symbol="YOUNG")
+    listed = monday + dt.timedelta(days=2)
+    provider_young = FakeProvider("demo", bars=weekday_bars(listed, TODAY))
+    asset = AssetFactory(symbol="OLD")
+
+    with django_capture_on_commit_callbacks(execute=True):  # the backfill runs (eager)
+        job = services.ensure_history(asset=asset, since=monday)
+
+    assert job.start == monday - dt.timedelta(days=7)
+    assert ("history", "OLD", monday - dt.timedelta(days=7), TODAY) in provider.calls
+    job.refresh_from_db()
+    assert job.status == FetchJob.Status.SUCCEEDED
+    assert Price.objects.filter(asset=asset, date=monday - dt.timedelta(days=3)).exists()
+    assert services.ensure_history(asset=asset, since=monday) is None
+
+    use_provider(provider_young)
+    with django_capture_on_commit_callbacks(execute=True):
+        first = services.ensure_history(asset=young, since=monday)
+    first.refresh_from_db()
+    assert first.status == FetchJob.Status.SUCCEEDED
+    assert services.ensure_history(asset=young, since=monday) is None
+    assert FetchJob.objects.filter(asset=young).count() == 1
+
+
 def test_ensure_history_ignores_manual_assets():
     assert services.ensure_history(asset=ManualAssetFactory(), since=TODAY) is None
 
