@@ -383,8 +383,6 @@ def fetch_job_latest(*, asset: Asset) -> FetchJob | None:
 # A running attempt outlives the task's hard time limit only when its worker is gone (Celery
 # kills the attempt at the limit); a minute's grace covers the kill and the last write.
 RUNNING_GRACE = dt.timedelta(minutes=1)
-# No worker picked a queued job up in this long (the longest wait before a retry is 30 min).
-DEFAULT_QUEUED_LIMIT = dt.timedelta(hours=1)
 
 
 def job_running_limit() -> dt.timedelta:
@@ -394,10 +392,10 @@ def job_running_limit() -> dt.timedelta:
 
 
 def job_queued_limit() -> dt.timedelta:
-    """How long a job may wait in the queue (first run or retry) before it counts as lost
-    (``MARKET_JOB_QUEUED_LIMIT`` seconds, one hour unless set)."""
-    seconds = getattr(settings, "MARKET_JOB_QUEUED_LIMIT", None)
-    return dt.timedelta(seconds=seconds) if seconds else DEFAULT_QUEUED_LIMIT
+    """How long a job may wait in the queue (first run or retry) before it counts as lost:
+    ``MARKET_JOB_QUEUED_LIMIT`` seconds, an hour by default (longer than the longest wait
+    before a retry, 30 minutes)."""
+    return dt.timedelta(seconds=settings.MARKET_JOB_QUEUED_LIMIT)
 
 
 def fetch_jobs_stuck(*, now: dt.datetime | None = None, asset: Asset | None = None):

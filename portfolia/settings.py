@@ -281,6 +281,8 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
 MARKET_DATA_PROVIDER = env.str("MARKET_DATA_PROVIDER", default="yahoo")
 MARKET_SEARCH_TIMEOUT = env.float("MARKET_SEARCH_TIMEOUT", default=3.0)
+# Seconds a fetch job may wait for a worker before the periodic sweep fails it.
+MARKET_JOB_QUEUED_LIMIT = env.int("MARKET_JOB_QUEUED_LIMIT", default=3600)
 # Calls per second to Yahoo, shared by every worker through the cache.
 MARKET_PROVIDER_RATE_LIMITS = {"yahoo": (env.int("YAHOO_CALLS_PER_SECOND", default=2), 1.0)}
 RISK_FREE_RATE = env.float("RISK_FREE_RATE", default=0.0)  # annual, for Sharpe and Sortino

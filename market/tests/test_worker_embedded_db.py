@@ -1,0 +1,158 @@
+"""The embedded default serves web, worker and beat at once: on a SQLite file (the app's own
+settings: WAL, a busy timeout, immediate transactions) and the filesystem broker, as
+``make run`` uses them, a real Celery worker and beat run 20 demo backfills while the "web"
+process records transactions through the services, and every job succeeds with no
+``database is locked``.
+
+Everything runs in processes of its own against a temporary database file that the test
+migrates, so it tests the embedded default even when the suite runs on PostgreSQL.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+JOBS = 20
+pytestmark = pytest.mark.worker
+
+# The "web": a user, a portfolio and a buy of each of 20 new assets (each buy queues the
+# asset's backfill on commit, as a page or the API does), then more buys while the jobs run.
+WEB = r"""
+import datetime as dt, json, sys, time
+from decimal import Decimal
+
+import django
+
+django.setup()
+
+from accounts.models import User
+from market.models import FetchJob
+from market.providers.base import SearchResult
+from market.services import asset_find_or_create
+from portfolios.services import portfolio_create, transaction_create
+
+jobs, deadline = int(sys.argv[1]), time.monotonic() + float(sys.argv[2])
+errors, writes = [], 0
+user = User.objects.create_user("web@example.com", "not-a-real-password-1")
+portfolio = portfolio_create(owner=user, name="Concurrent writes", base_currency="USD")
+assets = [
+    asset_find_or_create(
+        result=SearchResult(f"JOB{i:02d}", f"Job {i}", "stock", "USD", "NASDAQ", "demo")
+    )
+    for i in range(jobs)
+]
+day = dt.date.today() - dt.timedelta(days=40)
+
+
+def buy(asset):
+    global writes
+    try:
+        transaction_create(
+            portfolio=portfolio, kind="buy", date=day, asset=asset,
+            quantity=Decimal(1), price=Decimal("10.5"), currency="USD",
+        )
+        writes += 1
+    except Exception as error:
+        errors.append(repr(error))
+
+
+for asset in assets:
+    buy(asset)
+while time.monotonic() < deadline:
+    buy(assets[writes % jobs])
+    time.sleep(0.02)  # requests come one after another, not in a hot loop
+    active = FetchJob.objects.filter(status__in=["queued", "running"]).count()
+    if active == 0 and FetchJob.objects.count() >= jobs:
+        break
+print(json.dumps({
+    "writes": writes,
+    "errors": errors,
+    "jobs": list(FetchJob.objects.values("asset__symbol", "status", "error", "rows_written")),
+}))
+"""
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("REDIS_URL", "CACHE_URL", "DATABASE_URL")
+    }
+    env.update(
+        DEBUG="1",
+        SECRET_KEY="insecure-test-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz",
+        DJANGO_SETTINGS_MODULE="portfolia.settings",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        CELERY_DATA_DIR=str(tmp_path / "celery"),
+        CELERY_TASK_ALWAYS_EAGER="0",
+        MARKET_DATA_PROVIDER="demo",
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+def _celery(env: dict[str, str], *args: str, log: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "portfolia", *args, "--loglevel=INFO"],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
+
+
+def _stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def test_worker_beat_and_web_share_the_sqlite_file_and_every_backfill_succeeds(tmp_path):
+    env = _env(tmp_path)
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        timeout=120,
+    )
+    worker_log, beat_log = tmp_path / "worker.log", tmp_path / "beat.log"
+    worker = _celery(env, "worker", "--concurrency=2", log=worker_log)
+    beat = _celery(env, "beat", f"--schedule={tmp_path / 'beat-schedule'}", log=beat_log)
+    try:
+        started = time.monotonic()
+        web = subprocess.run(
+            [sys.executable, "-c", WEB, str(JOBS), "45"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=90,
+        )
+        elapsed = time.monotonic() - started
+    finally:
+        _stop(worker)
+        _stop(beat)
+    logs = worker_log.read_text() + beat_log.read_text()
+    assert web.returncode == 0, web.stderr[-3000:]
+    outcome = json.loads(web.stdout.strip().splitlines()[-1])
+
+    assert outcome["errors"] == []
+    assert outcome["writes"] >= JOBS
+    jobs = outcome["jobs"]
+    assert len(jobs) == JOBS
+    not_succeeded = [job for job in jobs if job["status"] != "succeeded"]
+    assert not_succeeded == [], f"{not_succeeded}\n{logs[-2000:]}"
+    assert all(job["rows_written"] > 200 for job in jobs)
+    assert "database is locked" not in logs + web.stderr
+    print(f"elapsed {elapsed:.1f}s, {outcome['writes']} writes")
+    assert elapsed < 60
