@@ -2,7 +2,8 @@
 settings: WAL, a busy timeout, immediate transactions) and the filesystem broker, as
 ``make run`` uses them, a real Celery worker and beat run 20 demo backfills while the "web"
 process records transactions through the services, and every job succeeds with no
-``database is locked``.
+``database is locked``. And a worker killed (SIGKILL) in the middle of a job leaves it for the
+periodic check, which fails it with a reason; asking again starts a new job.
 
 Everything runs in processes of its own against a temporary database file that the test
 migrates, so it tests the embedded default even when the suite runs on PostgreSQL.
@@ -10,6 +11,9 @@ migrates, so it tests the embedded default even when the suite runs on PostgreSQ
 
 import json
 import os
+import shutil
+import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -78,6 +82,92 @@ print(json.dumps({
 """
 
 
+# A worker whose demo provider takes a minute over the symbol SLOW, so a test can kill it there.
+SLOW_WORKER = r"""
+import sys, time
+
+from market.providers.demo import DemoProvider
+
+answer = DemoProvider.history
+
+
+def slow_history(self, symbol, start, end):
+    if symbol == "SLOW":
+        time.sleep(60)
+    return answer(self, symbol, start, end)
+
+
+DemoProvider.history = slow_history
+from celery.bin.celery import main
+
+sys.argv = ["celery", "-A", "portfolia", "worker", "--pool=solo", "--loglevel=INFO"]
+main()
+"""
+
+# The "web" asks for the history of SLOW and prints its job's id.
+ASK = r"""
+import django
+
+django.setup()
+from market.models import Asset
+from market.services import backfill_request
+
+asset, _ = Asset.objects.get_or_create(
+    provider="demo", symbol="SLOW", owner=None,
+    defaults={"name": "Slow", "asset_class": "stock", "currency": "USD"},
+)
+print(backfill_request(asset=asset).pk)
+"""
+
+# The periodic check, with the clock moved past the running limit, then asking again.
+SWEEP_AND_ASK = r"""
+import datetime as dt, json
+
+import django
+
+django.setup()
+from django.utils import timezone
+
+from market import selectors, services
+from market.models import Asset, FetchJob
+
+later = timezone.now() + selectors.job_running_limit() + dt.timedelta(minutes=1)
+swept = [job.pk for job in services.fetch_jobs_sweep(now=later)]
+asset = Asset.objects.get(symbol="SLOW")
+old = FetchJob.objects.get(asset=asset)
+new = services.backfill_request(asset=asset)
+print(json.dumps({"swept": swept, "status": old.status, "error": old.error, "new": new.pk,
+                  "new_status": new.status}))
+"""
+
+
+@pytest.fixture(scope="module")
+def migrated_db(tmp_path_factory) -> Path:
+    """A migrated SQLite file, made once; each test works on its own copy."""
+    folder = tmp_path_factory.mktemp("migrated")
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
+        cwd=ROOT,
+        env=_env(folder),
+        check=True,
+        timeout=120,
+    )
+    return folder / "db.sqlite3"
+
+
+def _python(env: dict[str, str], code: str, *args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout.strip().splitlines()[-1]
+
+
 def _env(tmp_path: Path) -> dict[str, str]:
     env = {
         key: value
@@ -116,15 +206,11 @@ def _stop(process: subprocess.Popen) -> None:
         process.wait()
 
 
-def test_worker_beat_and_web_share_the_sqlite_file_and_every_backfill_succeeds(tmp_path):
+def test_worker_beat_and_web_share_the_sqlite_file_and_every_backfill_succeeds(
+    tmp_path, migrated_db
+):
     env = _env(tmp_path)
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        timeout=120,
-    )
+    shutil.copy(migrated_db, tmp_path / "db.sqlite3")
     worker_log, beat_log = tmp_path / "worker.log", tmp_path / "beat.log"
     worker = _celery(env, "worker", "--concurrency=2", log=worker_log)
     beat = _celery(env, "beat", f"--schedule={tmp_path / 'beat-schedule'}", log=beat_log)
@@ -156,3 +242,41 @@ def test_worker_beat_and_web_share_the_sqlite_file_and_every_backfill_succeeds(t
     assert "database is locked" not in logs + web.stderr
     print(f"elapsed {elapsed:.1f}s, {outcome['writes']} writes")
     assert elapsed < 60
+
+
+def test_a_worker_killed_mid_job_leaves_the_job_to_the_check_which_fails_it(tmp_path, migrated_db):
+    env = _env(tmp_path)
+    shutil.copy(migrated_db, tmp_path / "db.sqlite3")
+    log = tmp_path / "worker.log"
+    worker = subprocess.Popen(
+        [sys.executable, "-c", SLOW_WORKER],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        job_id = int(_python(env, ASK))
+        database = sqlite3.connect(tmp_path / "db.sqlite3", timeout=20)
+        deadline = time.monotonic() + 40
+        status = "queued"
+        while status != "running" and time.monotonic() < deadline:
+            time.sleep(0.2)
+            (status,) = database.execute(
+                "SELECT status FROM market_fetchjob WHERE id = ?", [job_id]
+            ).fetchone()
+        database.close()
+        assert status == "running", log.read_text()[-2000:]
+        os.kill(worker.pid, signal.SIGKILL)  # mid-job: inside the provider call
+        worker.wait(timeout=10)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
+
+    outcome = json.loads(_python(env, SWEEP_AND_ASK))
+
+    assert outcome["swept"] == [job_id]
+    assert outcome["status"] == "failed"
+    assert outcome["error"].startswith("The worker stopped during attempt 1")
+    assert outcome["new"] != job_id and outcome["new_status"] == "queued"
