@@ -2,8 +2,10 @@
 settings: WAL, a busy timeout, immediate transactions) and the filesystem broker, as
 ``make run`` uses them, a real Celery worker and beat run 20 demo backfills while the "web"
 process records transactions through the services, and every job succeeds with no
-``database is locked``. And a worker killed (SIGKILL) in the middle of a job leaves it for the
-periodic check, which fails it with a reason; asking again starts a new job.
+``database is locked``. A worker killed (SIGKILL) in the middle of a job leaves it for the
+periodic check, which fails it with a reason, and asking again starts a new job; a pool process
+killed mid-job is replaced and the task, delivered again (late acknowledgement), runs the same
+job to success.
 
 Everything runs in processes of its own against a temporary database file that the test
 migrates, so it tests the embedded default even when the suite runs on PostgreSQL.
@@ -82,9 +84,12 @@ print(json.dumps({
 """
 
 
-# A worker whose demo provider takes a minute over the symbol SLOW, so a test can kill it there.
+# A worker (its options in argv) whose demo provider takes a minute over the symbol SLOW, so a
+# test can kill it there; it writes the id of the process running the task to the file
+# SLOW_PID, and with SLOW_ONCE set it is slow only while that file does not exist yet.
 SLOW_WORKER = r"""
-import sys, time
+import os, sys, time
+from pathlib import Path
 
 from market.providers.demo import DemoProvider
 
@@ -92,7 +97,9 @@ answer = DemoProvider.history
 
 
 def slow_history(self, symbol, start, end):
-    if symbol == "SLOW":
+    marker = Path(os.environ["SLOW_PID"])
+    if symbol == "SLOW" and not (os.environ.get("SLOW_ONCE") and marker.exists()):
+        marker.write_text(str(os.getpid()))
         time.sleep(60)
     return answer(self, symbol, start, end)
 
@@ -100,7 +107,7 @@ def slow_history(self, symbol, start, end):
 DemoProvider.history = slow_history
 from celery.bin.celery import main
 
-sys.argv = ["celery", "-A", "portfolia", "worker", "--pool=solo", "--loglevel=INFO"]
+sys.argv = ["celery", "-A", "portfolia", "worker", *sys.argv[1:], "--loglevel=INFO"]
 main()
 """
 
@@ -168,6 +175,32 @@ def _python(env: dict[str, str], code: str, *args: str) -> str:
     return done.stdout.strip().splitlines()[-1]
 
 
+def _job_status(database: Path, job_id: int, wanted: str, *, within: float) -> str:
+    """The job's status once it is ``wanted``, or the last one seen after ``within`` seconds."""
+    connection = sqlite3.connect(database, timeout=20)
+    deadline = time.monotonic() + within
+    try:
+        while True:
+            (status,) = connection.execute(
+                "SELECT status FROM market_fetchjob WHERE id = ?", [job_id]
+            ).fetchone()
+            if status == wanted or time.monotonic() > deadline:
+                return status
+            time.sleep(0.2)
+    finally:
+        connection.close()
+
+
+def _slow_worker(env: dict[str, str], log: Path, *options: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-c", SLOW_WORKER, *options],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
+
+
 def _env(tmp_path: Path) -> dict[str, str]:
     env = {
         key: value
@@ -183,6 +216,7 @@ def _env(tmp_path: Path) -> dict[str, str]:
         CELERY_TASK_ALWAYS_EAGER="0",
         MARKET_DATA_PROVIDER="demo",
         PYTHONUNBUFFERED="1",
+        SLOW_PID=str(tmp_path / "slow.pid"),
     )
     return env
 
@@ -248,24 +282,10 @@ def test_a_worker_killed_mid_job_leaves_the_job_to_the_check_which_fails_it(tmp_
     env = _env(tmp_path)
     shutil.copy(migrated_db, tmp_path / "db.sqlite3")
     log = tmp_path / "worker.log"
-    worker = subprocess.Popen(
-        [sys.executable, "-c", SLOW_WORKER],
-        cwd=ROOT,
-        env=env,
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-    )
+    worker = _slow_worker(env, log, "--pool=solo")
     try:
         job_id = int(_python(env, ASK))
-        database = sqlite3.connect(tmp_path / "db.sqlite3", timeout=20)
-        deadline = time.monotonic() + 40
-        status = "queued"
-        while status != "running" and time.monotonic() < deadline:
-            time.sleep(0.2)
-            (status,) = database.execute(
-                "SELECT status FROM market_fetchjob WHERE id = ?", [job_id]
-            ).fetchone()
-        database.close()
+        status = _job_status(tmp_path / "db.sqlite3", job_id, "running", within=40)
         assert status == "running", log.read_text()[-2000:]
         os.kill(worker.pid, signal.SIGKILL)  # mid-job: inside the provider call
         worker.wait(timeout=10)
@@ -280,3 +300,34 @@ def test_a_worker_killed_mid_job_leaves_the_job_to_the_check_which_fails_it(tmp_
     assert outcome["status"] == "failed"
     assert outcome["error"].startswith("The worker stopped during attempt 1")
     assert outcome["new"] != job_id and outcome["new_status"] == "queued"
+
+
+def test_a_worker_process_killed_mid_job_is_replaced_and_the_job_succeeds_on_redelivery(
+    tmp_path, migrated_db
+):
+    env = _env(tmp_path)
+    env["SLOW_ONCE"] = "1"
+    shutil.copy(migrated_db, tmp_path / "db.sqlite3")
+    log = tmp_path / "worker.log"
+    worker = _slow_worker(env, log, "--pool=prefork", "--concurrency=1")
+    try:
+        job_id = int(_python(env, ASK))
+        marker = Path(env["SLOW_PID"])
+        deadline = time.monotonic() + 40
+        while not marker.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert marker.exists(), log.read_text()[-2000:]
+        time.sleep(0.2)
+        os.kill(int(marker.read_text()), signal.SIGKILL)  # the pool process, mid-job
+
+        status = _job_status(tmp_path / "db.sqlite3", job_id, "succeeded", within=40)
+    finally:
+        _stop(worker)
+
+    assert status == "succeeded", log.read_text()[-3000:]
+    database = sqlite3.connect(tmp_path / "db.sqlite3")
+    (attempts,) = database.execute(
+        "SELECT attempts FROM market_fetchjob WHERE id = ?", [job_id]
+    ).fetchone()
+    database.close()
+    assert attempts == 2
