@@ -693,11 +693,12 @@ def ensure_history(*, asset: Asset, since: dt.date) -> FetchJob | None:
 
 @transaction.atomic
 def backfill_request(*, asset: Asset, start: dt.date | None = None) -> FetchJob:
-    """Fetch the asset's history now (from ``start``, else all it has and at least a year):
-    answers the queued job, or the one already queued or running."""
+    """Fetch the asset's history now (from ``start``, else all it has and at least a year and
+    a week, as ``ensure_history`` asks): answers the queued job, or the one already queued or
+    running."""
     if start is None:
         coverage = selectors.price_coverage(asset=asset)
-        start = timezone.localdate() - MIN_HISTORY
+        start = timezone.localdate() - MIN_HISTORY - HISTORY_LOOKBACK
         if coverage.first is not None:
             start = min(start, coverage.first)
     job, _ = _job_queue(asset=asset, kind=FetchJob.Kind.BACKFILL, start=start)
@@ -722,7 +723,7 @@ def daily_closes_refresh(*, asset_ids: Sequence[int] | None = None) -> list[Fetc
     for asset in selectors.assets_with_last_close(assets=assets):
         with transaction.atomic():
             if asset.last_close is None:
-                kind, start = FetchJob.Kind.BACKFILL, today - MIN_HISTORY
+                kind, start = FetchJob.Kind.BACKFILL, today - MIN_HISTORY - HISTORY_LOOKBACK
             else:
                 kind, start = FetchJob.Kind.REFRESH, asset.last_close - REFRESH_OVERLAP
             job, created = _job_queue(asset=asset, kind=kind, start=start)
