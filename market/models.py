@@ -193,9 +193,15 @@ class FetchJob(models.Model):
     end = models.DateField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     rows_written = models.PositiveIntegerField(default=0)
+    # Bars of the provider's answer left out (no usable close, out of range) and why, in `note`.
+    rows_dropped = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
+    note = models.TextField(blank=True, help_text="What a finished job left out, and why.")
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    # The worker's last sign of life: set when an attempt starts and as it goes on. The periodic
+    # sweep (`services.fetch_jobs_sweep`) fails a job whose worker went silent for too long.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

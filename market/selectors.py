@@ -32,6 +32,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -386,6 +387,41 @@ def fetch_job_latest(*, asset: Asset) -> FetchJob | None:
     return FetchJob.objects.filter(asset=asset).order_by("-created_at").first()
 
 
+# A running attempt outlives the task's hard time limit only when its worker is gone (Celery
+# kills the attempt at the limit); a minute's grace covers the kill and the last write.
+RUNNING_GRACE = dt.timedelta(minutes=1)
+
+
+def job_running_limit() -> dt.timedelta:
+    """How long a running job may go without a sign of its worker: the task time limit
+    (``CELERY_TASK_TIME_LIMIT``) and a minute."""
+    return dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT) + RUNNING_GRACE
+
+
+def job_queued_limit() -> dt.timedelta:
+    """How long a job may wait in the queue (first run or retry) before it counts as lost:
+    ``MARKET_JOB_QUEUED_LIMIT`` seconds, an hour by default (longer than the longest wait
+    before a retry, 30 minutes)."""
+    return dt.timedelta(seconds=settings.MARKET_JOB_QUEUED_LIMIT)
+
+
+def fetch_jobs_stuck(*, now: dt.datetime | None = None, asset: Asset | None = None):
+    """Queued or running jobs that will not end by themselves: running with no sign of their
+    worker for longer than ``job_running_limit()`` (it died, or was killed at the time limit),
+    or queued for longer than ``job_queued_limit()`` since they were made or last tried. Each
+    is annotated with ``last_sign``, the time of that sign."""
+    now = now or timezone.now()
+    jobs = FetchJob.objects.annotate(
+        last_sign=Coalesce("heartbeat_at", "started_at", "created_at")
+    ).filter(
+        Q(status=FetchJob.Status.RUNNING, last_sign__lt=now - job_running_limit())
+        | Q(status=FetchJob.Status.QUEUED, last_sign__lt=now - job_queued_limit())
+    )
+    if asset is not None:
+        jobs = jobs.filter(asset=asset)
+    return jobs.select_related("asset").order_by("created_at")
+
+
 # --- Staff data status -------------------------------------------------------------------------
 
 
@@ -397,6 +433,17 @@ class StaleAsset:
 
 
 @dataclass(frozen=True)
+class JobInFlight:
+    """A queued or running job, how long ago it was made, and whether it is stuck (its worker
+    went silent, or no worker took it up, for longer than the limits): the next sweep fails it."""
+
+    job: FetchJob
+    age: dt.timedelta
+    silent_for: dt.timedelta
+    is_stuck: bool
+
+
+@dataclass(frozen=True)
 class DataStatus:
     refreshed_assets: int
     stale_assets: list[StaleAsset]
@@ -404,12 +451,21 @@ class DataStatus:
     active_jobs: int
     last_quote_refresh: dt.datetime | None
     last_close_refresh: dt.datetime | None
+    queued_jobs: int = 0
+    running_jobs: int = 0
+    failed_count: int = 0
+    jobs_in_flight: tuple[JobInFlight, ...] = ()
+
+    @property
+    def stuck_jobs(self) -> int:
+        return sum(1 for item in self.jobs_in_flight if item.is_stuck)
 
 
 def data_status(*, now: dt.datetime | None = None) -> DataStatus:
     """What staff need to see whether prices are fresh: assets kept fresh whose close is more
     than a few business days old, jobs that failed in the last day, the last successful
-    refreshes, and how many jobs are in flight."""
+    refreshes, and the jobs in flight (queued, running; the oldest first, with their ages and
+    which are stuck)."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     stale: list[StaleAsset] = []
@@ -423,18 +479,38 @@ def data_status(*, now: dt.datetime | None = None) -> DataStatus:
         behind = int(np.busday_count(asset.last_close, today))
         if behind > STALE_AFTER_BUSINESS_DAYS:
             stale.append(StaleAsset(asset, asset.last_close, behind))
-    failed = list(
-        FetchJob.objects.filter(
-            status=FetchJob.Status.FAILED, finished_at__gte=now - dt.timedelta(days=1)
-        )
-        .select_related("asset")
-        .order_by("-finished_at")[:100]
+    failed_recently = FetchJob.objects.filter(
+        status=FetchJob.Status.FAILED, finished_at__gte=now - dt.timedelta(days=1)
     )
+    failed = list(failed_recently.select_related("asset").order_by("-finished_at")[:100])
     last_quote = Quote.objects.aggregate(last=Max("fetched_at"))["last"]
     last_close = FetchJob.objects.filter(status=FetchJob.Status.SUCCEEDED).aggregate(
         last=Max("finished_at")
     )["last"]
-    active = FetchJob.objects.filter(
+    in_flight = FetchJob.objects.filter(
         status__in=(FetchJob.Status.QUEUED, FetchJob.Status.RUNNING)
-    ).count()
-    return DataStatus(count, stale, failed, active, last_quote, last_close)
+    )
+    by_status = dict(in_flight.values_list("status").annotate(n=Count("id")).order_by())
+    queued = by_status.get(FetchJob.Status.QUEUED, 0)
+    running = by_status.get(FetchJob.Status.RUNNING, 0)
+    stuck = set(fetch_jobs_stuck(now=now).values_list("pk", flat=True))
+    jobs = [
+        JobInFlight(job, now - job.created_at, now - job.last_sign, job.pk in stuck)
+        for job in in_flight.annotate(
+            last_sign=Coalesce("heartbeat_at", "started_at", "created_at")
+        )
+        .select_related("asset")
+        .order_by("created_at")[:100]
+    ]
+    return DataStatus(
+        count,
+        stale,
+        failed,
+        queued + running,
+        last_quote,
+        last_close,
+        queued_jobs=queued,
+        running_jobs=running,
+        failed_count=failed_recently.count(),
+        jobs_in_flight=tuple(jobs),
+    )

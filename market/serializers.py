@@ -114,9 +114,12 @@ class FetchJobSerializer(serializers.ModelSerializer):
             "end",
             "attempts",
             "rows_written",
+            "rows_dropped",
             "error",
+            "note",
             "created_at",
             "started_at",
+            "heartbeat_at",
             "finished_at",
         )
 

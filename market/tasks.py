@@ -3,13 +3,20 @@
 Transient provider errors (timeouts, rate limits, server errors) retry with exponential backoff
 and jitter, never sooner than the provider's ``retry_after``, up to ``max_retries``; then the job
 fails with the last reason. Permanent errors fail the job at once, without retrying.
+
+A fetch job never stays queued or running for good: a task killed at the hard time limit fails
+its job at once (``FetchJobTask.on_failure``, run by the worker's main process); a task whose
+worker child was lost is redelivered (``acks_late``) and runs the same job again; and
+``sweep_jobs``, run by beat every two minutes, fails whatever is left (the whole worker died).
 """
 
 from __future__ import annotations
 
 import random
 
-from celery import shared_task
+from celery import Task, shared_task
+from celery.exceptions import TimeLimitExceeded
+from django.conf import settings
 
 from market import services
 from market.providers.base import TransientProviderError
@@ -34,8 +41,27 @@ def retry_countdown(
     return max(backoff, retry_after or 0.0)
 
 
+class FetchJobTask(Task):
+    """A task that runs a fetch job: when the task itself fails outside the job's own handling
+    (killed at the hard time limit), its job ends failed with the reason."""
+
+    def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
+        job_id = kwargs.get("job_id", args[0] if args else None)
+        if job_id is None:
+            return
+        if isinstance(exc, TimeLimitExceeded):
+            reason = (
+                f"The job ran past the task time limit ({settings.CELERY_TASK_TIME_LIMIT} s) "
+                "and was stopped. Stored prices are unchanged; ask again to retry."
+            )
+        else:
+            reason = "An unexpected error stopped this job; the details are in the worker's log."
+        services.fetch_job_fail(job_id=job_id, reason=reason, only_unfinished=True)
+
+
 @shared_task(
     bind=True,
+    base=FetchJobTask,
     name="market.backfill",
     max_retries=6,
     retry_backoff=30,
@@ -98,3 +124,10 @@ def refresh_daily_closes(asset_ids: list[int] | None = None) -> dict:
     """Queue one fetch job per asset kept fresh for its recent closes (each retries on its own)."""
     jobs = services.daily_closes_refresh(asset_ids=asset_ids)
     return {"queued": len(jobs)}
+
+
+@shared_task(name="market.sweep_jobs")
+def sweep_jobs() -> dict:
+    """Fail, with a reason, the fetch jobs that would otherwise stay queued or running for good."""
+    failed = services.fetch_jobs_sweep()
+    return {"failed": [job.pk for job in failed]}

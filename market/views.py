@@ -248,5 +248,12 @@ def data_status(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "market/status.html",
-        {"status": selectors.data_status(), "providers": ProviderName},
+        {
+            "status": selectors.data_status(),
+            "providers": ProviderName,
+            "limits": {
+                "running": selectors.job_running_limit(),
+                "queued": selectors.job_queued_limit(),
+            },
+        },
     )

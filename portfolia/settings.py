@@ -90,6 +90,18 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded database serves web, worker and beat at once: WAL lets readers go on while
+    # one process writes; a writer waits up to SQLITE_BUSY_TIMEOUT seconds for the write lock
+    # instead of failing with "database is locked"; and every transaction takes that lock when
+    # it begins (IMMEDIATE), so a transaction that read first never fails when it then writes.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": env.int("SQLITE_BUSY_TIMEOUT", default=20),
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -318,6 +330,8 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
 MARKET_DATA_PROVIDER = env.str("MARKET_DATA_PROVIDER", default="yahoo")
 MARKET_SEARCH_TIMEOUT = env.float("MARKET_SEARCH_TIMEOUT", default=3.0)
+# Seconds a fetch job may wait for a worker before the periodic sweep fails it.
+MARKET_JOB_QUEUED_LIMIT = env.int("MARKET_JOB_QUEUED_LIMIT", default=3600)
 # Calls per second to Yahoo, shared by every worker through the cache.
 MARKET_PROVIDER_RATE_LIMITS = {"yahoo": (env.int("YAHOO_CALLS_PER_SECOND", default=2), 1.0)}
 RISK_FREE_RATE = env.float("RISK_FREE_RATE", default=0.0)  # annual, for Sharpe and Sortino

@@ -350,7 +350,7 @@ class YahooProvider:
         if data.empty or "Close" not in data.columns or data["Close"].isna().all():
             if (today - start).days > EMPTY_WINDOW_DAYS:
                 raise PermanentProviderError(
-                    f"Yahoo Finance has no prices for {symbol} since {start.isoformat()}; "
+                    f"Yahoo Finance has no prices for {symbol} since {start.day} {start:%b %Y}; "
                     "the symbol may be delisted.",
                     symbol=symbol,
                 )

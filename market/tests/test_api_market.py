@@ -345,6 +345,21 @@ def test_jobs_of_visible_assets_filtered_by_status(auth_client, user, other_user
     assert_error(auth_client.get("/api/v1/jobs/", {"status": "exploded"}), 400, "invalid")
 
 
+def test_a_job_says_how_many_bars_it_left_out_and_why(auth_client):
+    job = FetchJobFactory(
+        status=FetchJob.Status.SUCCEEDED,
+        rows_written=250,
+        rows_dropped=2,
+        note="Left out 2 of 252 bars: 2 with a close of 0 or below.",
+    )
+
+    body = auth_client.get(f"/api/v1/jobs/{job.public_id}/").json()
+
+    assert (body["rows_written"], body["rows_dropped"]) == (250, 2)
+    assert body["note"] == "Left out 2 of 252 bars: 2 with a close of 0 or below."
+    assert "heartbeat_at" in body
+
+
 def test_another_users_job_is_a_404(auth_client, other_user):
     theirs = FetchJobFactory(asset=ManualAssetFactory(owner=other_user))
     assert_error(auth_client.get(f"/api/v1/jobs/{theirs.public_id}/"), 404, "not_found")

@@ -19,5 +19,10 @@ def test_quote_and_close_refreshes_are_scheduled_after_migrate():
 
 def test_scheduled_tasks_are_registered_with_celery():
     app.loader.import_default_modules()
-    for name in ("market.refresh_quotes", "market.refresh_daily_closes", "market.backfill"):
+    for name in (
+        "market.refresh_quotes",
+        "market.refresh_daily_closes",
+        "market.backfill",
+        "market.sweep_jobs",
+    ):
         assert name in app.tasks

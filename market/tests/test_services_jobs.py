@@ -28,6 +28,10 @@ pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
 
 
+def _monday_before(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
+
+
 # --- ensure_history ----------------------------------------------------------------------------
 
 
@@ -46,21 +50,33 @@ def test_ensure_history_queues_a_backfill_once(django_capture_on_commit_callback
     assert queued == [first.pk]
 
 
-def test_ensure_history_asks_for_at_least_a_year():
+def test_ensure_history_asks_for_at_least_a_year_and_a_week_before():
     asset = AssetFactory()
 
     job = services.ensure_history(asset=asset, since=TODAY - dt.timedelta(days=10))
 
-    assert job.start == TODAY - services.MIN_HISTORY
+    assert job.start == TODAY - services.MIN_HISTORY - dt.timedelta(days=7)
 
 
-def test_ensure_history_does_nothing_when_history_reaches_back_far_enough():
+def test_ensure_history_does_nothing_when_history_has_the_close_before_since():
     asset = AssetFactory()
-    since = TODAY - dt.timedelta(days=500)
-    PriceFactory(asset=asset, date=since + dt.timedelta(days=3))  # a weekend after `since`
+    since = _monday_before(TODAY - dt.timedelta(days=500))
+    PriceFactory(asset=asset, date=since - dt.timedelta(days=3))  # the Friday before
 
     assert services.ensure_history(asset=asset, since=since) is None
     assert not FetchJob.objects.exists()
+
+
+def test_ensure_history_queues_when_history_starts_on_since_itself():
+    """The close of the trading day before `since` is needed: a history from `since` lacks it."""
+    asset = AssetFactory()
+    since = _monday_before(TODAY - dt.timedelta(days=500))
+    PriceFactory(asset=asset, date=since)
+
+    job = services.ensure_history(asset=asset, since=since)
+
+    assert job is not None
+    assert job.start == since - dt.timedelta(days=7)
 
 
 def test_ensure_history_queues_when_history_starts_too_late():
@@ -70,16 +86,50 @@ def test_ensure_history_queues_when_history_starts_too_late():
     job = services.ensure_history(asset=asset, since=TODAY - dt.timedelta(days=800))
 
     assert job is not None
-    assert job.start == TODAY - dt.timedelta(days=800)
+    assert job.start == TODAY - dt.timedelta(days=807)
 
 
 def test_ensure_history_trusts_a_succeeded_backfill_of_a_younger_instrument():
     asset = AssetFactory()
     since = TODAY - dt.timedelta(days=800)
     PriceFactory(asset=asset, date=TODAY - dt.timedelta(days=100))  # listed 100 days ago
-    FetchJobFactory(asset=asset, status=FetchJob.Status.SUCCEEDED, start=since)
+    FetchJobFactory(
+        asset=asset, status=FetchJob.Status.SUCCEEDED, start=since - dt.timedelta(days=7)
+    )
 
     assert services.ensure_history(asset=asset, since=since) is None
+
+
+def test_history_needed_from_a_monday_is_requested_from_the_monday_before_and_then_settles(
+    use_provider, django_capture_on_commit_callbacks
+):
+    """The Friday close before a Monday start is fetched, and once the backfill succeeded no
+    new job is queued, also for an instrument whose history starts later than asked."""
+    monday = _monday_before(TODAY - dt.timedelta(days=500))
+    bars = weekday_bars(monday - dt.timedelta(days=30), TODAY)
+    provider = use_provider(FakeProvider("demo", bars=bars))
+    young = AssetFactory(symbol="YOUNG")
+    listed = monday + dt.timedelta(days=2)
+    provider_young = FakeProvider("demo", bars=weekday_bars(listed, TODAY))
+    asset = AssetFactory(symbol="OLD")
+
+    with django_capture_on_commit_callbacks(execute=True):  # the backfill runs (eager)
+        job = services.ensure_history(asset=asset, since=monday)
+
+    assert job.start == monday - dt.timedelta(days=7)
+    assert ("history", "OLD", monday - dt.timedelta(days=7), TODAY) in provider.calls
+    job.refresh_from_db()
+    assert job.status == FetchJob.Status.SUCCEEDED
+    assert Price.objects.filter(asset=asset, date=monday - dt.timedelta(days=3)).exists()
+    assert services.ensure_history(asset=asset, since=monday) is None
+
+    use_provider(provider_young)
+    with django_capture_on_commit_callbacks(execute=True):
+        first = services.ensure_history(asset=young, since=monday)
+    first.refresh_from_db()
+    assert first.status == FetchJob.Status.SUCCEEDED
+    assert services.ensure_history(asset=young, since=monday) is None
+    assert FetchJob.objects.filter(asset=young).count() == 1
 
 
 def test_ensure_history_ignores_manual_assets():
@@ -88,14 +138,18 @@ def test_ensure_history_ignores_manual_assets():
 
 def test_a_job_lost_by_a_dead_worker_stops_blocking_new_ones():
     asset = AssetFactory()
-    lost = FetchJobFactory(asset=asset, status=FetchJob.Status.RUNNING)
-    FetchJob.objects.filter(pk=lost.pk).update(created_at=timezone.now() - dt.timedelta(hours=3))
+    lost = FetchJobFactory(asset=asset, status=FetchJob.Status.RUNNING, attempts=1)
+    # Silent for longer than the task time limit (600 s) and its minute of grace.
+    FetchJob.objects.filter(pk=lost.pk).update(
+        created_at=timezone.now() - dt.timedelta(minutes=12),
+        heartbeat_at=timezone.now() - dt.timedelta(minutes=12),
+    )
 
     job = services.backfill_request(asset=asset)
 
     lost.refresh_from_db()
     assert lost.status == FetchJob.Status.FAILED
-    assert "did not finish" in lost.error
+    assert "The worker stopped during attempt 1" in lost.error
     assert job.pk != lost.pk
 
 

@@ -313,3 +313,100 @@ def test_data_status_shows_stale_assets_and_failed_jobs_and_refreshes_now(
     assert "Refresh now" in text
     assert b"Refresh queued" in refreshed.content
     assert queued == ["refresh_quotes", "refresh_daily_closes"]
+
+
+# --- jobs that fail or get stuck ---------------------------------------------------------------
+
+
+def test_progress_of_a_failed_job_stops_polling_and_offers_to_try_again(logged_in, monkeypatch):
+    from market import services
+
+    monkeypatch.setattr(services, "_job_enqueue", lambda job_id: None)
+    asset = AssetFactory()
+    failed = FetchJobFactory(
+        asset=asset,
+        status=FetchJob.Status.FAILED,
+        error="No worker took this job up within 61 minutes.",
+        finished_at=timezone.now(),
+    )
+
+    progress = logged_in.get(f"/assets/{asset.public_id}/progress/", **HTMX)
+    retried = logged_in.post(f"/assets/{asset.public_id}/backfill/", follow=True)
+
+    assert progress.status_code == 286
+    assert b"every 2s" not in progress.content
+    assert b"No worker took this job up" in progress.content
+    assert b"Try again" in progress.content
+    assert f'action="/assets/{asset.public_id}/backfill/"'.encode() in progress.content
+    new = asset.fetch_jobs.exclude(pk=failed.pk).get()
+    assert new.status == FetchJob.Status.QUEUED
+    assert b"Fetching the history of" in retried.content
+    assert b'hx-trigger="every 2s"' in retried.content
+
+
+def test_a_stuck_job_stops_the_polling_once_the_sweep_fails_it(logged_in):
+    from market import selectors, tasks
+
+    asset = AssetFactory()
+    job = FetchJobFactory(asset=asset, status=FetchJob.Status.RUNNING, attempts=1)
+    FetchJob.objects.filter(pk=job.pk).update(
+        heartbeat_at=timezone.now() - selectors.job_running_limit() - dt.timedelta(minutes=1)
+    )
+    url = f"/assets/{asset.public_id}/progress/"
+
+    before = logged_in.get(url, **HTMX)
+    tasks.sweep_jobs.delay()
+    after = logged_in.get(url, **HTMX)
+
+    assert before.status_code == 200
+    assert after.status_code == 286
+    assert b"The worker stopped during attempt 1" in after.content
+    assert b"Try again" in after.content
+
+
+def test_a_succeeded_job_says_which_bars_it_left_out(logged_in):
+    asset = AssetFactory()
+    FetchJobFactory(
+        asset=asset,
+        status=FetchJob.Status.SUCCEEDED,
+        rows_written=250,
+        rows_dropped=2,
+        note="Left out 2 of 252 bars: 2 with a close that is not a number.",
+        finished_at=timezone.now(),
+    )
+
+    response = logged_in.get(f"/assets/{asset.public_id}/")
+
+    assert b"250 prices written" in response.content
+    assert b"Left out 2 of 252 bars" in response.content
+
+
+def test_data_status_counts_failed_queued_and_running_jobs_and_shows_stuck_ones_with_ages(
+    client,
+):
+    from accounts.tests.factories import UserFactory
+    from market import selectors
+
+    client.force_login(UserFactory(is_staff=True))
+    now = timezone.now()
+    for _ in range(2):
+        FetchJobFactory(status=FetchJob.Status.FAILED, error="x", finished_at=now)
+    for _ in range(3):
+        FetchJobFactory(status=FetchJob.Status.QUEUED)
+    running = FetchJobFactory(status=FetchJob.Status.RUNNING, attempts=1)
+    stuck = FetchJobFactory(
+        status=FetchJob.Status.RUNNING, attempts=1, asset=AssetFactory(symbol="STUCK")
+    )
+    silent = now - selectors.job_running_limit() - dt.timedelta(minutes=5)
+    FetchJob.objects.filter(pk=stuck.pk).update(created_at=silent, heartbeat_at=silent)
+    FetchJob.objects.filter(pk=running.pk).update(heartbeat_at=now)
+
+    status = selectors.data_status(now=now)
+    page = client.get("/assets/status/").content.decode()
+
+    assert (status.failed_count, status.queued_jobs, status.running_jobs) == (2, 3, 2)
+    assert status.active_jobs == status.queued_jobs + status.running_jobs
+    assert status.stuck_jobs == 1
+    assert [item.job.pk for item in status.jobs_in_flight if item.is_stuck] == [stuck.pk]
+    assert "2 failed" in page and "3 queued · 2 running" in page and "1 stuck" in page
+    assert "STUCK" in page and "16 min" in page  # its age
