@@ -533,14 +533,11 @@ def _currencies_by_base(portfolios: Iterable[Portfolio], txns: dict[int, list[Tx
     return needed
 
 
-def holdings(*, portfolio: Portfolio, date: datetime.date | None = None) -> Holdings:
-    """The portfolio on `date` (today when None): positions, values, gains and totals.
-
-    Queries: transactions (1), assets (1), FX pair assets (1 when a foreign currency is used),
-    closes (1) and the latest older closes of assets with no recent bar (at most 1).
-    Raises LedgerError if the stored history is impossible (the services never store one).
-    """
-    day = date or timezone.localdate()
+def _holdings_inputs(
+    portfolio: Portfolio, day: datetime.date
+) -> tuple[list[Txn], dict[int, Asset], MarketData]:
+    """What valuing `portfolio` on `day` needs: its transactions, the assets held by then and
+    their market data (3-5 queries, see `holdings`)."""
     txns = txns_by_portfolio(portfolio_ids=[portfolio.pk]).get(portfolio.pk, [])
     asset_ids = {txn.asset_id for txn in txns if txn.asset_id is not None and txn.date <= day}
     assets = Asset.objects.in_bulk(sorted(asset_ids)) if asset_ids else {}
@@ -550,6 +547,18 @@ def holdings(*, portfolio: Portfolio, date: datetime.date | None = None) -> Hold
         currencies_by_base=_currencies_by_base([portfolio], {portfolio.pk: txns}),
         day=day,
     )
+    return txns, assets, market
+
+
+def holdings(*, portfolio: Portfolio, date: datetime.date | None = None) -> Holdings:
+    """The portfolio on `date` (today when None): positions, values, gains and totals.
+
+    Queries: transactions (1), assets (1), FX pair assets (1 when a foreign currency is used),
+    closes (1) and the latest older closes of assets with no recent bar (at most 1).
+    Raises LedgerError if the stored history is impossible (the services never store one).
+    """
+    day = date or timezone.localdate()
+    txns, assets, market = _holdings_inputs(portfolio, day)
     result, _state = _build_holdings(
         portfolio=portfolio, txns=txns, assets=assets, market=market, day=day
     )
@@ -632,15 +641,7 @@ def cash_records_preview(
     """The preview `services.portfolio_cash_records_change` is confirmed after (one load of
     transactions and market data, two valuations)."""
     day = date or timezone.localdate()
-    txns = txns_by_portfolio(portfolio_ids=[portfolio.pk]).get(portfolio.pk, [])
-    asset_ids = {txn.asset_id for txn in txns if txn.asset_id is not None and txn.date <= day}
-    assets = Asset.objects.in_bulk(sorted(asset_ids)) if asset_ids else {}
-    market = market_data_load(
-        owner=portfolio.owner_id,
-        asset_ids=asset_ids,
-        currencies_by_base=_currencies_by_base([portfolio], {portfolio.pk: txns}),
-        day=day,
-    )
+    txns, assets, market = _holdings_inputs(portfolio, day)
 
     def figures(choice: tuple[bool, bool]) -> CashChoiceFigures:
         variant = _variant(portfolio, *choice)
