@@ -8,10 +8,12 @@ EUR), so one pipeline prices everything.
 import uuid
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 
 from portfolia.currencies import CURRENCY_CHOICES
+from portfolia.validators import validate_price_date, validate_price_number
 
 
 class AssetClass(models.TextChoices):
@@ -114,12 +116,12 @@ class Price(models.Model):
     asset = models.ForeignKey(
         Asset, on_delete=models.CASCADE, related_name="prices", db_index=False
     )
-    date = models.DateField()
-    open = models.FloatField(null=True, blank=True)
-    high = models.FloatField(null=True, blank=True)
-    low = models.FloatField(null=True, blank=True)
-    close = models.FloatField()
-    volume = models.BigIntegerField(null=True, blank=True)
+    date = models.DateField(validators=[validate_price_date])
+    open = models.FloatField(null=True, blank=True, validators=[validate_price_number])
+    high = models.FloatField(null=True, blank=True, validators=[validate_price_number])
+    low = models.FloatField(null=True, blank=True, validators=[validate_price_number])
+    close = models.FloatField(validators=[validate_price_number])
+    volume = models.BigIntegerField(null=True, blank=True, validators=[MinValueValidator(0)])
 
     class Meta:
         ordering = ["asset", "date"]

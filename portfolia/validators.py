@@ -97,6 +97,16 @@ def number_problem(value: Decimal | float | int, limit: Decimal | float | int) -
     return None
 
 
+def validate_price_number(value: float) -> None:
+    """Field validator of a daily open, high, low or close (the admin's price form, say): a
+    finite number of zero or more below PRICE_LIMIT, as uploads and provider bars are held to."""
+    problem = number_problem(value, PRICE_LIMIT)
+    if problem is None and value < 0:
+        problem = "must be zero or more"
+    if problem:
+        raise ValidationError(f"A price {problem}.", code="price_out_of_range")
+
+
 # --- Text ----------------------------------------------------------------------------------------
 
 # Tab, line feed and carriage return are ordinary in free text; every other C0 or C1 control

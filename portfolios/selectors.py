@@ -358,9 +358,9 @@ class Holdings:
     @property
     def cash_weight(self) -> Decimal | None:
         """Cash as a share of the value (None without cash records or without a value)."""
-        if not self.records_cash or self.total_value <= 0:
+        if not self.records_cash:
             return None
-        return self.cash / self.total_value
+        return share(self.cash, self.total_value)
 
     @property
     def cash_is_negative(self) -> bool:
@@ -395,12 +395,20 @@ class Holdings:
                 labels["cash"] = "Cash"
         total = self.total_value
         slices = [
-            AllocationSlice(key, labels[key], value, value / total if total > 0 else None)
+            AllocationSlice(key, labels[key], value, share(value, total))
             for key, value in totals.items()
             if value
         ]
         slices.sort(key=lambda item: (-item.value, item.key))
         return slices
+
+
+def share(part: Decimal, total: Decimal) -> Decimal | None:
+    """`part` as a share of `total` (weights, allocation slices); None when the total is not a
+    positive finite value (an empty portfolio, or a stored price too large to value)."""
+    if not (total.is_finite() and total > 0 and part.is_finite()):
+        return None
+    return part / total
 
 
 def _d(value: float | Decimal) -> Decimal:
@@ -457,7 +465,7 @@ def _build_holdings(
                 realized_gain=position.realized_gain_base,
                 income=position.income_base,
                 fees=position.fees_base,
-                weight=market_value / total_value if total_value > 0 else None,
+                weight=share(market_value, total_value),
             )
         )
     rows.sort(key=lambda row: (-row.market_value, row.asset.symbol))

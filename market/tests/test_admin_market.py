@@ -142,3 +142,51 @@ def test_corporate_actions_show_ratios_and_amounts_without_padding_zeros(admin_c
     assert "10.0000000000" not in listing and "0.24000000" not in listing
     form = admin_client.get(f"/admin/market/corporateaction/{split.pk}/change/").content.decode()
     assert 'name="ratio" value="10"' in form
+
+
+@pytest.mark.parametrize(("field", "value"), [("close", "1e300"), ("open", "-1"), ("close", "inf")])
+def test_the_admin_price_form_refuses_what_no_upload_may_store(admin_client, field, value):
+    import datetime as dt
+
+    price = PriceFactory(date=dt.date(2024, 1, 2), close=10.0)
+    form = {"asset": price.asset.pk, "date": "2024-01-02", "close": "10", field: value}
+
+    response = admin_client.post(f"/admin/market/price/{price.pk}/change/", form)
+
+    assert response.status_code == 200  # the form again, with its error
+    content = response.content.decode()
+    assert "A price must be" in content or "Enter a number" in content
+    price.refresh_from_db()
+    assert price.close == 10.0
+
+
+def test_stored_closes_that_cannot_be_a_price_are_removed_and_pages_value_the_rest(client):
+    """Migration 0010: a close of 1e300 stored before bars were bounded made every page that
+    values the asset answer 500; it goes, the asset's marks follow, and the pages answer."""
+    import datetime as dt
+    import importlib
+
+    from django.apps import apps
+
+    from market.models import Asset, Price
+    from portfolios.tests.factories import PortfolioFactory, TransactionFactory
+
+    user = UserFactory()
+    asset = AssetFactory(symbol="AAPL")
+    PriceFactory(asset=asset, date=dt.date(2024, 1, 2), close=100.0)
+    PriceFactory(asset=asset, date=dt.date(2024, 1, 3), close=1e300)
+    Asset.objects.filter(pk=asset.pk).update(last_price_date=dt.date(2024, 1, 3))
+    version = Asset.objects.get(pk=asset.pk).price_version
+    portfolio = PortfolioFactory(owner=user)
+    TransactionFactory(portfolio=portfolio, asset=asset, date=dt.date(2024, 1, 2), quantity=1)
+
+    migration = importlib.import_module("market.migrations.0010_price_bounds")
+    migration.drop_impossible_closes(apps, None)
+
+    assert list(Price.objects.filter(asset=asset).values_list("close", flat=True)) == [100.0]
+    asset.refresh_from_db()
+    assert asset.price_version == version + 1
+    assert asset.last_price_date == dt.date(2024, 1, 2)
+    client.force_login(user)
+    for path in ("/", f"/portfolios/{portfolio.public_id}/"):
+        assert client.get(path).status_code == 200
