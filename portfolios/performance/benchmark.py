@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime
 import logging
-import math
 
 import numpy as np
 from django.conf import settings
@@ -16,9 +15,13 @@ from market.models import Asset, AssetClass
 from portfolios.engine.market import (
     FxTable,
 )
+from portfolios.engine.period import benchmark_base, benchmark_curve
+from portfolios.engine.risk import benchmark_comparison
+from portfolios.engine.types import format_date
 from portfolios.performance import loading
-from portfolios.performance.loading import AssetInfo, Market, days64, major
+from portfolios.performance.loading import DEFAULT_BENCHMARK, AssetInfo, Market, days64, major
 from portfolios.performance.periods import ONE_DAY, Period
+from portfolios.performance.results import BenchmarkResult
 from portfolios.performance.state import LOOKBACK, REPORT_TIMEOUT, cache_key
 
 BENCHMARK_QUEUE_TIMEOUT = 3600  # ask for a missing benchmark history at most hourly
@@ -119,15 +122,58 @@ def _benchmark_closes_load(
         values = values * FxTable(base, {market.benchmark_fx.symbol: pair}).rates(
             bench.currency, days
         )
-    before = float(values[0])
-    in_period = values[1:]
-    if math.isnan(before):
-        # No close on or before the day before start (a start on a Monday or after a holiday,
-        # a history that starts later): the first close in the period stands in as the base.
-        known = np.flatnonzero(~np.isnan(in_period))
-        if not known.size:
-            return None
-        before = float(in_period[known[0]])
-    if not before > 0 or not math.isfinite(before):
-        return None
-    return in_period, before
+    return benchmark_base(values)
+
+
+def benchmark_figures(
+    market: Market,
+    period: Period,
+    base: str,
+    days: np.ndarray,
+    wealth: np.ndarray,
+    rf: float,
+) -> tuple[BenchmarkResult | None, str | None, np.ndarray]:
+    """The benchmark's figures over `period` (its start already the report's) against the
+    portfolio's wealth index `wealth` on `days`, the note the page shows about it, and its
+    cumulative return per day (all NaN without figures). When it has no prices for the period
+    yet, its history is queued (on commit, at most hourly)."""
+    start = period.start
+    benchmark = None
+    note = None
+    bench_curve = np.full(days.size, np.nan)
+    loaded = benchmark_closes(market, period, base)
+    if loaded is not None:
+        closes, before = loaded
+        comparison = benchmark_comparison(days, wealth, closes, before, rf)
+        bench = market.benchmark
+        if comparison is not None and bench is not None:
+            if bench.first is not None and bench.first > start - ONE_DAY:
+                note = (
+                    f"{bench.symbol} has no close before {start:%-d %b %Y}: its first close in "
+                    f"the period ({bench.first:%-d %b %Y}) is the base."
+                )
+            benchmark = BenchmarkResult(
+                asset_id=market.benchmark.id,
+                symbol=market.benchmark.symbol,
+                name=market.benchmark.name,
+                currency=market.benchmark.currency,
+                twr=comparison.twr,
+                excess_return=comparison.excess_return,
+                beta=comparison.beta,
+                correlation=comparison.correlation,
+                alpha=comparison.alpha,
+            )
+            bench_curve = benchmark_curve(closes, before)
+    if benchmark is None:
+        bench = market.benchmark
+        symbol = market.benchmark_symbol or DEFAULT_BENCHMARK
+        if bench is None or bench.first is None:
+            note = f"{symbol} has no prices yet; its history is being loaded."
+            benchmark_queue(symbol, bench.id if bench else None, start - ONE_DAY)
+        elif bench.first > period.end:
+            note = f"{symbol}'s prices start on {format_date(bench.first)}, after this period."
+            benchmark_queue(symbol, bench.id, start - ONE_DAY)
+        elif market.benchmark_fx is None and major(bench.currency) != base:
+            note = f"No exchange rate converts {symbol} into {base} yet."
+
+    return benchmark, note, bench_curve

@@ -16,7 +16,8 @@ from portfolios.performance.periods import ONE_DAY
 from portfolios.performance.results import PerformanceReport
 
 
-def _csv(header: Sequence[str], rows: Iterable[Sequence]) -> str:
+def csv_text(header: Sequence[str], rows: Iterable[Sequence]) -> str:
+    """A CSV document: the header, then the rows (lines end in "\\n")."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(header)
@@ -36,7 +37,7 @@ def mwr_flows_csv(report: PerformanceReport) -> str:
     """The investor's cash flows behind the MWR: -V_{start-1} the day before start, -I_t and +O_t
     on their days, +V_end on the end day. A spreadsheet's XIRR(amounts, dates) gives the MWR."""
     if report.series is None or not len(report.series):
-        return _csv(["date", "amount", "what"], [])
+        return csv_text(["date", "amount", "what"], [])
     series = report.series
     dates, amounts = mwr_cash_flows(
         series.days, series.value, series.inflow, series.outflow, series.start_value
@@ -52,7 +53,7 @@ def mwr_flows_csv(report: PerformanceReport) -> str:
         else:
             what = "money paid in" if amount < 0 else "money paid out"
         rows.append([day.isoformat(), _number(amount, 2), what])
-    return _csv(["date", "amount", "what"], rows)
+    return csv_text(["date", "amount", "what"], rows)
 
 
 def daily_values_csv(report: PerformanceReport) -> str:
@@ -70,7 +71,7 @@ def daily_values_csv(report: PerformanceReport) -> str:
         "benchmark_cumulative",
     ]
     if report.series is None or not len(report.series):
-        return _csv(header, [])
+        return csv_text(header, [])
     series = report.series
     rows = [
         [
@@ -100,4 +101,4 @@ def daily_values_csv(report: PerformanceReport) -> str:
                 _number(float(series.benchmark[index]), 10),
             ]
         )
-    return _csv(header, rows)
+    return csv_text(header, rows)

@@ -7,31 +7,27 @@ from __future__ import annotations
 import datetime
 from dataclasses import replace
 
-import numpy as np
 from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
+from portfolios.engine.period import gain_split, period_returns
 from portfolios.engine.returns import (
     annualise,
-    daily_returns,
     money_weighted,
     monthly_returns,
     mwr_cash_flows,
     wealth_index,
     yearly_returns,
 )
-from portfolios.engine.risk import benchmark_comparison, drawdown_series, risk_metrics
-from portfolios.engine.types import format_date
+from portfolios.engine.risk import drawdown_series, risk_metrics
 from portfolios.models import Portfolio
-from portfolios.performance.benchmark import benchmark_closes, benchmark_queue, marks_text
-from portfolios.performance.loading import DEFAULT_BENCHMARK, Market, major
-from portfolios.performance.periods import ONE_DAY, Period, period_resolve
-from portfolios.performance.results import BenchmarkResult, PerformanceReport, PerformanceSeries
+from portfolios.performance.benchmark import benchmark_figures, marks_text
+from portfolios.performance.loading import Market
+from portfolios.performance.periods import Period, period_resolve
+from portfolios.performance.results import PerformanceReport, PerformanceSeries
 from portfolios.performance.series import state_current
 from portfolios.performance.state import REPORT_TIMEOUT, Body, Head, cache_key
-
-ROUNDING_NOISE = 1e-12
 
 
 def risk_free_rate() -> float:
@@ -146,69 +142,27 @@ def report_compute(
     inflow = body.inflow[lo:hi]
     outflow = body.outflow[lo:hi]
     start_value = float(body.value[lo - 1]) if lo > 0 else 0.0
-    r = daily_returns(value, inflow, outflow, start_value)
-    # A daily "return" below 1e-12 is the float rounding of equal values (a price that did not
-    # move, valued once from floats and once from Decimals), not a move: without this, a flat
-    # holding would have a Sharpe ratio made of noise.
-    r[np.abs(r) < ROUNDING_NOISE] = 0.0
+    r = period_returns(value, inflow, outflow, start_value)
     wealth = wealth_index(r)
     twr = float(wealth[-1] - 1.0)
     inflows, outflows = float(inflow.sum()), float(outflow.sum())
     end_value = float(value[-1])
-    gain = end_value - start_value - inflows + outflows
-    capital = start_value + inflows
-    income = float(body.income[lo:hi].sum())
-    fees = float(body.fees[lo:hi].sum())
-    taxes = float(body.taxes[lo:hi].sum())
-    currency_effect = float(body.currency_effect[lo:hi].sum())
+    split = gain_split(
+        start_value=start_value,
+        end_value=end_value,
+        inflows=inflows,
+        outflows=outflows,
+        income=float(body.income[lo:hi].sum()),
+        fees=float(body.fees[lo:hi].sum()),
+        taxes=float(body.taxes[lo:hi].sum()),
+        currency_effect=float(body.currency_effect[lo:hi].sum()),
+    )
     rf = risk_free_rate()
     risk = risk_metrics(days, wealth, rf)
     drawdown = risk.drawdown
-
-    benchmark = None
-    note = None
-    bench_curve = np.full(days.size, np.nan)
-    loaded = benchmark_closes(market, replace(period, start=start), portfolio.base_currency)
-    if loaded is not None:
-        closes, before = loaded
-        comparison = benchmark_comparison(days, wealth, closes, before, rf)
-        bench = market.benchmark
-        if comparison is not None and bench is not None:
-            if bench.first is not None and bench.first > start - ONE_DAY:
-                note = (
-                    f"{bench.symbol} has no close before {start:%-d %b %Y}: its first close in "
-                    f"the period ({bench.first:%-d %b %Y}) is the base."
-                )
-            benchmark = BenchmarkResult(
-                asset_id=market.benchmark.id,
-                symbol=market.benchmark.symbol,
-                name=market.benchmark.name,
-                currency=market.benchmark.currency,
-                twr=comparison.twr,
-                excess_return=comparison.excess_return,
-                beta=comparison.beta,
-                correlation=comparison.correlation,
-                alpha=comparison.alpha,
-            )
-            filled = closes.copy()
-            # Forward-fill the benchmark's level for the chart (NaN only before its first close).
-            mask = np.isnan(filled)
-            if mask.any():
-                index = np.where(~mask, np.arange(filled.size), -1)
-                np.maximum.accumulate(index, out=index)
-                filled = np.where(index >= 0, filled[np.maximum(index, 0)], before)
-            bench_curve = filled / before - 1.0
-    if benchmark is None:
-        bench = market.benchmark
-        symbol = market.benchmark_symbol or DEFAULT_BENCHMARK
-        if bench is None or bench.first is None:
-            note = f"{symbol} has no prices yet; its history is being loaded."
-            benchmark_queue(symbol, bench.id if bench else None, start - ONE_DAY)
-        elif bench.first > period.end:
-            note = f"{symbol}'s prices start on {format_date(bench.first)}, after this period."
-            benchmark_queue(symbol, bench.id, start - ONE_DAY)
-        elif market.benchmark_fx is None and major(bench.currency) != portfolio.base_currency:
-            note = f"No exchange rate converts {symbol} into {portfolio.base_currency} yet."
+    benchmark, note, bench_curve = benchmark_figures(
+        market, replace(period, start=start), portfolio.base_currency, days, wealth, rf
+    )
 
     months = monthly_returns(days, r)
     years = yearly_returns(days, r)
@@ -227,18 +181,18 @@ def report_compute(
         inflows=inflows,
         outflows=outflows,
         net_flows=inflows - outflows,
-        gain=gain,
+        gain=split.gain,
         twr=twr,
         twr_annualized=annualise(twr, n_days),
         mwr=weighted.annual,
         mwr_period=weighted.period,
         mwr_note=weighted.note,
-        simple_return=gain / capital if capital != 0 else None,
-        price_gain=gain - income - fees - taxes - currency_effect,
-        income=income,
-        fees=fees,
-        taxes=taxes,
-        currency_effect=currency_effect,
+        simple_return=split.simple_return,
+        price_gain=split.price_gain,
+        income=split.income,
+        fees=split.fees,
+        taxes=split.taxes,
+        currency_effect=split.currency_effect,
         volatility=risk.volatility,
         sharpe=risk.sharpe,
         sortino=risk.sortino,
