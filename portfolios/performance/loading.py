@@ -43,32 +43,34 @@ def days64(start: datetime.date, end: datetime.date) -> np.ndarray:
 @dataclass
 class Digest:
     """What the computation needs to know of the transactions before reading them: how many,
-    the first date, the portfolio's cash choices (`Portfolio.records_cash`, `cash_per_currency`,
+    the first date recorded (`first_measured`: clamped to EARLIEST_MEASURED, the day the series
+    starts), the portfolio's cash choices (`Portfolio.records_cash`, `cash_per_currency`,
     through its `ledger_summary`), the assets and the currencies.
     Whether they changed is told by the portfolio's
     `ledger_version`, not by the digest."""
 
     count: int
-    first_day: datetime.date | None
+    first_recorded: datetime.date | None
     records_cash: bool
     asset_ids: frozenset[int]
     currencies: frozenset[str]
     cash_per_currency: bool = False
 
     @property
-    def first_date(self) -> datetime.date | None:
+    def first_measured(self) -> datetime.date | None:
         """The first day measured: the first transaction's, or EARLIEST_MEASURED if earlier."""
-        if self.first_day is None:
+        if self.first_recorded is None:
             return None
-        return max(self.first_day, EARLIEST_MEASURED)
+        return max(self.first_recorded, EARLIEST_MEASURED)
 
     @property
     def dates_note(self) -> str | None:
         """What the reports say when a transaction is dated before EARLIEST_MEASURED."""
-        if self.first_day is None or self.first_day >= EARLIEST_MEASURED:
+        first = self.first_recorded
+        if first is None or first >= EARLIEST_MEASURED:
             return None
         return (
-            f"A transaction is dated {self.first_day:%-d %b} {self.first_day.year:04d}, before "
+            f"A transaction is dated {first:%-d %b} {first.year:04d}, before "
             f"{EARLIEST_MEASURED:%-d %b %Y}: it is counted as of {EARLIEST_MEASURED:%-d %b %Y}. "
             "Correct its date to measure from when it happened."
         )
@@ -89,7 +91,7 @@ def digest_from_rows(rows: list, portfolio: Portfolio) -> Digest:
     """The digest of TXN_COLUMNS rows (in entry order) of `portfolio` (its cash choices)."""
     return Digest(
         count=len(rows),
-        first_day=rows[0][3] if rows else None,
+        first_recorded=rows[0][3] if rows else None,
         records_cash=portfolio.records_cash,
         cash_per_currency=portfolio.cash_per_currency,
         asset_ids=frozenset(row[4] for row in rows if row[4] is not None),
@@ -102,7 +104,7 @@ def _digest_from_summary(summary: dict) -> Digest:
     first = summary.get("first")
     return Digest(
         count=int(summary.get("count", 0)),
-        first_day=datetime.date.fromisoformat(first) if first else None,
+        first_recorded=datetime.date.fromisoformat(first) if first else None,
         records_cash=bool(summary.get("records_cash")),
         cash_per_currency=bool(summary.get("cash_per_currency")),
         asset_ids=frozenset(summary.get("assets", ())),

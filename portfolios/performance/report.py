@@ -68,7 +68,7 @@ def portfolio_performance(
     today = today or timezone.localdate()
     head, body, market, digest = state_current(portfolio=portfolio, today=today)
     resolved = period_resolve(
-        period=period, start=start, end=end, first_date=digest.first_date, today=today
+        period=period, start=start, end=end, first_date=digest.first_measured, today=today
     )
     report = report_get(portfolio=portfolio, head=head, body=body, market=market, period=resolved)
     if not series and report.series is not None:

@@ -70,7 +70,7 @@ def series_compute(
     )
     base = portfolio.base_currency
     method = portfolio.cost_basis_method
-    start = digest.first_date
+    start = digest.first_measured
     assert start is not None
     old: Body | None = None
     checkpoint: LedgerState | None = None
@@ -251,7 +251,7 @@ def state_current(
     head: Head | None = cache.get(head_key)
     version, ledger_log, digest = loading.ledger_version_load(portfolio)
     market = loading.market_meta(portfolio, digest)
-    if not digest.count or digest.first_date > today:  # nothing yet, or only future dates
+    if not digest.count or digest.first_measured > today:  # nothing yet, or only future dates
         return None, None, market, digest
     marks = marks_of(digest, market)
     fx_symbols = {c: (info.symbol, info.id) for c, info in market.fx.items()}
@@ -300,7 +300,7 @@ def state_current(
             base_currency=portfolio.base_currency,
             method=portfolio.cost_basis_method,
             records_cash=digest.records_cash,
-            start=digest.first_date,
+            start=digest.first_measured,
             end=today,
             digest=digest,
             fx_symbols=fx_symbols,

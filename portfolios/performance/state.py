@@ -16,7 +16,9 @@ from portfolios.performance import loading
 from portfolios.performance.loading import Digest, Market
 from portfolios.performance.periods import ONE_DAY
 
-CACHE_PREFIX = "portfolios:perf:v6"
+# v7: the state moved to the portfolios.performance package (older pickles name classes
+# that are gone).
+CACHE_PREFIX = "portfolios:perf:v7"
 STATE_TIMEOUT = 7 * 24 * 3600
 REPORT_TIMEOUT = 24 * 3600
 # Bars read before a window's first day, so forward-filling has a close to start from.
@@ -162,7 +164,7 @@ def resume_from(
         or head.method != portfolio.cost_basis_method
         or head.records_cash != digest.records_cash
         or head.digest.cash_per_currency != digest.cash_per_currency
-        or head.start != digest.first_date
+        or head.start != digest.first_measured
         or head.fx_symbols != fx_symbols
         or today < head.end
         or head.ledger_version is None
