@@ -25,8 +25,9 @@ What a report holds, for a period [start, end] (both inclusive; V_{start-1} is t
   * `price_gain`: the securities' own price moves: Σ_t Σ_a (q_{a,t} p_{a,t} - q_{a,t-1} p_{a,t-1}
     - net traded value p q of a on day t, in a's currency) x_t; i.e. the market gain of the
     holdings (value change net of purchases at price x quantity and sales at price x quantity)
-    minus their currency effect. Computed as gain - income - fees - taxes - currency_effect, which
-    is that sum (the identity above, in both "with cash records" and "securities only" modes).
+    minus their currency effect. Computed (`engine.period.gain_split`) as gain - income - fees -
+    taxes - currency_effect, which is that sum (the identity above, in both "with cash records"
+    and "securities only" modes).
 - Risk (business-day returns of the wealth index; empyrical's definitions): `volatility`,
   `sharpe` and `sortino` with the risk-free rate of the `RISK_FREE_RATE` setting (annual, default
   0), `max_drawdown` over calendar days with its peak, trough and recovery dates, and against the
