@@ -4,7 +4,9 @@ Prints, in one run:
 
 1. Full recompute of each size (MAX period, caches empty): the time through
    `portfolio_performance`, split into loading from the database, the cache (storing the state)
-   and computing (engine + read model), the best of --rounds rounds.
+   and computing (engine + read model), the best of --rounds rounds. The split is measured from
+   outside (`phase_timings` wraps the read model's loaders, the cache and the engine's daily
+   series for the block): nothing in the request path keeps timers.
 2. A one-transaction edit six months back (a buy's quantity changed) on a warm state: the time
    of the next `portfolio_performance` call (it recomputes from the last checkpoint before the
    change) relative to a full recompute; the edit is undone between rounds.
@@ -25,8 +27,11 @@ all of them with --reload). The process pins itself to one CPU core (--all-cores
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
+import functools
 import gc
+import logging
 import os
 import platform
 import resource
@@ -47,6 +52,85 @@ TARGET_FULL_L = 1.0
 TARGET_EDIT_RATIO = 0.1
 TARGET_MEMORY_MB = 512
 TARGET_QUERIES = 10
+
+
+# What `phase_timings` counts as loading: the read model's database reads.
+LOADERS = (
+    "ledger_version_load",
+    "txn_rows",
+    "market_meta",
+    "closes_load",
+    "closes_with_previous",
+    "price_change_logs",
+)
+CACHE_CALLS = ("get", "set", "set_many")
+
+
+@contextlib.contextmanager
+def phase_timings():
+    """Seconds spent inside the block loading from the database ("load"), in the cache ("cache",
+    pickling included) and in the engine's daily series ("engine", a part of the computation),
+    by wrapping those functions from outside for the block's duration (a loader called by
+    another one counts once)."""
+    from django.core.cache import caches
+
+    from portfolios.performance import loading, series
+
+    totals: dict[str, float] = {"load": 0.0, "cache": 0.0, "engine": 0.0}
+    depth = {"load": 0, "cache": 0, "engine": 0}
+
+    def timed(phase, function):
+        @functools.wraps(function)
+        def wrapper(*args, **kwargs):
+            depth[phase] += 1
+            began = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                depth[phase] -= 1
+                if not depth[phase]:
+                    totals[phase] += time.perf_counter() - began
+
+        return wrapper
+
+    backend = caches["default"]
+    originals = [(loading, name, getattr(loading, name)) for name in LOADERS]
+    originals.append((series, "daily_series", series.daily_series))
+    try:
+        for module, name, function in originals:
+            setattr(module, name, timed("engine" if name == "daily_series" else "load", function))
+        for name in CACHE_CALLS:
+            setattr(backend, name, timed("cache", getattr(backend, name)))
+        yield totals
+    finally:
+        for module, name, function in originals:
+            setattr(module, name, function)
+        for name in CACHE_CALLS:
+            vars(backend).pop(name, None)
+
+
+@contextlib.contextmanager
+def resume_days():
+    """The resume day of every daily-series computation in the block (None for a full one), from
+    the read model's debug log."""
+    seen: list = []
+
+    class Recorder(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if hasattr(record, "resume_day"):
+                seen.append(record.resume_day)
+
+    logger = logging.getLogger("portfolios.performance.series")
+    handler, level, propagate = Recorder(logging.DEBUG), logger.level, logger.propagate
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    logger.propagate = False
+    try:
+        yield seen
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+        logger.propagate = propagate
 
 
 def _fmt(seconds: float) -> str:
@@ -76,7 +160,7 @@ def _portfolio(size: str, reload: bool):
 def full_recompute(portfolio, rounds: int) -> dict:
     from django.core.cache import cache
 
-    from portfolios.performance import phase_timings, portfolio_performance
+    from portfolios.performance import portfolio_performance
 
     best = None
     for _ in range(rounds):
@@ -103,9 +187,9 @@ def edit_recompute(portfolio, rounds: int) -> dict:
     """Warm state, then one buy six months back edited; the next call's time (best round)."""
     from django.core.cache import cache
 
-    from portfolios import performance, services
+    from portfolios import services
     from portfolios.models import Transaction
-    from portfolios.performance import phase_timings, portfolio_performance
+    from portfolios.performance import portfolio_performance
 
     today = dt.date.today()
     target = (
@@ -118,16 +202,8 @@ def edit_recompute(portfolio, rounds: int) -> dict:
         .order_by("date")
         .first()
     )
-    resumes: list = []
-    original = performance._compute
-
-    def spy(**kwargs):
-        resumes.append(kwargs["resume_day"])
-        return original(**kwargs)
-
-    performance._compute = spy
     best = None
-    try:
+    with resume_days() as resumes:
         cache.clear()
         portfolio_performance(portfolio=portfolio, period="MAX")
         for sign in [1, -1] * rounds:
@@ -149,8 +225,6 @@ def edit_recompute(portfolio, rounds: int) -> dict:
             run["compute"] = total - run["load"] - run["cache"]
             if best is None or run["total"] < best["total"]:
                 best = run
-    finally:
-        performance._compute = original
     best["edited"] = target.date
     return best
 

@@ -13,9 +13,7 @@ Both load the transactions, the assets and the FX closes they need in three quer
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -27,7 +25,7 @@ from portfolios.engine.ledger import replay
 from portfolios.engine.market import MissingFxRate
 from portfolios.engine.types import Kind, LedgerError
 from portfolios.models import Portfolio
-from portfolios.performance import portfolio_ledger_load, txn_rate
+from portfolios.performance import csv_text, portfolio_ledger_load, txn_rate
 
 __all__ = [
     "IncomeReport",
@@ -351,17 +349,9 @@ def _exact(value: Decimal) -> str:
     return plain(value)
 
 
-def _csv(header: Sequence[str], rows: Iterable[Sequence]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return out.getvalue()
-
-
 def income_csv(report: IncomeReport) -> str:
     """One line per payment: amounts in its currency and in the base currency."""
-    return _csv(
+    return csv_text(
         [
             "date",
             "kind",
@@ -421,7 +411,7 @@ def realized_csv(report: RealizedReport) -> str:
                     str(lot.buy_transaction_id or "") if lot else "",
                 ]
             )
-    return _csv(
+    return csv_text(
         [
             "sale_date",
             "tax_year",

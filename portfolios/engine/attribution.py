@@ -8,7 +8,7 @@ base cash, so there is none) gained from the move of c's FX close x_c. A transac
 its own fx_rate r instead of that day's close adds (x_{c,t} - r) times the local amount it moved
 in (price x quantity for buys and sells, and its cash effect when cash is kept in c). Income,
 fees and taxes need no attribution of their own: the ledger books them (`DailySeries.income`,
-`fees`, `taxes`). The read model (`portfolios.performance`) derives the price gain as the rest.
+`fees`, `taxes`). `period.gain_split` derives the price gain as the rest.
 """
 
 from __future__ import annotations

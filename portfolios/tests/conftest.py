@@ -29,7 +29,7 @@ def benchmark_queue(monkeypatch):
     if not settings.configured:
         return calls
     monkeypatch.setattr(
-        "portfolios.performance._benchmark_history_ensure",
+        "portfolios.performance.benchmark._benchmark_history_ensure",
         lambda symbol, asset_id, since: calls.append((symbol, asset_id, since)),
     )
     return calls
@@ -37,15 +37,24 @@ def benchmark_queue(monkeypatch):
 
 @pytest.fixture
 def resumes(monkeypatch):
-    """The resume day of every performance computation (None for a full one)."""
-    from portfolios import performance
+    """The resume day of every performance computation (None for a full one), as the read model
+    logs it."""
+    import logging
 
     seen: list = []
-    original = performance._compute
 
-    def spy(**kwargs):
-        seen.append(kwargs["resume_day"])
-        return original(**kwargs)
+    class Recorder(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if hasattr(record, "resume_day"):
+                seen.append(record.resume_day)
 
-    monkeypatch.setattr(performance, "_compute", spy)
-    return seen
+    logger = logging.getLogger("portfolios.performance.series")
+    handler = Recorder(logging.DEBUG)
+    level, propagate = logger.level, logger.propagate
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    logger.propagate = False
+    yield seen
+    logger.removeHandler(handler)
+    logger.setLevel(level)
+    logger.propagate = propagate

@@ -7,9 +7,10 @@ import datetime
 import pytest
 from django.core.cache import cache
 
-from portfolios import performance, services
+from portfolios import services
 from portfolios.importers import COLUMNS
 from portfolios.models import Portfolio, Transaction
+from portfolios.performance import loading
 from portfolios.tests.factories import AssetFactory, PortfolioFactory, TransactionFactory
 from portfolios.tests.performance_builders import D, asset, report
 
@@ -215,10 +216,10 @@ def test_an_edit_recomputes_from_its_date_and_equals_a_cold_computation(
     today = D(2023, 12, 29)
     report(pf, today=today, period="MAX")
     loads = []
-    original = performance._closes_with_previous
+    original = loading.closes_with_previous
     monkeypatch.setattr(
-        performance,
-        "_closes_with_previous",
+        loading,
+        "closes_with_previous",
         lambda *args, **kwargs: loads.append(1) or original(*args, **kwargs),
     )
     edited = Transaction.objects.get(portfolio=pf, date=D(2023, 9, 3))
@@ -242,7 +243,7 @@ def test_an_unchanged_version_reads_no_transactions(held_for_a_year, resumes, mo
     def fail(*args, **kwargs):
         raise AssertionError("the transactions were read")
 
-    monkeypatch.setattr(performance, "_txn_rows", fail)
+    monkeypatch.setattr(loading, "txn_rows", fail)
     assert report(pf, today=today, period="1Y").end_value == pytest.approx(first.end_value)
     assert resumes == [None]
 

@@ -14,6 +14,9 @@ from market.providers.base import Bar
 from market.services import price_upsert
 from portfolios import performance, services
 from portfolios.models import Transaction
+from portfolios.performance import loading
+from portfolios.performance.packing import ledger_pack, ledger_unpack
+from portfolios.performance.state import cache_key
 from portfolios.tests.performance_builders import (
     D,
     asset,
@@ -103,8 +106,8 @@ def test_a_changed_setting_recomputes(small):
 def test_an_evicted_state_is_recomputed(small):
     pf, _ = small
     report(pf, today=TODAY, period="MAX")
-    head = cache.get(performance._key("head", pf.pk))
-    cache.delete(performance._key("body", pf.pk, head.token))
+    head = cache.get(cache_key("head", pf.pk))
+    cache.delete(cache_key("body", pf.pk, head.token))
     assert report(pf, today=TODAY, period="1W").end_value == pytest.approx(1200)
 
 
@@ -290,7 +293,7 @@ def test_a_packed_ledger_state_unpacks_equal(history):
     pf, _ = history
     inputs = performance.portfolio_ledger_load(portfolio=pf)
     state = replay(inputs.txns, method="fifo", base_currency="USD", fx=inputs.fx)
-    back = performance._ledger_unpack(performance._ledger_pack(state))
+    back = ledger_unpack(ledger_pack(state))
     assert back.positions == state.positions
     assert back.cash == state.cash
     for name in ("realized_gain_base", "fees_base", "taxes_base", "inflow_base", "txn_count"):
@@ -364,7 +367,7 @@ def test_the_transaction_rows_are_those_the_orm_reads(history):
     expected = list(
         Transaction.objects.filter(portfolio=pf).order_by("date", "id").values_list(*TXN_COLUMNS)
     )
-    rows = performance._txn_rows(pf, after=None)
+    rows = loading.txn_rows(pf, after=None)
     assert [tuple(row) for row in rows] == expected
     assert all(
         type(a) is type(b)

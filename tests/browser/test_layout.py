@@ -22,7 +22,9 @@ OVERFLOWING = """() => [...document.querySelectorAll('.cards article, .portfolio
 
 @pytest.fixture
 def investor(monkeypatch):
-    monkeypatch.setattr("portfolios.performance._benchmark_history_ensure", lambda *args: None)
+    monkeypatch.setattr(
+        "portfolios.performance.benchmark._benchmark_history_ensure", lambda *args: None
+    )
     user = UserFactory(email="layout@example.com")
     today = timezone.localdate()
     start = today - dt.timedelta(days=400)

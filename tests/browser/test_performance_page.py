@@ -15,7 +15,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def investor(monkeypatch):
-    monkeypatch.setattr("portfolios.performance._benchmark_history_ensure", lambda *args: None)
+    monkeypatch.setattr(
+        "portfolios.performance.benchmark._benchmark_history_ensure", lambda *args: None
+    )
     user = UserFactory(email="perf@example.com")
     today = timezone.localdate()
     start = today - dt.timedelta(days=3 * 365)
