@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from market import services as market_services
 from portfolia.rest import StrictOrderingFilter, StrictQueryParamsMixin, error_response
 from portfolios import selectors, services
 from portfolios.errors import MarketDataPending
@@ -217,12 +218,12 @@ class TransactionViewSet(
 
     def _service_data(self, validated: dict) -> dict:
         """The validated fields as service keywords: a `symbol` becomes its asset, found as
-        the CSV import and the page find it (`services.asset_for_symbol`)."""
+        the CSV import and the page find it (`market.services.asset_for_symbol`)."""
         data = dict(validated)
         symbol = data.pop("symbol", "")
         if symbol:
             try:
-                data["asset"] = services.asset_for_symbol(
+                data["asset"] = market_services.asset_for_symbol(
                     owner=self.get_portfolio().owner, symbol=symbol
                 )
             except ValidationError as error:

@@ -148,7 +148,7 @@ class PortfolioSerializer(StrictFieldsMixin, serializers.ModelSerializer):
 
 class AssetSymbolField(serializers.CharField):
     """Out: the transaction's asset's symbol (null without an asset). In: a symbol, which the
-    API view resolves as the CSV import does (`services.asset_for_symbol`)."""
+    API view resolves as the CSV import does (`market.services.asset_for_symbol`)."""
 
     def get_attribute(self, instance):
         return instance.asset.symbol if instance.asset_id else None

@@ -32,6 +32,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from market import selectors as market_selectors
+from market import services as market_services
 from market.models import Asset
 from portfolia.validators import validate_query_date
 from portfolios import selectors, services
@@ -176,7 +177,9 @@ def portfolio_settings(request: HttpRequest, public_id) -> HttpResponse:
         symbol = data.pop("benchmark")
         try:
             data["benchmark"] = (
-                services.asset_for_symbol(owner=request.user, symbol=symbol) if symbol else None
+                market_services.asset_for_symbol(owner=request.user, symbol=symbol)
+                if symbol
+                else None
             )
             services.portfolio_update(portfolio=portfolio, data=data)
         except ValidationError as error:
@@ -347,7 +350,9 @@ def _save_transaction(
         return None
     try:
         symbol = form.cleaned_data["symbol"]
-        asset = services.asset_for_symbol(owner=request.user, symbol=symbol) if symbol else None
+        asset = (
+            market_services.asset_for_symbol(owner=request.user, symbol=symbol) if symbol else None
+        )
         data = form.service_data(asset)
         if txn is None:
             return services.transaction_create(portfolio=portfolio, **data)
