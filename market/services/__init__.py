@@ -18,6 +18,7 @@ from market.services.assets import (
     asset_for_symbol,
     asset_materialise,
     assets_resolve,
+    fx_pair_asset_ensure,
 )
 from market.services.errors import (
     AssetNotManualError,
@@ -82,6 +83,7 @@ __all__ = [
     "ensure_history",
     "fetch_job_fail",
     "fetch_jobs_sweep",
+    "fx_pair_asset_ensure",
     "manual_prices_check",
     "price_upsert",
     "prices_changed",

@@ -4,7 +4,7 @@ CSV import resolve it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -217,3 +217,21 @@ def asset_for_symbol(*, owner, symbol: str) -> Asset:
     if asset is None:
         raise ValidationError({"asset": [errors.get(symbol.upper(), "Unknown symbol.")]})
     return asset_materialise(asset=asset)
+
+
+def fx_pair_asset_ensure(*, owner, currency: str, base: str, symbols: Sequence[str]) -> Asset:
+    """The FX asset converting `currency` into `base` for `owner`, chosen by
+    `selectors.fx_pair_asset` among the stored ones (priced or not, so a new one's history is
+    queued), or else the provider's direct pair `symbols[0]` (`AB=X`), created in the catalogue."""
+    asset = selectors.fx_pair_asset(owner_id=owner.pk, symbols=symbols, priced=False)
+    if asset is not None:
+        return asset
+    result = SearchResult(
+        symbol=symbols[0],
+        name=f"{currency}/{base}",
+        asset_class=AssetClass.FX.value,
+        currency=base,
+        exchange="CCY",
+        provider=settings.MARKET_DATA_PROVIDER,
+    )
+    return asset_find_or_create(result=result)

@@ -23,7 +23,6 @@ from portfolios.services.imports import (
     transaction_import,
 )
 from portfolios.services.ledger import ledger_changed, ledger_summary
-from portfolios.services.market_data import fx_pair_asset, fx_pair_asset_ensure
 from portfolios.services.portfolios import (
     PORTFOLIO_FIELDS,
     portfolio_cash_records_change,
@@ -50,8 +49,6 @@ __all__ = [
     "ImportRow",
     "ImportStatus",
     "cash_not_recorded_message",
-    "fx_pair_asset",
-    "fx_pair_asset_ensure",
     "ledger_changed",
     "ledger_summary",
     "portfolio_cash_records_change",

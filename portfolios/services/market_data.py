@@ -8,14 +8,12 @@ import datetime
 import logging
 from collections.abc import Sequence
 
-from django.conf import settings
 from django.db import transaction as db_transaction
-from django.db.models import Q
 from django.utils import timezone
 
-from market.models import Asset, AssetClass
-from market.providers.base import SearchResult
-from market.services import asset_find_or_create, ensure_history
+from market import services as market_services
+from market.models import Asset
+from market.services import ensure_history
 from portfolios.models import (
     Portfolio,
     Transaction,
@@ -27,34 +25,6 @@ from portfolios.selectors import (
 logger = logging.getLogger(__name__)
 
 BENCHMARK_HISTORY = datetime.timedelta(days=365)
-
-
-def fx_pair_asset(*, currency: str, base: str, owner) -> Asset | None:
-    """The stored FX asset converting `currency` into `base` (direct `AB=X` before the inverse
-    `BA=X`; the owner's manual one before the catalogue's), if any."""
-    symbols = fx_pair_symbols(currency, base)
-    candidates = list(
-        Asset.objects.filter(symbol__in=symbols).filter(Q(owner__isnull=True) | Q(owner=owner))
-    )
-    candidates.sort(key=lambda asset: (symbols.index(asset.symbol), asset.owner_id is None))
-    return candidates[0] if candidates else None
-
-
-def fx_pair_asset_ensure(*, currency: str, base: str, owner) -> Asset | None:
-    """The FX asset for `currency` → `base`, creating the provider's `AB=X` when none exists."""
-    asset = fx_pair_asset(currency=currency, base=base, owner=owner)
-    if asset is not None:
-        return asset
-    direct = fx_pair_symbols(currency, base)[0]
-    result = SearchResult(
-        symbol=direct,
-        name=f"{currency}/{base}",
-        asset_class=AssetClass.FX.value,
-        currency=base,
-        exchange="CCY",
-        provider=settings.MARKET_DATA_PROVIDER,
-    )
-    return asset_find_or_create(result=result)
 
 
 def _history_ensure(asset: Asset, since: datetime.date) -> None:
@@ -90,9 +60,13 @@ def _on_commit_market_data(portfolio: Portfolio, txns: Sequence[Transaction]) ->
             for asset, since in since_by_asset.values():
                 _history_ensure(asset, since)
             for currency, since in since_by_currency.items():
-                pair = fx_pair_asset_ensure(currency=currency, base=base, owner=owner)
-                if pair is not None:
-                    _history_ensure(pair, since)
+                pair = market_services.fx_pair_asset_ensure(
+                    owner=owner,
+                    currency=currency,
+                    base=base,
+                    symbols=fx_pair_symbols(currency, base),
+                )
+                _history_ensure(pair, since)
         except Exception:  # the write is committed; a queueing problem must not fail it
             logger.exception("Could not ensure market data for portfolio %s", portfolio.pk)
 
