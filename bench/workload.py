@@ -384,7 +384,7 @@ def load(size: Size | str, *, seed: int = 7, today: dt.date | None = None, owner
     from accounts.models import User
     from market.models import Asset
     from portfolios.models import Portfolio, Transaction
-    from portfolios.services import ledger_changed
+    from portfolios.services import transactions_load
 
     workload = generate(size, seed=seed, today=today)
     today = workload.end
@@ -408,8 +408,10 @@ def load(size: Size | str, *, seed: int = 7, today: dt.date | None = None, owner
             records_cash=workload.size.records_cash,
             cash_per_currency=workload.size.records_cash,
         )
-        Transaction.objects.bulk_create(
-            [
+        # Checked beforehand by replaying the ledger: loaded in bulk, the version moved once.
+        transactions_load(
+            portfolio=portfolio,
+            transactions=[
                 Transaction(
                     portfolio=portfolio,
                     kind=row["kind"],
@@ -426,10 +428,7 @@ def load(size: Size | str, *, seed: int = 7, today: dt.date | None = None, owner
                 )
                 for row in workload.transactions
             ],
-            batch_size=2_000,
         )
-        # Written around the services (checked beforehand by replaying the ledger): record it.
-        ledger_changed(portfolio=portfolio, since=workload.start)
     if connection.vendor == "postgresql":
         # As autovacuum would after a load this size: the planner needs the new row counts.
         with connection.cursor() as cursor:

@@ -38,6 +38,7 @@ from portfolios.services.transactions import (
     transaction_create,
     transaction_delete,
     transaction_update,
+    transactions_load,
 )
 
 __all__ = [
@@ -59,4 +60,5 @@ __all__ = [
     "transaction_delete",
     "transaction_import",
     "transaction_update",
+    "transactions_load",
 ]

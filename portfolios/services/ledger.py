@@ -52,9 +52,10 @@ def ledger_changed(*, portfolio: Portfolio, since: datetime.date) -> None:
     """Record a write to the portfolio's transactions touching dates from `since` on: one up
     `ledger_version` and a new `ledger_summary` with the write logged (see
     `Portfolio.ledger_version`). Call it in the database transaction of the write, after it;
-    every transaction service does. Code that writes transactions around the services (tests,
-    bulk loaders) must call it too, once per write. The portfolio row stays locked until the
-    transaction ends (the services lock it anyway)."""
+    every transaction service does, and they are the only writers of transaction rows (bulk
+    loaders go through `transactions_load`; `portfolios/tests/test_ledger_doors.py` walks every
+    door and fails on code elsewhere that writes rows or calls this). The portfolio row stays
+    locked until the transaction ends (the services lock it anyway)."""
     version, summary = (
         Portfolio.objects.select_for_update()
         .filter(pk=portfolio.pk)
