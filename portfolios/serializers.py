@@ -424,7 +424,8 @@ def money_text(value: float | Decimal | None) -> str | None:
 
 class PerformanceQuerySerializer(serializers.Serializer):
     """`period` (1D 1W 1M 3M YTD 1Y 3Y 5Y MAX; 1Y by default) or `start`/`end`, and whether to
-    include the daily `series`."""
+    include the daily `series`. Both a period and dates are refused by the read model's one
+    period rule (`PeriodError`, a 400), as the page refuses them."""
 
     period = serializers.ChoiceField(choices=PERIODS, required=False)
     start = serializers.DateField(required=False, validators=[validate_query_date])
@@ -436,13 +437,6 @@ class PerformanceQuerySerializer(serializers.Serializer):
             data = data.copy()
             data["period"] = data["period"].upper()
         return super().to_internal_value(data)
-
-    def validate(self, attrs: dict) -> dict:
-        if attrs.get("period") and (attrs.get("start") or attrs.get("end")):
-            raise serializers.ValidationError(
-                {"period": ["Give either a period or start and end dates, not both."]}
-            )
-        return attrs
 
 
 class YearQuerySerializer(serializers.Serializer):

@@ -15,7 +15,6 @@ import datetime
 import uuid
 
 import numpy as np
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -34,7 +33,6 @@ from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 from market import selectors as market_selectors
 from market import services as market_services
 from market.models import Asset
-from portfolia.validators import validate_query_date
 from portfolios import selectors, services
 from portfolios.errors import LedgerViolation
 from portfolios.forms import (
@@ -42,10 +40,12 @@ from portfolios.forms import (
     CashRecordsForm,
     ImportConfirmForm,
     ImportUploadForm,
+    PeriodForm,
     PortfolioNewForm,
     PortfolioSettingsForm,
     TransactionFilterForm,
     TransactionForm,
+    YearForm,
     cash_choices,
     form_apply_errors,
 )
@@ -548,28 +548,9 @@ def transaction_export(request: HttpRequest, public_id) -> HttpResponse:
 CHART_MAX_POINTS = 1500
 
 
-class PeriodForm(forms.Form):
-    period = forms.ChoiceField(choices=[(p, p) for p in PERIODS], required=False)
-    start = forms.DateField(
-        required=False,
-        validators=[validate_query_date],
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
-    end = forms.DateField(
-        required=False,
-        validators=[validate_query_date],
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
-
-    def clean_period(self) -> str:
-        return (self.cleaned_data.get("period") or "").upper()
-
-
-class YearForm(forms.Form):
-    year = forms.IntegerField(required=False, min_value=1900, max_value=2200)
-
-
 def _period_params(request: HttpRequest) -> tuple[PeriodForm, dict]:
+    """The period of the query as the API reads it: a period and custom dates together are the
+    read model's `PeriodError` (the API's 400), shown on the page, never silently preferred."""
     data = request.GET.copy()
     if data.get("period"):
         data["period"] = data["period"].upper()
@@ -581,8 +562,6 @@ def _period_params(request: HttpRequest) -> tuple[PeriodForm, dict]:
             "start": form.cleaned_data["start"],
             "end": form.cleaned_data["end"],
         }
-        if params["start"] or params["end"]:
-            params["period"] = None  # the custom dates win over a period in the same query
     return form, params
 
 
