@@ -13,15 +13,14 @@ Both load the transactions, the assets and the FX closes they need in three quer
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from portfolia.csv_text import csv_text
 from portfolia.money import MONEY_PLACES, quantize
 from portfolios.engine.ledger import replay
 from portfolios.engine.market import MissingFxRate
@@ -351,17 +350,9 @@ def _exact(value: Decimal) -> str:
     return plain(value)
 
 
-def _csv(header: Sequence[str], rows: Iterable[Sequence]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return out.getvalue()
-
-
 def income_csv(report: IncomeReport) -> str:
     """One line per payment: amounts in its currency and in the base currency."""
-    return _csv(
+    return csv_text(
         [
             "date",
             "kind",
@@ -421,7 +412,7 @@ def realized_csv(report: RealizedReport) -> str:
                     str(lot.buy_transaction_id or "") if lot else "",
                 ]
             )
-    return _csv(
+    return csv_text(
         [
             "sale_date",
             "tax_year",

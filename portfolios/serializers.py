@@ -19,7 +19,7 @@ from portfolia.money import MONEY_PLACES, PRICE_PLACES, RATIO_PLACES, plain, qua
 from portfolia.rest import StrictFieldsMixin
 from portfolia.validators import validate_query_date
 from portfolios.importers import MAX_BYTES, MAX_ROWS, file_size_problem
-from portfolios.models import Portfolio, Transaction, number_limit_messages
+from portfolios.models import TRANSACTION_FIELDS, Portfolio, Transaction, number_limit_messages
 from portfolios.performance import PERIODS, FlowsReport, PerformanceReport
 from portfolios.reports import IncomeReport, IncomeTotals, RealizedReport, RealizedSale
 from portfolios.selectors import asset_queryset_for_user
@@ -197,19 +197,9 @@ class TransactionSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         model = Transaction
         fields = (
             "id",
-            "kind",
-            "date",
-            "asset",
+            *TRANSACTION_FIELDS[:3],
             "symbol",
-            "quantity",
-            "price",
-            "amount",
-            "ratio",
-            "fee",
-            "currency",
-            "fx_rate",
-            "note",
-            "external_id",
+            *TRANSACTION_FIELDS[3:],
             "created_at",
         )
         read_only_fields = ("created_at",)

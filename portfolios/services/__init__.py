@@ -33,7 +33,6 @@ from portfolios.services.portfolios import (
 from portfolios.services.transactions import (
     CASH_KINDS,
     CASH_NOT_RECORDED,
-    TRANSACTION_FIELDS,
     cash_not_recorded_message,
     transaction_create,
     transaction_delete,
@@ -45,7 +44,6 @@ __all__ = [
     "CASH_KINDS",
     "CASH_NOT_RECORDED",
     "PORTFOLIO_FIELDS",
-    "TRANSACTION_FIELDS",
     "ImportReport",
     "ImportRow",
     "ImportStatus",

@@ -23,6 +23,7 @@ from portfolios.models import (
     ASSET_FORBIDDEN_KINDS,
     KIND_FIELDS,
     TRADE_KINDS,
+    TRANSACTION_FIELDS,
     VALUE_FIELDS,
     Portfolio,
     Transaction,
@@ -38,21 +39,6 @@ from portfolios.services.market_data import _on_commit_market_data
 logger = logging.getLogger(__name__)
 
 ONE = Decimal(1)
-TRANSACTION_FIELDS = (
-    "kind",
-    "date",
-    "asset",
-    "quantity",
-    "price",
-    "amount",
-    "ratio",
-    "fee",
-    "currency",
-    "fx_rate",
-    "note",
-    "external_id",
-)
-# At most this many unknown symbols of one import are looked up with the data provider.
 
 
 def _normalise(txn: Transaction, portfolio: Portfolio) -> None:
