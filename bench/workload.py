@@ -280,28 +280,6 @@ def generate(size: Size | str, *, seed: int = 7, today: dt.date | None = None) -
     return workload
 
 
-def engine_txns(workload: Workload, asset_ids: dict[str, int] | None = None) -> list:
-    """The workload as engine `Txn`s (asset ids from `asset_ids`, else their position)."""
-    from portfolios.engine.types import Kind, Txn
-
-    ids = asset_ids or {symbol: index + 1 for index, symbol in enumerate(workload.symbols)}
-    return [
-        Txn(
-            id=index + 1,
-            kind=Kind(row["kind"]),
-            date=row["date"],
-            asset_id=ids[row["symbol"]] if row.get("symbol") else None,
-            quantity=row.get("quantity"),
-            price=row.get("price"),
-            amount=row.get("amount"),
-            ratio=row.get("ratio"),
-            fee=row.get("fee") or Decimal(0),
-            currency=row.get("currency") or workload.assets.get(row.get("symbol"), BASE_CURRENCY),
-        )
-        for index, row in enumerate(workload.transactions)
-    ]
-
-
 # --- Into the database -----------------------------------------------------------------------
 
 

@@ -881,13 +881,6 @@ def transactions_export_csv(*, portfolio: Portfolio) -> str:
     return importers.transactions_to_csv(transaction_queryset(portfolio=portfolio))
 
 
-def ledger_error_transaction(*, portfolio: Portfolio, error: LedgerError) -> Transaction | None:
-    """The stored transaction a ledger error names, if it is one."""
-    if error.txn_id is None or error.txn_id <= 0:
-        return None
-    return transaction_queryset(portfolio=portfolio).filter(pk=error.txn_id).first()
-
-
 # --- What the market app keeps fresh (registered in `PortfoliosConfig.ready`) --------------------
 
 
