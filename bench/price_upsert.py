@@ -177,8 +177,8 @@ def main() -> None:
         inserted = 0
         for asset, bars in pairs:
             with transaction.atomic():
-                asset_rows, _ = services._price_rows(bars)
-                inserted += services._upsert_postgresql(
+                asset_rows, _ = services.prices._price_rows(bars)
+                inserted += services.prices._upsert_postgresql(
                     asset.pk, asset_rows, allow_copy=False
                 ).inserted
         seconds = time.perf_counter() - started

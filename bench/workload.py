@@ -280,28 +280,6 @@ def generate(size: Size | str, *, seed: int = 7, today: dt.date | None = None) -
     return workload
 
 
-def engine_txns(workload: Workload, asset_ids: dict[str, int] | None = None) -> list:
-    """The workload as engine `Txn`s (asset ids from `asset_ids`, else their position)."""
-    from portfolios.engine.types import Kind, Txn
-
-    ids = asset_ids or {symbol: index + 1 for index, symbol in enumerate(workload.symbols)}
-    return [
-        Txn(
-            id=index + 1,
-            kind=Kind(row["kind"]),
-            date=row["date"],
-            asset_id=ids[row["symbol"]] if row.get("symbol") else None,
-            quantity=row.get("quantity"),
-            price=row.get("price"),
-            amount=row.get("amount"),
-            ratio=row.get("ratio"),
-            fee=row.get("fee") or Decimal(0),
-            currency=row.get("currency") or workload.assets.get(row.get("symbol"), BASE_CURRENCY),
-        )
-        for index, row in enumerate(workload.transactions)
-    ]
-
-
 # --- Into the database -----------------------------------------------------------------------
 
 
@@ -384,7 +362,7 @@ def load(size: Size | str, *, seed: int = 7, today: dt.date | None = None, owner
     from accounts.models import User
     from market.models import Asset
     from portfolios.models import Portfolio, Transaction
-    from portfolios.services import ledger_changed
+    from portfolios.services import transactions_load
 
     workload = generate(size, seed=seed, today=today)
     today = workload.end
@@ -408,8 +386,10 @@ def load(size: Size | str, *, seed: int = 7, today: dt.date | None = None, owner
             records_cash=workload.size.records_cash,
             cash_per_currency=workload.size.records_cash,
         )
-        Transaction.objects.bulk_create(
-            [
+        # Checked beforehand by replaying the ledger: loaded in bulk, the version moved once.
+        transactions_load(
+            portfolio=portfolio,
+            transactions=[
                 Transaction(
                     portfolio=portfolio,
                     kind=row["kind"],
@@ -426,10 +406,7 @@ def load(size: Size | str, *, seed: int = 7, today: dt.date | None = None, owner
                 )
                 for row in workload.transactions
             ],
-            batch_size=2_000,
         )
-        # Written around the services (checked beforehand by replaying the ledger): record it.
-        ledger_changed(portfolio=portfolio, since=workload.start)
     if connection.vendor == "postgresql":
         # As autovacuum would after a load this size: the planner needs the new row counts.
         with connection.cursor() as cursor:

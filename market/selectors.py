@@ -13,8 +13,9 @@ import concurrent.futures
 import datetime as dt
 import hashlib
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 from django.conf import settings
@@ -37,7 +38,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from market import providers
-from market.models import Asset, CorporateAction, FetchJob, Price, ProviderName, Quote
+from market.models import Asset, AssetClass, CorporateAction, FetchJob, Price, ProviderName, Quote
 from market.providers.base import ProviderError, SearchResult
 from portfolia.validators import control_character_problem
 
@@ -209,6 +210,49 @@ def asset_search(
         )
     others = [r for r in found.results if (r.provider, r.symbol.upper()) not in known]
     return AssetSearch(query, matches, others, found.error, provider_name)
+
+
+# --- FX pairs ----------------------------------------------------------------------------------
+
+K = TypeVar("K", bound=Hashable)
+
+
+def fx_pair_assets(
+    *, owner_id: int | None, pairs: Mapping[K, Sequence[str]], priced: bool = True
+) -> dict[K, list[Asset]]:
+    """The one rule for which stored FX asset converts a currency (one query for all pairs).
+
+    `pairs` maps a key (a currency, or a (currency, base) pair) to the FX symbols that convert it,
+    preferred first: the direct `AB=X`, then the inverse `BA=X` (the caller spells them, as the
+    engine's `fx_pair_symbols` does). For each key: the FX-class assets of those symbols, one per
+    symbol and in that order; for a symbol, the owner's manual asset (made on purpose) before the
+    catalogue's. With `priced` (every read), only assets with stored prices count, so an empty
+    manual pair never hides the catalogue's; the first asset of each list is the choice.
+    """
+    wanted = sorted({symbol for symbols in pairs.values() for symbol in symbols})
+    if not wanted:
+        return {key: [] for key in pairs}
+    owners = (
+        Q(owner__isnull=True) if owner_id is None else Q(owner__isnull=True) | Q(owner_id=owner_id)
+    )
+    rows = Asset.objects.filter(owners, symbol__in=wanted, asset_class=AssetClass.FX)
+    if priced:
+        rows = rows.filter(first_price_date__isnull=False)
+    by_symbol: dict[str, Asset] = {}
+    for asset in sorted(rows, key=lambda asset: (asset.owner_id is None, asset.pk)):
+        by_symbol.setdefault(asset.symbol, asset)
+    return {
+        key: [by_symbol[symbol] for symbol in symbols if symbol in by_symbol]
+        for key, symbols in pairs.items()
+    }
+
+
+def fx_pair_asset(
+    *, owner_id: int | None, symbols: Sequence[str], priced: bool = True
+) -> Asset | None:
+    """The FX asset that converts a currency for this owner (see `fx_pair_assets`), if any."""
+    found = fx_pair_assets(owner_id=owner_id, pairs={0: symbols}, priced=priced)[0]
+    return found[0] if found else None
 
 
 # --- What to keep fresh ------------------------------------------------------------------------

@@ -12,15 +12,13 @@ from django.utils.html import format_html
 
 from portfolia.admin_display import readable
 from portfolios import selectors, services
-from portfolios.models import Portfolio, Transaction
+from portfolios.models import TRANSACTION_FIELDS, Portfolio, Transaction
 from portfolios.templatetags.portfolio_format import money, percent, signed_money
 
 
 class TransactionInline(admin.TabularInline):
     model = Transaction
-    fields = readable(
-        Transaction, "date", *(name for name in services.TRANSACTION_FIELDS if name != "date")
-    )
+    fields = readable(Transaction, "date", *(name for name in TRANSACTION_FIELDS if name != "date"))
     readonly_fields = fields
     ordering = ("date", "id")
     extra = 0

@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from market import services as market_services
 from portfolia.rest import StrictOrderingFilter, StrictQueryParamsMixin, error_response
 from portfolios import selectors, services
 from portfolios.errors import MarketDataPending
@@ -128,6 +129,22 @@ class PortfolioViewSet(
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class PortfolioScopedMixin:
+    """Views under /portfolios/{public_id}/: the portfolio, owner-checked once per request,
+    before anything else (so another user's portfolio is a 404, never a 400)."""
+
+    def initial(self, request: Request, *args, **kwargs) -> None:
+        super().initial(request, *args, **kwargs)
+        self.get_portfolio()
+
+    def get_portfolio(self) -> Portfolio:
+        if not hasattr(self, "_portfolio"):
+            self._portfolio = selectors.portfolio_get_for_user(
+                self.request.user, self.kwargs["public_id"]
+            )
+        return self._portfolio
+
+
 @extend_schema(
     parameters=[PORTFOLIO_ID],
     request=CashRecordsRequestSerializer,
@@ -138,9 +155,9 @@ class PortfolioViewSet(
     "proposed one shows, and the deposits and withdrawals it would ignore. With "
     '"dry_run": false it applies the change (every figure is recomputed).',
 )
-class CashRecordsView(StrictQueryParamsMixin, APIView):
+class CashRecordsView(StrictQueryParamsMixin, PortfolioScopedMixin, APIView):
     def post(self, request: Request, public_id=None) -> Response:
-        portfolio = selectors.portfolio_get_for_user(request.user, public_id)
+        portfolio = self.get_portfolio()
         serializer = CashRecordsRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         records_cash = serializer.validated_data["records_cash"]
@@ -167,22 +184,6 @@ class CashRecordsView(StrictQueryParamsMixin, APIView):
             "portfolio": portfolio,
         }
         return Response(CashRecordsResponseSerializer(body, context=context).data)
-
-
-class PortfolioScopedMixin:
-    """Views under /portfolios/{public_id}/: the portfolio, owner-checked once per request,
-    before anything else (so another user's portfolio is a 404, never a 400)."""
-
-    def initial(self, request: Request, *args, **kwargs) -> None:
-        super().initial(request, *args, **kwargs)
-        self.get_portfolio()
-
-    def get_portfolio(self) -> Portfolio:
-        if not hasattr(self, "_portfolio"):
-            self._portfolio = selectors.portfolio_get_for_user(
-                self.request.user, self.kwargs["public_id"]
-            )
-        return self._portfolio
 
 
 @extend_schema(parameters=[PORTFOLIO_ID])
@@ -217,12 +218,12 @@ class TransactionViewSet(
 
     def _service_data(self, validated: dict) -> dict:
         """The validated fields as service keywords: a `symbol` becomes its asset, found as
-        the CSV import and the page find it (`services.asset_for_symbol`)."""
+        the CSV import and the page find it (`market.services.asset_for_symbol`)."""
         data = dict(validated)
         symbol = data.pop("symbol", "")
         if symbol:
             try:
-                data["asset"] = services.asset_for_symbol(
+                data["asset"] = market_services.asset_for_symbol(
                     owner=self.get_portfolio().owner, symbol=symbol
                 )
             except ValidationError as error:
@@ -350,12 +351,9 @@ class AllocationView(StrictQueryParamsMixin, PortfolioScopedMixin, APIView):
 
 
 # ── Performance, flows, income and realized gains ────────────────────────────
-class _PortfolioView(StrictQueryParamsMixin, APIView):
+class _PortfolioView(StrictQueryParamsMixin, PortfolioScopedMixin, APIView):
     query_serializers = (PerformanceQuerySerializer,)
     error_statuses = {"*": (503,)}
-
-    def portfolio(self) -> Portfolio:
-        return selectors.portfolio_get_for_user(self.request.user, self.kwargs["public_id"])
 
     def period(self, request: Request) -> dict:
         query = PerformanceQuerySerializer(data=request.query_params)
@@ -375,7 +373,7 @@ class PerformanceView(_PortfolioView):
     )
     def get(self, request: Request, public_id=None) -> Response:
         params = self.period(request)
-        portfolio = self.portfolio()
+        portfolio = self.get_portfolio()
         try:
             report = selectors.portfolio_performance(
                 portfolio=portfolio,
@@ -399,7 +397,7 @@ class PerformanceFlowsView(_PortfolioView):
     )
     def get(self, request: Request, public_id=None) -> Response:
         params = self.period(request)
-        portfolio = self.portfolio()
+        portfolio = self.get_portfolio()
         try:
             report = performance_flows(
                 portfolio=portfolio,
@@ -425,7 +423,9 @@ class IncomeView(_PortfolioView):
     def get(self, request: Request, public_id=None) -> Response:
         query = YearQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        report = income_report(portfolio=self.portfolio(), year=query.validated_data.get("year"))
+        report = income_report(
+            portfolio=self.get_portfolio(), year=query.validated_data.get("year")
+        )
         if report.pending:
             raise MarketDataPending(report.pending)
         return Response(income_data(report))
@@ -442,7 +442,9 @@ class RealizedView(_PortfolioView):
     def get(self, request: Request, public_id=None) -> Response:
         query = YearQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        report = realized_gains(portfolio=self.portfolio(), year=query.validated_data.get("year"))
+        report = realized_gains(
+            portfolio=self.get_portfolio(), year=query.validated_data.get("year")
+        )
         if report.pending:
             raise MarketDataPending(report.pending)
         return Response(realized_data(report))

@@ -12,6 +12,7 @@ from portfolia.money import plain
 from portfolia.validators import validate_query_date
 from portfolios.importers import COLUMNS, file_size_problem
 from portfolios.models import CostBasisMethod, TransactionKind
+from portfolios.performance import PERIODS
 
 DECIMAL_INPUT = {"inputmode": "decimal", "autocomplete": "off"}
 
@@ -268,3 +269,29 @@ class AsOfForm(forms.Form):
         validators=[validate_query_date],
         widget=forms.DateInput(attrs={"type": "date"}),
     )
+
+
+class PeriodForm(forms.Form):
+    """The performance pages' `?period=` or `?start=&end=`; their combination is the read model's
+    rule (`PeriodError`), the same answer as the API's."""
+
+    period = forms.ChoiceField(choices=[(p, p) for p in PERIODS], required=False)
+    start = forms.DateField(
+        required=False,
+        validators=[validate_query_date],
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    end = forms.DateField(
+        required=False,
+        validators=[validate_query_date],
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def clean_period(self) -> str:
+        return (self.cleaned_data.get("period") or "").upper()
+
+
+class YearForm(forms.Form):
+    """The income and realized-gains pages' `?year=`."""
+
+    year = forms.IntegerField(required=False, min_value=1900, max_value=2200)

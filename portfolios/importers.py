@@ -38,25 +38,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import IO
 
+from portfolia.csv_text import csv_text
 from portfolia.currencies import CURRENCIES
 from portfolia.money import plain
 from portfolia.validators import control_character_problem
-from portfolios.models import TransactionKind
+from portfolios.models import TRANSACTION_FIELDS, TransactionKind
 
-COLUMNS = (
-    "date",
-    "kind",
-    "symbol",
-    "quantity",
-    "price",
-    "amount",
-    "ratio",
-    "fee",
-    "currency",
-    "fx_rate",
-    "note",
-    "external_id",
-)
+# The CSV columns: the transaction fields, the date first and the asset as its symbol.
+COLUMNS = ("date", "kind", "symbol", *TRANSACTION_FIELDS[3:])
 REQUIRED_COLUMNS = ("date", "kind")
 DECIMAL_COLUMNS = ("quantity", "price", "amount", "ratio", "fee", "fx_rate")
 MAX_ROWS = 10_000
@@ -217,27 +206,18 @@ def _parse_row(row: CsvRow) -> None:
         row.add_error("external_id", "The external ID is longer than 100 characters.")
 
 
+def _csv_cell(txn, column: str) -> str:
+    if column == "symbol":
+        return txn.asset.symbol if txn.asset_id else ""
+    value = getattr(txn, column)
+    if column == "date":
+        return value.isoformat()
+    return plain(value) if column in DECIMAL_COLUMNS else value
+
+
 def transactions_to_csv(transactions: Iterable) -> str:
     """Write transactions (with `asset` preloaded) in the import format; numbers exact, without
     trailing zeros, so the file imports back to the same values."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(COLUMNS)
-    for txn in transactions:
-        writer.writerow(
-            [
-                txn.date.isoformat(),
-                txn.kind,
-                txn.asset.symbol if txn.asset_id else "",
-                plain(txn.quantity),
-                plain(txn.price),
-                plain(txn.amount),
-                plain(txn.ratio),
-                plain(txn.fee),
-                txn.currency,
-                plain(txn.fx_rate),
-                txn.note,
-                txn.external_id,
-            ]
-        )
-    return out.getvalue()
+    return csv_text(
+        COLUMNS, ([_csv_cell(txn, column) for column in COLUMNS] for txn in transactions)
+    )

@@ -428,6 +428,24 @@ class Transaction(models.Model):
         return self.amount
 
 
+# The fields of a transaction an investor writes, in the form's and the API's order: the one
+# column list (the services' writable fields, the API's and the admin's fields, the CSV columns
+# with the asset as its symbol).
+TRANSACTION_FIELDS = (
+    "kind",
+    "date",
+    "asset",
+    "quantity",
+    "price",
+    "amount",
+    "ratio",
+    "fee",
+    "currency",
+    "fx_rate",
+    "note",
+    "external_id",
+)
+
 # The columns a `Txn` is built from, in `values_list` order (`txns_from_rows`).
 TXN_COLUMNS = (
     "id",

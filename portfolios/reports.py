@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from portfolia.csv_text import csv_text
 from portfolia.money import MONEY_PLACES, quantize
 from portfolios.engine.ledger import replay
 from portfolios.engine.market import MissingFxRate

@@ -205,20 +205,20 @@ def market_data_load(
     """Closes up to `day` for the assets (a recent window, enough for `day` and the day
     before) and full FX histories for the currency pairs, in at most three queries."""
     asset_ids = set(asset_ids)
-    wanted_symbols: set[str] = set()
-    for base, currencies in currencies_by_base.items():
-        for currency in FxTable.required_pairs(currencies, base):
-            wanted_symbols.update(fx_pair_symbols(currency, base))
+    pairs = {
+        (currency, base): fx_pair_symbols(currency, base)
+        for base, currencies in currencies_by_base.items()
+        for currency in FxTable.required_pairs(currencies, base)
+    }
     fx_asset_by_symbol: dict[str, int] = {}
-    if wanted_symbols:
-        fx_assets = (
-            Asset.objects.filter(symbol__in=sorted(wanted_symbols))
-            .filter(Q(owner__isnull=True) | Q(owner=owner))
-            .values_list("id", "symbol", "owner_id")
-        )
-        # A manual pair of the owner's wins over the catalogue's: they made it on purpose.
-        for asset_id, symbol, _owner_id in sorted(fx_assets, key=lambda row: row[2] is not None):
-            fx_asset_by_symbol[symbol] = asset_id
+    if pairs:
+        # The one FX-pair rule (`market.selectors.fx_pair_assets`): the owner's priced manual pair
+        # before the catalogue's, the direct pair before the inverse (the engine takes the first
+        # of them with a close).
+        choices = market_selectors.fx_pair_assets(owner_id=getattr(owner, "pk", owner), pairs=pairs)
+        for assets in choices.values():
+            for asset in assets:
+                fx_asset_by_symbol[asset.symbol] = asset.pk
     fx_ids = set(fx_asset_by_symbol.values())
 
     window_start = day - datetime.timedelta(days=PRICE_WINDOW_DAYS)
@@ -887,13 +887,6 @@ def _summary(
 def transactions_export_csv(*, portfolio: Portfolio) -> str:
     """The portfolio's transactions in the import format (`portfolios.importers`), entry order."""
     return importers.transactions_to_csv(transaction_queryset(portfolio=portfolio))
-
-
-def ledger_error_transaction(*, portfolio: Portfolio, error: LedgerError) -> Transaction | None:
-    """The stored transaction a ledger error names, if it is one."""
-    if error.txn_id is None or error.txn_id <= 0:
-        return None
-    return transaction_queryset(portfolio=portfolio).filter(pk=error.txn_id).first()
 
 
 # --- What the market app keeps fresh (registered in `PortfoliosConfig.ready`) --------------------

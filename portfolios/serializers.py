@@ -19,7 +19,7 @@ from portfolia.money import MONEY_PLACES, PRICE_PLACES, RATIO_PLACES, plain, qua
 from portfolia.rest import StrictFieldsMixin
 from portfolia.validators import validate_query_date
 from portfolios.importers import MAX_BYTES, MAX_ROWS, file_size_problem
-from portfolios.models import Portfolio, Transaction, number_limit_messages
+from portfolios.models import TRANSACTION_FIELDS, Portfolio, Transaction, number_limit_messages
 from portfolios.performance import PERIODS, FlowsReport, PerformanceReport
 from portfolios.reports import IncomeReport, IncomeTotals, RealizedReport, RealizedSale
 from portfolios.selectors import asset_queryset_for_user
@@ -148,7 +148,7 @@ class PortfolioSerializer(StrictFieldsMixin, serializers.ModelSerializer):
 
 class AssetSymbolField(serializers.CharField):
     """Out: the transaction's asset's symbol (null without an asset). In: a symbol, which the
-    API view resolves as the CSV import does (`services.asset_for_symbol`)."""
+    API view resolves as the CSV import does (`market.services.asset_for_symbol`)."""
 
     def get_attribute(self, instance):
         return instance.asset.symbol if instance.asset_id else None
@@ -197,19 +197,9 @@ class TransactionSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         model = Transaction
         fields = (
             "id",
-            "kind",
-            "date",
-            "asset",
+            *TRANSACTION_FIELDS[:3],
             "symbol",
-            "quantity",
-            "price",
-            "amount",
-            "ratio",
-            "fee",
-            "currency",
-            "fx_rate",
-            "note",
-            "external_id",
+            *TRANSACTION_FIELDS[3:],
             "created_at",
         )
         read_only_fields = ("created_at",)
@@ -424,7 +414,8 @@ def money_text(value: float | Decimal | None) -> str | None:
 
 class PerformanceQuerySerializer(serializers.Serializer):
     """`period` (1D 1W 1M 3M YTD 1Y 3Y 5Y MAX; 1Y by default) or `start`/`end`, and whether to
-    include the daily `series`."""
+    include the daily `series`. Both a period and dates are refused by the read model's one
+    period rule (`PeriodError`, a 400), as the page refuses them."""
 
     period = serializers.ChoiceField(choices=PERIODS, required=False)
     start = serializers.DateField(required=False, validators=[validate_query_date])
@@ -436,13 +427,6 @@ class PerformanceQuerySerializer(serializers.Serializer):
             data = data.copy()
             data["period"] = data["period"].upper()
         return super().to_internal_value(data)
-
-    def validate(self, attrs: dict) -> dict:
-        if attrs.get("period") and (attrs.get("start") or attrs.get("end")):
-            raise serializers.ValidationError(
-                {"period": ["Give either a period or start and end dates, not both."]}
-            )
-        return attrs
 
 
 class YearQuerySerializer(serializers.Serializer):

@@ -14,8 +14,6 @@ from __future__ import annotations
 import datetime
 import uuid
 
-import numpy as np
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -32,19 +30,21 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from market import selectors as market_selectors
+from market import services as market_services
 from market.models import Asset
-from portfolia.validators import validate_query_date
-from portfolios import selectors, services
+from portfolios import presenters, selectors, services
 from portfolios.errors import LedgerViolation
 from portfolios.forms import (
     AsOfForm,
     CashRecordsForm,
     ImportConfirmForm,
     ImportUploadForm,
+    PeriodForm,
     PortfolioNewForm,
     PortfolioSettingsForm,
     TransactionFilterForm,
     TransactionForm,
+    YearForm,
     cash_choices,
     form_apply_errors,
 )
@@ -57,8 +57,6 @@ from portfolios.performance import (
     mwr_flows_csv,
 )
 from portfolios.reports import income_csv, income_report, realized_csv, realized_gains
-from portfolios.serializers import money_text, performance_data, rate_text
-from portfolios.templatetags.portfolio_format import EMPTY, MINUS, gain_class, percent, weight
 
 TRANSACTIONS_PER_PAGE = 50
 HOLDING_SORTS = {
@@ -176,7 +174,9 @@ def portfolio_settings(request: HttpRequest, public_id) -> HttpResponse:
         symbol = data.pop("benchmark")
         try:
             data["benchmark"] = (
-                services.asset_for_symbol(owner=request.user, symbol=symbol) if symbol else None
+                market_services.asset_for_symbol(owner=request.user, symbol=symbol)
+                if symbol
+                else None
             )
             services.portfolio_update(portfolio=portfolio, data=data)
         except ValidationError as error:
@@ -347,7 +347,9 @@ def _save_transaction(
         return None
     try:
         symbol = form.cleaned_data["symbol"]
-        asset = services.asset_for_symbol(owner=request.user, symbol=symbol) if symbol else None
+        asset = (
+            market_services.asset_for_symbol(owner=request.user, symbol=symbol) if symbol else None
+        )
         data = form.service_data(asset)
         if txn is None:
             return services.transaction_create(portfolio=portfolio, **data)
@@ -538,33 +540,9 @@ def transaction_export(request: HttpRequest, public_id) -> HttpResponse:
 
 
 # ── Performance, income and realized gains ───────────────────────────────────
-# Charts show every day up to this many points; longer periods show every n-th day (and the
-# last), so a 12-year history stays quick to draw. The CSV download always has every day.
-CHART_MAX_POINTS = 1500
-
-
-class PeriodForm(forms.Form):
-    period = forms.ChoiceField(choices=[(p, p) for p in PERIODS], required=False)
-    start = forms.DateField(
-        required=False,
-        validators=[validate_query_date],
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
-    end = forms.DateField(
-        required=False,
-        validators=[validate_query_date],
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
-
-    def clean_period(self) -> str:
-        return (self.cleaned_data.get("period") or "").upper()
-
-
-class YearForm(forms.Form):
-    year = forms.IntegerField(required=False, min_value=1900, max_value=2200)
-
-
 def _period_params(request: HttpRequest) -> tuple[PeriodForm, dict]:
+    """The period of the query as the API reads it: a period and custom dates together are the
+    read model's `PeriodError` (the API's 400), shown on the page, never silently preferred."""
     data = request.GET.copy()
     if data.get("period"):
         data["period"] = data["period"].upper()
@@ -576,163 +554,7 @@ def _period_params(request: HttpRequest) -> tuple[PeriodForm, dict]:
             "start": form.cleaned_data["start"],
             "end": form.cleaned_data["end"],
         }
-        if params["start"] or params["end"]:
-            params["period"] = None  # the custom dates win over a period in the same query
     return form, params
-
-
-def _chart_data(report: PerformanceReport) -> dict:
-    series = report.series
-    if series is None or not len(series):
-        return {}
-    index = np.arange(len(series))
-    if len(series) > CHART_MAX_POINTS:
-        step = int(np.ceil(len(series) / CHART_MAX_POINTS))
-        index = np.unique(np.concatenate([index[::step], [len(series) - 1]]))
-
-    def values(array: np.ndarray, places: int) -> list:
-        # None (a gap in the chart) for NaN and infinities: JSON has no spelling for them.
-        return [round(float(v), places) if np.isfinite(v) else None for v in array[index]]
-
-    return {
-        "currency": report.currency,
-        "benchmark": report.benchmark.symbol if report.benchmark else None,
-        "days": [day.isoformat() for day in series.days[index].astype(object)],
-        "value": values(series.value, 2),
-        "net_invested": values(series.net_invested, 2),
-        "twr": values(series.twr, 6),
-        "benchmark_twr": values(series.benchmark, 6) if report.benchmark else [],
-        "drawdown": values(series.drawdown, 6),
-    }
-
-
-FIGURE_KEYS = (
-    "twr",
-    "twr_annualized",
-    "mwr",
-    "mwr_period",
-    "simple_return",
-    "gain",
-    "start_value",
-    "end_value",
-    "net_flows",
-    "price_gain",
-    "income",
-    "fees",
-    "taxes",
-    "currency_effect",
-    "volatility",
-    "sharpe",
-    "sortino",
-    "max_drawdown",
-    "beta",
-    "correlation",
-)
-
-
-def _figures(report: PerformanceReport) -> dict[str, str | None]:
-    """The exact values behind the cards, as the API sends them, for data attributes."""
-    body = performance_data(report, series=False)
-    return {key: body[key] for key in FIGURE_KEYS}
-
-
-MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-# A monthly return this large (either way) gets the strongest colour in the heat table.
-HEAT_FULL = 0.08
-
-
-def _ratio(value: float | None) -> str:
-    """A ratio with two decimals and a sign ("+0.85"; negative with a real minus sign)."""
-    if value is None:
-        return EMPTY
-    rounded = round(value, 2)
-    sign = "+" if rounded > 0 else MINUS if rounded < 0 else ""
-    return f"{sign}{abs(rounded):.2f}"
-
-
-def _risk_rows(report: PerformanceReport) -> list[dict]:
-    drawdown_help = "The deepest fall of the time-weighted wealth from a previous high."
-    if report.drawdown_peak:
-        recovered = (
-            f"recovered {report.drawdown_recovery:%-d %b %Y}"
-            if report.drawdown_recovery
-            else "not yet recovered"
-        )
-        drawdown_when = (
-            f"{report.drawdown_peak:%-d %b %Y} → {report.drawdown_trough:%-d %b %Y}, {recovered}"
-        )
-    else:
-        drawdown_when = ""
-    bench = report.benchmark_symbol or "the benchmark"
-    return [
-        {
-            "key": "volatility",
-            "label": "Volatility",
-            "text": weight(report.volatility),
-            "exact": rate_text(report.volatility),
-            "css": "",
-            "help": "Annualised standard deviation of daily returns.",
-        },
-        {
-            "key": "sharpe",
-            "label": "Sharpe ratio",
-            "text": _ratio(report.sharpe),
-            "exact": rate_text(report.sharpe),
-            "css": gain_class(report.sharpe),
-            "help": "Return above the risk-free rate per unit of volatility.",
-        },
-        {
-            "key": "sortino",
-            "label": "Sortino ratio",
-            "text": _ratio(report.sortino),
-            "exact": rate_text(report.sortino),
-            "css": gain_class(report.sortino),
-            "help": "Like Sharpe, counting only the downside.",
-        },
-        {
-            "key": "max_drawdown",
-            "label": "Max drawdown",
-            "text": percent(report.max_drawdown),
-            "detail": drawdown_when,
-            "exact": rate_text(report.max_drawdown),
-            "css": gain_class(report.max_drawdown),
-            "help": drawdown_help,
-        },
-        {
-            "key": "beta",
-            "label": f"Beta to {bench}",
-            "text": _ratio(report.beta),
-            "exact": rate_text(report.beta),
-            "css": "",
-            "help": "How much the portfolio moved with the benchmark (1 = as much).",
-        },
-        {
-            "key": "correlation",
-            "label": f"Correlation with {bench}",
-            "text": _ratio(report.correlation),
-            "exact": rate_text(report.correlation),
-            "css": "",
-            "help": "From -1 (opposite) to +1 (in step).",
-        },
-    ]
-
-
-def _monthly_rows(report: PerformanceReport) -> list[dict]:
-    rows = []
-    for row in report.monthly_table():
-        cells = []
-        for value in row["months"]:
-            heat = 0.0 if value is None else min(1.0, abs(value) / HEAT_FULL)
-            cells.append({"value": value, "css": gain_class(value), "heat": f"{heat:.2f}"})
-        rows.append({"year": row["year"], "cells": cells, "total": row["total"]})
-    return rows
-
-
-def _gain_parts(report: PerformanceReport) -> list[dict]:
-    return [
-        {"key": key, "label": label, "amount": amount, "exact": money_text(amount)}
-        for key, label, amount in report.gain_parts
-    ]
 
 
 def _query(params: dict) -> str:
@@ -773,12 +595,12 @@ def performance(request: HttpRequest, public_id) -> HttpResponse:
     context = {
         "portfolio": portfolio,
         "report": report,
-        "figures": _figures(report),
-        "chart_data": _chart_data(report),
-        "gain_parts": _gain_parts(report),
-        "risk_rows": _risk_rows(report),
-        "monthly_rows": _monthly_rows(report),
-        "month_names": MONTH_NAMES,
+        "figures": presenters.figures(report),
+        "chart_data": presenters.chart_data(report),
+        "gain_parts": presenters.gain_parts(report),
+        "risk_rows": presenters.risk_rows(report),
+        "monthly_rows": presenters.monthly_rows(report),
+        "month_names": presenters.MONTH_NAMES,
         "periods": PERIODS,
         "selected": report.period,
         "form": form,
@@ -845,7 +667,7 @@ def income(request: HttpRequest, public_id) -> HttpResponse:
         "portfolio": portfolio,
         "report": report,
         "year": year,
-        "month_names": MONTH_NAMES,
+        "month_names": presenters.MONTH_NAMES,
         "asset_rows": [(row, row.total / total if total else None) for row in report.by_asset],
         "csv_url": reverse("portfolio-income-csv", args=[portfolio.public_id])
         + (f"?year={year}" if year else ""),

@@ -28,7 +28,7 @@ def test_backfill_now_queues_one_job_per_catalogue_asset(
     admin_client, monkeypatch, django_capture_on_commit_callbacks
 ):
     queued = []
-    monkeypatch.setattr(services, "_job_enqueue", queued.append)
+    monkeypatch.setattr(services.jobs, "_job_enqueue", queued.append)
     assets = [AssetFactory(), AssetFactory()]
     manual = ManualAssetFactory()
 
@@ -50,7 +50,9 @@ def test_refresh_quote_queues_a_quote_refresh_of_the_selected_assets(
     admin_client, monkeypatch, django_capture_on_commit_callbacks
 ):
     calls = []
-    monkeypatch.setattr(services, "_task_enqueue", lambda name, **kw: calls.append((name, kw)))
+    monkeypatch.setattr(
+        services.refresh, "_task_enqueue", lambda name, **kw: calls.append((name, kw))
+    )
     asset = AssetFactory()
 
     with django_capture_on_commit_callbacks(execute=True):

@@ -167,7 +167,7 @@ def test_create_a_provider_asset_from_its_symbol_queues_its_backfill(
     from market import services
 
     queued = []
-    monkeypatch.setattr(services, "_job_enqueue", queued.append)
+    monkeypatch.setattr(services.jobs, "_job_enqueue", queued.append)
     with django_capture_on_commit_callbacks(execute=True):
         response = auth_client.post("/api/v1/assets/", {"symbol": "AAPL"})
 
@@ -313,7 +313,7 @@ def test_posting_prices_to_a_catalogue_asset_is_refused(auth_client):
 def test_backfill_answers_202_with_the_job(auth_client, monkeypatch):
     from market import services
 
-    monkeypatch.setattr(services, "_job_enqueue", lambda job_id: None)
+    monkeypatch.setattr(services.jobs, "_job_enqueue", lambda job_id: None)
     asset = AssetFactory()
 
     first = auth_client.post(f"/api/v1/assets/{asset.public_id}/backfill/")

@@ -99,7 +99,7 @@ def test_an_answer_that_fails_to_store_fails_the_job_with_a_readable_reason(
     def locked(**kwargs):
         raise OperationalError("database is locked")
 
-    monkeypatch.setattr(services, "price_upsert", locked)
+    monkeypatch.setattr(services.jobs, "price_upsert", locked)
 
     job = _run(FetchJobFactory(asset=asset))
 

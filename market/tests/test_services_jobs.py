@@ -37,7 +37,7 @@ def _monday_before(day: dt.date) -> dt.date:
 
 def test_ensure_history_queues_a_backfill_once(django_capture_on_commit_callbacks, monkeypatch):
     queued = []
-    monkeypatch.setattr(services, "_job_enqueue", queued.append)
+    monkeypatch.setattr(services.jobs, "_job_enqueue", queued.append)
     asset = AssetFactory()
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -271,7 +271,7 @@ def test_a_backfill_learns_an_unknown_currency_from_a_quote(use_provider):
 def test_daily_closes_refresh_queues_a_short_refresh_after_the_last_close(
     django_capture_on_commit_callbacks, monkeypatch
 ):
-    monkeypatch.setattr(services, "_job_enqueue", lambda job_id: None)
+    monkeypatch.setattr(services.jobs, "_job_enqueue", lambda job_id: None)
     fresh = AssetFactory()
     FetchJobFactory(asset=fresh, status=FetchJob.Status.SUCCEEDED)  # recently requested
     PriceFactory(asset=fresh, date=TODAY - dt.timedelta(days=3))

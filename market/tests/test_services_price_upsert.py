@@ -16,8 +16,8 @@ pytestmark = pytest.mark.django_db
 
 
 def _portable(*, asset, bars):
-    rows, skipped = services._price_rows(bars)
-    result = services._upsert_portable(asset.pk, rows)
+    rows, skipped = services.prices._price_rows(bars)
+    result = services.prices._upsert_portable(asset.pk, rows)
     return UpsertResult(result.inserted, result.updated, result.unchanged, skipped)
 
 
@@ -117,7 +117,7 @@ def test_a_date_sent_twice_keeps_its_last_bar():
 
 
 def test_large_upserts_are_chunked(monkeypatch):
-    monkeypatch.setattr(services, "UPSERT_CHUNK", 100)
+    monkeypatch.setattr(services.prices, "UPSERT_CHUNK", 100)
     asset = AssetFactory()
     bars = weekday_bars(dt.date(2020, 1, 1), dt.date(2021, 12, 31))
 
@@ -160,7 +160,7 @@ def test_on_postgresql_a_copy_that_collides_falls_back_to_the_merge(monkeypatch)
         PriceFactory(asset=asset, date=bars[0].date, close=1.0)  # "another writer"
         raise IntegrityError("duplicate key value violates unique constraint")
 
-    monkeypatch.setattr(services, "_pg_copy", collide)
+    monkeypatch.setattr(services.prices, "_pg_copy", collide)
     result = price_upsert(asset=asset, bars=bars)
 
     assert result.written == len(bars)

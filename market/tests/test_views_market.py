@@ -174,7 +174,7 @@ def test_the_data_partial_reloads_after_a_job(logged_in):
 def test_fetch_history_now_queues_a_backfill(logged_in, monkeypatch):
     from market import services
 
-    monkeypatch.setattr(services, "_job_enqueue", lambda job_id: None)
+    monkeypatch.setattr(services.jobs, "_job_enqueue", lambda job_id: None)
     asset = AssetFactory()
 
     response = logged_in.post(f"/assets/{asset.public_id}/backfill/")
@@ -302,7 +302,7 @@ def test_data_status_shows_stale_assets_and_failed_jobs_and_refreshes_now(
         finished_at=timezone.now(),
     )
     queued = []
-    monkeypatch.setattr(services, "_task_enqueue", lambda name, **kw: queued.append(name))
+    monkeypatch.setattr(services.refresh, "_task_enqueue", lambda name, **kw: queued.append(name))
 
     page = client.get("/assets/status/")
     with django_capture_on_commit_callbacks(execute=True):
@@ -321,7 +321,7 @@ def test_data_status_shows_stale_assets_and_failed_jobs_and_refreshes_now(
 def test_progress_of_a_failed_job_stops_polling_and_offers_to_try_again(logged_in, monkeypatch):
     from market import services
 
-    monkeypatch.setattr(services, "_job_enqueue", lambda job_id: None)
+    monkeypatch.setattr(services.jobs, "_job_enqueue", lambda job_id: None)
     asset = AssetFactory()
     failed = FetchJobFactory(
         asset=asset,

@@ -17,7 +17,7 @@ def history_calls(monkeypatch):
     def record(asset, since):
         calls.append((asset.symbol, since))
 
-    monkeypatch.setattr("portfolios.services._history_ensure", record)
+    monkeypatch.setattr("portfolios.services.market_data._history_ensure", record)
     return calls
 
 

@@ -10,7 +10,7 @@ from market.models import Asset, Price
 from market.services import prices_changed
 from market.tests.factories import AssetFactory, ManualAssetFactory, PriceFactory
 from portfolios.models import Portfolio, Transaction
-from portfolios.services import ledger_changed
+from portfolios.services import transactions_load
 
 __all__ = [
     "AssetFactory",
@@ -46,7 +46,7 @@ class PortfolioFactory(factory.django.DjangoModelFactory):
 
 class TransactionFactory(factory.django.DjangoModelFactory):
     """A buy by default; pass kind and the fields it needs for others. Writes directly (no
-    ledger check, but recorded with `services.ledger_changed` as every write must be): use the
+    ledger check, but through `services.transactions_load`, which moves the ledger version): use the
     services when the test is about validation."""
 
     class Meta:
@@ -63,9 +63,8 @@ class TransactionFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
-        txn = super()._create(model_class, *args, **kwargs)
-        ledger_changed(portfolio=txn.portfolio, since=txn.date)  # as every write must
-        return txn
+        row = model_class(*args, **kwargs)
+        return transactions_load(portfolio=row.portfolio, transactions=[row])[0]
 
 
 def prices(asset: Asset, closes: dict[datetime.date, float]) -> None:

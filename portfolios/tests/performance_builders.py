@@ -10,7 +10,7 @@ from market.models import Asset, Price
 from market.services import prices_changed
 from portfolios.models import Portfolio, Transaction
 from portfolios.performance import PerformanceReport, portfolio_performance
-from portfolios.services import ledger_changed
+from portfolios.services import transactions_load
 from portfolios.tests.factories import AssetFactory, FxAssetFactory, PortfolioFactory
 
 D = dt.date
@@ -50,11 +50,8 @@ def txn(target: Portfolio, kind: str, day: dt.date, held: Asset | None = None, *
     }
     values.setdefault("fee", Decimal(0))
     currency = fields.get("currency") or (held.currency if held else target.base_currency)
-    row = Transaction.objects.create(
-        portfolio=target, kind=kind, date=day, asset=held, currency=currency, **values
-    )
-    ledger_changed(portfolio=target, since=day)  # written around the services: say so
-    return row
+    row = Transaction(kind=kind, date=day, asset=held, currency=currency, **values)
+    return transactions_load(portfolio=target, transactions=[row])[0]
 
 
 def report(target: Portfolio, *, today: dt.date, **params) -> PerformanceReport:

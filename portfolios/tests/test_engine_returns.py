@@ -165,6 +165,17 @@ def test_xirr_finds_the_root_of_conventional_flows(amounts, offsets, multiple):
         assert rate == pytest.approx(theirs, rel=1e-7, abs=1e-9)
 
 
+def test_where_xirr_and_pyxirr_differ_a_near_total_loss_is_no_rate_not_minus_100_percent():
+    # pyxirr is the second solver the engine is checked against (a dev dependency only). They
+    # agree wherever both answer (above), and differ here: 686.80 in, 0.73 back 30 days later is
+    # r = (0.73 / 686.80)^(365/30) - 1, about -1 + 1e-37, which no float above -100 % can hold.
+    # pyxirr rounds it to -1.0 (a total loss, which it was not); ours reports no rate.
+    pyxirr = pytest.importorskip("pyxirr")
+    flows = [(D(2009, 4, 11), -686.7973703249007), (D(2009, 5, 11), 0.7258526014465152)]
+    assert pyxirr.xirr(flows) == -1.0
+    assert returns.xirr(flows) is None
+
+
 def test_xirr_on_fifteen_thousand_flows_is_fast():
     rng = np.random.default_rng(5)
     days = np.sort(np.datetime64("2013-01-01") + rng.integers(0, 4400, 15_000))

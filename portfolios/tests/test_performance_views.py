@@ -86,6 +86,19 @@ def test_bad_dates_show_a_message_and_the_default_period(client, pf):
     assert 'aria-current="true">1Y<' in html
 
 
+def test_a_period_with_custom_dates_gets_the_apis_answer_on_the_page(client, auth_client, pf):
+    query = {"period": "1Y", "start": "2024-01-01"}
+    api = auth_client.get(f"/api/v1/portfolios/{pf.public_id}/performance/", query)
+    assert api.status_code == 400
+    message = api.json()["error"]["fields"]["period"][0]
+    assert message == "Give either a period or start and end dates, not both."
+    response = client.get(page(pf), query)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert message in html  # a clear message, not the custom dates silently preferred
+    assert 'aria-current="true">1Y<' in html
+
+
 def test_empty_portfolio_says_what_to_do(client, user):
     empty = portfolio(owner=user, name="Empty")
     html = client.get(page(empty)).content.decode()

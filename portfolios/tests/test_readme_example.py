@@ -28,7 +28,7 @@ def test_the_readme_csv_example_imports_to_true_holdings_on_the_demo_data(
 ):
     # The histories are fetched for real, from the demo provider (tasks run eagerly in tests).
     monkeypatch.setattr(
-        "portfolios.services._history_ensure",
+        "portfolios.services.market_data._history_ensure",
         lambda asset, since: ensure_history(asset=asset, since=since),
     )
     portfolio = PortfolioFactory(base_currency="USD", records_cash=True)  # it has a deposit

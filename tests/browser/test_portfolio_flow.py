@@ -11,7 +11,7 @@ from accounts.tests.factories import PASSWORD, UserFactory
 from market.models import Price
 from market.tests.factories import AssetFactory
 from portfolios.models import Portfolio, Transaction
-from portfolios.tests.factories import PortfolioFactory
+from portfolios.tests.factories import PortfolioFactory, TransactionFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -96,7 +96,7 @@ def test_create_a_portfolio_then_add_edit_and_delete_a_buy(page, screenshot, inv
 
 def test_an_edit_that_breaks_a_later_sell_is_refused_inline(page, screenshot, investor, aapl):
     portfolio = PortfolioFactory(owner=investor, name="Sells")
-    Transaction.objects.create(
+    TransactionFactory(
         portfolio=portfolio,
         kind="buy",
         date=dt.date(2024, 1, 2),
@@ -105,7 +105,7 @@ def test_an_edit_that_breaks_a_later_sell_is_refused_inline(page, screenshot, in
         price=100,
         currency="USD",
     )
-    Transaction.objects.create(
+    TransactionFactory(
         portfolio=portfolio,
         kind="sell",
         date=dt.date(2024, 3, 1),

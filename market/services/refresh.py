@@ -1,0 +1,137 @@
+"""The periodic refreshes: recent daily closes queued as fetch jobs, latest quotes fetched in
+batches per provider, and the staff's "refresh now" queued on commit."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+
+from market import providers, selectors
+from market.models import Asset, FetchJob, ProviderName, Quote
+from market.providers.base import (
+    ProviderError,
+    TransientProviderError,
+)
+from market.ratelimit import provider_slot_acquire
+from market.services.checks import finite
+from market.services.jobs import HISTORY_LOOKBACK, MIN_HISTORY, REFRESH_OVERLAP, _job_queue
+
+logger = logging.getLogger(__name__)
+
+QUOTE_BATCH = 50
+
+
+@dataclass
+class QuotesRefreshResult:
+    updated: int = 0
+    unchanged: int = 0
+    missing: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    retry_asset_ids: list[int] = field(default_factory=list)
+    retry_after: float | None = None
+
+
+def _assets_for_refresh(asset_ids: Sequence[int] | None):
+    """The assets kept fresh, or exactly the catalogue assets given (staff may pick any)."""
+    if asset_ids is None:
+        return selectors.assets_to_refresh()
+    return Asset.objects.filter(id__in=asset_ids, owner__isnull=True).exclude(
+        provider=ProviderName.MANUAL
+    )
+
+
+def daily_closes_refresh(*, asset_ids: Sequence[int] | None = None) -> list[FetchJob]:
+    """Queue a refresh of recent closes for every asset to keep fresh (or those given): from a
+    week before the last stored close, or a full backfill when there is none."""
+    assets = _assets_for_refresh(asset_ids)
+    jobs: list[FetchJob] = []
+    today = timezone.localdate()
+    for asset in selectors.assets_with_last_close(assets=assets):
+        with transaction.atomic():
+            if asset.last_close is None:
+                kind, start = FetchJob.Kind.BACKFILL, today - MIN_HISTORY - HISTORY_LOOKBACK
+            else:
+                kind, start = FetchJob.Kind.REFRESH, asset.last_close - REFRESH_OVERLAP
+            job, created = _job_queue(asset=asset, kind=kind, start=start)
+        if created:
+            jobs.append(job)
+    return jobs
+
+
+def quotes_refresh(*, asset_ids: Sequence[int] | None = None) -> QuotesRefreshResult:
+    """Fetch the latest quote of every asset to keep fresh (or those given), in batches per
+    provider. A provider's failure leaves its stored quotes as they were; transiently failed
+    assets are listed in ``retry_asset_ids`` for the task to retry."""
+    assets = _assets_for_refresh(asset_ids)
+    by_provider: dict[str, list[Asset]] = {}
+    for asset in assets.select_related("quote"):
+        by_provider.setdefault(asset.provider, []).append(asset)
+
+    outcome = QuotesRefreshResult()
+    now = timezone.now()
+    for name, group in by_provider.items():
+        label = selectors.provider_label(name)
+        provider = providers.get_provider(name)
+        for offset in range(0, len(group), QUOTE_BATCH):
+            batch = group[offset : offset + QUOTE_BATCH]
+            try:
+                provider_slot_acquire(name)
+                answers = provider.quotes([asset.symbol for asset in batch])
+            except TransientProviderError as exc:
+                outcome.errors.append(f"{label}: {exc}")
+                outcome.retry_asset_ids += [asset.pk for asset in batch]
+                if exc.retry_after:
+                    outcome.retry_after = max(outcome.retry_after or 0, exc.retry_after)
+                continue
+            except ProviderError as exc:
+                outcome.errors.append(f"{label}: {exc}")
+                continue
+            fresh: list[Quote] = []
+            for asset in batch:
+                answer = answers.get(asset.symbol)
+                if answer is None or not finite(answer.price) or answer.price <= 0:
+                    outcome.missing.append(asset.symbol)
+                    continue
+                stored = getattr(asset, "quote", None)
+                if stored is not None and stored.timestamp >= answer.timestamp:
+                    outcome.unchanged += 1
+                    continue
+                fresh.append(
+                    Quote(
+                        asset=asset,
+                        price=answer.price,
+                        currency=(answer.currency or asset.currency)[:3],
+                        timestamp=answer.timestamp,
+                        fetched_at=now,
+                    )
+                )
+            Quote.objects.bulk_create(
+                fresh,
+                update_conflicts=True,
+                unique_fields=["asset"],
+                update_fields=["price", "currency", "timestamp", "fetched_at"],
+            )
+            outcome.updated += len(fresh)
+    return outcome
+
+
+def _task_enqueue(task_name: str, **kwargs) -> None:
+    from market import tasks  # the tasks module imports this one
+
+    try:
+        getattr(tasks, task_name).delay(**kwargs)
+    except Exception:
+        logger.exception("Could not queue %s", task_name)
+
+
+def refresh_request(*, asset_ids: Sequence[int] | None = None, closes: bool = True) -> None:
+    """Queue a refresh now (after commit), as staff ask from the data-status page or the admin:
+    quotes, and unless ``closes`` is off, recent daily closes. Workers do the fetching."""
+    ids = list(asset_ids) if asset_ids is not None else None
+    transaction.on_commit(lambda: _task_enqueue("refresh_quotes", asset_ids=ids))
+    if closes:
+        transaction.on_commit(lambda: _task_enqueue("refresh_daily_closes", asset_ids=ids))

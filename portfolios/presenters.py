@@ -1,0 +1,173 @@
+"""How the performance page shows a report: the chart's points, the cards' exact values (the
+API's own strings, so page and API cannot disagree), the risk table, the monthly heat table and
+the gain's parts. Plain data for the templates; the views only call these."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from portfolios.performance import PerformanceReport
+from portfolios.serializers import money_text, performance_data, rate_text
+from portfolios.templatetags.portfolio_format import EMPTY, MINUS, gain_class, percent, weight
+
+# Charts show every day up to this many points; longer periods show every n-th day (and the
+# last), so a 12-year history stays quick to draw. The CSV download always has every day.
+CHART_MAX_POINTS = 1500
+
+
+def chart_data(report: PerformanceReport) -> dict:
+    """The value, TWR and drawdown charts' points (every n-th day past CHART_MAX_POINTS)."""
+    series = report.series
+    if series is None or not len(series):
+        return {}
+    index = np.arange(len(series))
+    if len(series) > CHART_MAX_POINTS:
+        step = int(np.ceil(len(series) / CHART_MAX_POINTS))
+        index = np.unique(np.concatenate([index[::step], [len(series) - 1]]))
+
+    def values(array: np.ndarray, places: int) -> list:
+        # None (a gap in the chart) for NaN and infinities: JSON has no spelling for them.
+        return [round(float(v), places) if np.isfinite(v) else None for v in array[index]]
+
+    return {
+        "currency": report.currency,
+        "benchmark": report.benchmark.symbol if report.benchmark else None,
+        "days": [day.isoformat() for day in series.days[index].astype(object)],
+        "value": values(series.value, 2),
+        "net_invested": values(series.net_invested, 2),
+        "twr": values(series.twr, 6),
+        "benchmark_twr": values(series.benchmark, 6) if report.benchmark else [],
+        "drawdown": values(series.drawdown, 6),
+    }
+
+
+FIGURE_KEYS = (
+    "twr",
+    "twr_annualized",
+    "mwr",
+    "mwr_period",
+    "simple_return",
+    "gain",
+    "start_value",
+    "end_value",
+    "net_flows",
+    "price_gain",
+    "income",
+    "fees",
+    "taxes",
+    "currency_effect",
+    "volatility",
+    "sharpe",
+    "sortino",
+    "max_drawdown",
+    "beta",
+    "correlation",
+)
+
+
+def figures(report: PerformanceReport) -> dict[str, str | None]:
+    """The exact values behind the cards, as the API sends them, for data attributes."""
+    body = performance_data(report, series=False)
+    return {key: body[key] for key in FIGURE_KEYS}
+
+
+MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+# A monthly return this large (either way) gets the strongest colour in the heat table.
+HEAT_FULL = 0.08
+
+
+def _ratio(value: float | None) -> str:
+    """A ratio with two decimals and a sign ("+0.85"; negative with a real minus sign)."""
+    if value is None:
+        return EMPTY
+    rounded = round(value, 2)
+    sign = "+" if rounded > 0 else MINUS if rounded < 0 else ""
+    return f"{sign}{abs(rounded):.2f}"
+
+
+def risk_rows(report: PerformanceReport) -> list[dict]:
+    """The risk table: each figure as text, its exact value, its colour and its help."""
+    drawdown_help = "The deepest fall of the time-weighted wealth from a previous high."
+    if report.drawdown_peak:
+        recovered = (
+            f"recovered {report.drawdown_recovery:%-d %b %Y}"
+            if report.drawdown_recovery
+            else "not yet recovered"
+        )
+        drawdown_when = (
+            f"{report.drawdown_peak:%-d %b %Y} → {report.drawdown_trough:%-d %b %Y}, {recovered}"
+        )
+    else:
+        drawdown_when = ""
+    bench = report.benchmark_symbol or "the benchmark"
+    return [
+        {
+            "key": "volatility",
+            "label": "Volatility",
+            "text": weight(report.volatility),
+            "exact": rate_text(report.volatility),
+            "css": "",
+            "help": "Annualised standard deviation of daily returns.",
+        },
+        {
+            "key": "sharpe",
+            "label": "Sharpe ratio",
+            "text": _ratio(report.sharpe),
+            "exact": rate_text(report.sharpe),
+            "css": gain_class(report.sharpe),
+            "help": "Return above the risk-free rate per unit of volatility.",
+        },
+        {
+            "key": "sortino",
+            "label": "Sortino ratio",
+            "text": _ratio(report.sortino),
+            "exact": rate_text(report.sortino),
+            "css": gain_class(report.sortino),
+            "help": "Like Sharpe, counting only the downside.",
+        },
+        {
+            "key": "max_drawdown",
+            "label": "Max drawdown",
+            "text": percent(report.max_drawdown),
+            "detail": drawdown_when,
+            "exact": rate_text(report.max_drawdown),
+            "css": gain_class(report.max_drawdown),
+            "help": drawdown_help,
+        },
+        {
+            "key": "beta",
+            "label": f"Beta to {bench}",
+            "text": _ratio(report.beta),
+            "exact": rate_text(report.beta),
+            "css": "",
+            "help": "How much the portfolio moved with the benchmark (1 = as much).",
+        },
+        {
+            "key": "correlation",
+            "label": f"Correlation with {bench}",
+            "text": _ratio(report.correlation),
+            "exact": rate_text(report.correlation),
+            "css": "",
+            "help": "From -1 (opposite) to +1 (in step).",
+        },
+    ]
+
+
+def monthly_rows(report: PerformanceReport) -> list[dict]:
+    """The monthly returns by year, each cell with its colour and heat (0 to 1)."""
+    rows = []
+    for row in report.monthly_table():
+        cells = []
+        for value in row["months"]:
+            heat = 0.0 if value is None else min(1.0, abs(value) / HEAT_FULL)
+            cells.append({"value": value, "css": gain_class(value), "heat": f"{heat:.2f}"})
+        rows.append({"year": row["year"], "cells": cells, "total": row["total"]})
+    return rows
+
+
+def gain_parts(report: PerformanceReport) -> list[dict]:
+    """The gain's parts (price gain, income, fees, taxes, currency effect) with exact values."""
+    return [
+        {"key": key, "label": label, "amount": amount, "exact": money_text(amount)}
+        for key, label, amount in report.gain_parts
+    ]
