@@ -15,7 +15,7 @@ import hashlib
 import logging
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 import numpy as np
 from django.conf import settings
@@ -238,13 +238,28 @@ def fx_pair_assets(
     rows = Asset.objects.filter(owners, symbol__in=wanted, asset_class=AssetClass.FX)
     if priced:
         rows = rows.filter(first_price_date__isnull=False)
-    by_symbol: dict[str, Asset] = {}
-    for asset in sorted(rows, key=lambda asset: (asset.owner_id is None, asset.pk)):
-        by_symbol.setdefault(asset.symbol, asset)
-    return {
-        key: [by_symbol[symbol] for symbol in symbols if symbol in by_symbol]
-        for key, symbols in pairs.items()
-    }
+    found = sorted(rows, key=lambda asset: asset.pk)
+    return {key: fx_pair_ranked(symbols, found) for key, symbols in pairs.items()}
+
+
+class _FxCandidate(Protocol):
+    symbol: str
+    owner_id: int | None
+
+
+FxCandidate = TypeVar("FxCandidate", bound=_FxCandidate)
+
+
+def fx_pair_ranked(symbols: Sequence[str], assets: Iterable[FxCandidate]) -> list[FxCandidate]:
+    """The FX rule on assets already loaded (FX pairs that may serve, priced ones only on a
+    read): one per symbol, in the order of `symbols`, the owner's own before the catalogue's.
+    `fx_pair_assets` and the performance read model (which loads its pairs with the held
+    assets in one query) both choose with it."""
+    by_symbol: dict[str, FxCandidate] = {}
+    for asset in sorted(assets, key=lambda asset: asset.owner_id is None):  # stable
+        if asset.symbol in symbols:
+            by_symbol.setdefault(asset.symbol, asset)
+    return [by_symbol[symbol] for symbol in symbols if symbol in by_symbol]
 
 
 def fx_pair_asset(

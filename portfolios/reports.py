@@ -26,7 +26,7 @@ from portfolios.engine.ledger import replay
 from portfolios.engine.market import MissingFxRate
 from portfolios.engine.types import Kind, LedgerError
 from portfolios.models import Portfolio
-from portfolios.performance import csv_text, portfolio_ledger_load, txn_rate
+from portfolios.performance import portfolio_ledger_load, txn_rate
 
 __all__ = [
     "IncomeReport",

@@ -80,7 +80,7 @@ The package, one module per job (each imports only those above it):
 - `flows`: `performance_flows`; `exports`: the CSV exports.
 """
 
-from portfolios.performance.exports import csv_text, daily_values_csv, mwr_flows_csv
+from portfolios.performance.exports import daily_values_csv, mwr_flows_csv
 from portfolios.performance.flows import FlowRow, FlowsReport, performance_flows
 from portfolios.performance.loading import (
     DEFAULT_BENCHMARK,
@@ -103,7 +103,6 @@ __all__ = [
     "PerformanceSeries",
     "Period",
     "PeriodError",
-    "csv_text",
     "daily_values_csv",
     "mwr_flows_csv",
     "performance_flows",

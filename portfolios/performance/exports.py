@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import math
-from collections.abc import Iterable, Sequence
 
 import numpy as np
 
+from portfolia.csv_text import csv_text
 from portfolios.engine.returns import (
     mwr_cash_flows,
 )
 from portfolios.performance.periods import ONE_DAY
 from portfolios.performance.results import PerformanceReport
-
-
-def csv_text(header: Sequence[str], rows: Iterable[Sequence]) -> str:
-    """A CSV document: the header, then the rows (lines end in "\\n")."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return out.getvalue()
 
 
 def _number(value: float | None, places: int) -> str:

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import OuterRef, Q, Subquery
 
+from market import selectors as market_selectors
 from market.models import Asset, AssetClass, Price
 from portfolios.engine.market import (
     MINOR_UNITS,
@@ -206,15 +207,10 @@ def market_meta(portfolio: Portfolio, digest: Digest) -> Market:
             default_benchmarks.append((provider != settings.MARKET_DATA_PROVIDER, info))
     fx: dict[str, AssetInfo] = {}
     for currency, options in candidates.items():
-        chosen = None
-        for symbol in options:
-            # The owner's own pair first (made on purpose), then the catalogue's; with prices.
-            found = sorted(by_symbol.get(symbol, []), key=lambda info: info.owner_id is None)
-            chosen = next((info for info in found if info.first is not None), None)
-            if chosen is not None:
-                break
-        if chosen is not None:
-            fx[currency] = chosen
+        priced = [info for symbol in options for info in by_symbol[symbol] if info.first]
+        ranked = market_selectors.fx_pair_ranked(options, priced)  # the one FX rule
+        if ranked:
+            fx[currency] = ranked[0]
     if portfolio.benchmark_id:
         benchmark = infos.get(portfolio.benchmark_id)
     else:

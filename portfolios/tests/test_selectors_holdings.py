@@ -324,3 +324,28 @@ def test_the_dashboard_summary_is_cached_until_a_transaction_or_a_price_changes(
         bars=[Bar(latest.date, None, None, None, latest.close * 2, None)],
     )
     assert summary().value == first.value * 6
+
+
+@pytest.mark.parametrize("manual_priced", [True, False])
+def test_holdings_and_performance_convert_with_the_same_fx_pair(manual_priced):
+    """One FX rule (market.selectors.fx_pair_ranked): the owner's own priced pair before the
+    catalogue's, an unpriced one never; both pages then value the holding alike."""
+    from market.tests.factories import ManualAssetFactory
+    from portfolios.performance import portfolio_performance
+
+    portfolio = PortfolioFactory(base_currency="USD")
+    sap = AssetFactory(symbol="SAP.DE", currency="EUR", asset_class="stock")
+    prices(sap, {day(1, 2): 100.0})
+    prices(FxAssetFactory(symbol="EURUSD=X"), {day(1, 2): 1.10})
+    own = ManualAssetFactory(symbol="EURUSD=X", asset_class="fx", owner=portfolio.owner)
+    if manual_priced:
+        prices(own, {day(1, 2): 2.00})
+    TransactionFactory(
+        portfolio=portfolio, asset=sap, currency="EUR", date=day(1, 2), quantity=10, price=100
+    )
+
+    value = selectors.holdings(portfolio=portfolio, date=day(1, 2)).total_value
+    report = portfolio_performance(portfolio=portfolio, start=day(1, 2), end=day(1, 2))
+
+    approx(value, "2000" if manual_priced else "1100")
+    assert report.end_value == pytest.approx(float(value))
