@@ -12,6 +12,7 @@ worker child was lost is redelivered (``acks_late``) and runs the same job again
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 
 from celery import Task, shared_task
@@ -131,3 +132,12 @@ def sweep_jobs() -> dict:
     """Fail, with a reason, the fetch jobs that would otherwise stay queued or running for good."""
     failed = services.fetch_jobs_sweep()
     return {"failed": [job.pk for job in failed]}
+
+
+@shared_task(name="market.benchmark_history")
+def benchmark_history(symbol: str, asset_id: int | None, since: str) -> dict:
+    """Ensure a benchmark's history (and its asset) that a page found missing."""
+    services.benchmark_history_ensure(
+        symbol=symbol, asset_id=asset_id, since=dt.date.fromisoformat(since)
+    )
+    return {"symbol": symbol}

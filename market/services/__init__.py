@@ -50,6 +50,8 @@ from market.services.prices import (
 )
 from market.services.refresh import (
     QuotesRefreshResult,
+    benchmark_history_ensure,
+    benchmark_history_request,
     daily_closes_refresh,
     quotes_refresh,
     refresh_request,
@@ -78,6 +80,8 @@ __all__ = [
     "assets_resolve",
     "backfill_request",
     "backfill_run",
+    "benchmark_history_ensure",
+    "benchmark_history_request",
     "corporate_actions_upsert",
     "daily_closes_refresh",
     "ensure_history",

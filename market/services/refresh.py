@@ -3,22 +3,32 @@ batches per provider, and the staff's "refresh now" queued on commit."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from market import providers, selectors
-from market.models import Asset, FetchJob, ProviderName, Quote
+from market.models import Asset, AssetClass, FetchJob, ProviderName, Quote
 from market.providers.base import (
     ProviderError,
+    SearchResult,
     TransientProviderError,
 )
 from market.ratelimit import provider_slot_acquire
+from market.services.assets import asset_find_or_create
 from market.services.checks import finite
-from market.services.jobs import HISTORY_LOOKBACK, MIN_HISTORY, REFRESH_OVERLAP, _job_queue
+from market.services.jobs import (
+    HISTORY_LOOKBACK,
+    MIN_HISTORY,
+    REFRESH_OVERLAP,
+    _job_queue,
+    ensure_history,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -135,3 +145,31 @@ def refresh_request(*, asset_ids: Sequence[int] | None = None, closes: bool = Tr
     transaction.on_commit(lambda: _task_enqueue("refresh_quotes", asset_ids=ids))
     if closes:
         transaction.on_commit(lambda: _task_enqueue("refresh_daily_closes", asset_ids=ids))
+
+
+def benchmark_history_ensure(*, symbol: str, asset_id: int | None, since: dt.date) -> None:
+    """In a worker: the benchmark's history from `since` (a backfill job when it falls short),
+    creating the catalogue's index asset first if nobody has it yet (the default ^GSPC)."""
+    asset = Asset.objects.filter(pk=asset_id).first() if asset_id else None
+    if asset is None:
+        asset = asset_find_or_create(
+            result=SearchResult(
+                symbol=symbol,
+                name="S&P 500" if symbol == "^GSPC" else symbol,
+                asset_class=AssetClass.INDEX.value,
+                currency="USD",
+                exchange="SNP" if symbol == "^GSPC" else "",
+                provider=settings.MARKET_DATA_PROVIDER,
+            )
+        )
+    ensure_history(asset=asset, since=since)
+
+
+def benchmark_history_request(*, symbol: str, asset_id: int | None, since: dt.date) -> None:
+    """What a read asks for when a benchmark has no history (or no asset) yet: a task, queued
+    on commit, that ensures it. The read itself writes nothing."""
+    transaction.on_commit(
+        lambda: _task_enqueue(
+            "benchmark_history", symbol=symbol, asset_id=asset_id, since=since.isoformat()
+        )
+    )

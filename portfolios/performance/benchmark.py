@@ -7,11 +7,9 @@ import datetime
 import logging
 
 import numpy as np
-from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction as db_transaction
 
-from market.models import Asset, AssetClass
+from market import services as market_services
 from portfolios.engine.market import (
     FxTable,
 )
@@ -29,39 +27,17 @@ BENCHMARK_QUEUE_TIMEOUT = 3600  # ask for a missing benchmark history at most ho
 logger = logging.getLogger(__name__)
 
 
-def _benchmark_history_ensure(symbol: str, asset_id: int | None, since: datetime.date) -> None:
-    """Queue the benchmark's history (creating the catalogue's ^GSPC if missing). On commit."""
-    from market.providers.base import SearchResult
-    from market.services import asset_find_or_create, ensure_history
-
-    asset = Asset.objects.filter(pk=asset_id).first() if asset_id else None
-    if asset is None:
-        asset = asset_find_or_create(
-            result=SearchResult(
-                symbol=symbol,
-                name="S&P 500",
-                asset_class=AssetClass.INDEX.value,
-                currency="USD",
-                exchange="SNP",
-                provider=settings.MARKET_DATA_PROVIDER,
-            )
-        )
-    ensure_history(asset=asset, since=since)
-
-
 def benchmark_queue(symbol: str, asset_id: int | None, since: datetime.date) -> None:
+    """Ask (at most hourly) for a benchmark's missing history: market queues a task on commit
+    that creates the asset if need be. A read never writes rows itself."""
     if not cache.add(
         cache_key("benchmark-queued", symbol, asset_id), True, BENCHMARK_QUEUE_TIMEOUT
     ):
         return
-
-    def run() -> None:
-        try:
-            _benchmark_history_ensure(symbol, asset_id, since)
-        except Exception:  # a queueing problem must not break a page
-            logger.exception("Could not queue the history of benchmark %s", symbol)
-
-    db_transaction.on_commit(run)
+    try:
+        market_services.benchmark_history_request(symbol=symbol, asset_id=asset_id, since=since)
+    except Exception:  # a queueing problem must not break a page
+        logger.exception("Could not queue the history of benchmark %s", symbol)
 
 
 def marks_text(info: AssetInfo | None) -> str:

@@ -29,8 +29,8 @@ def benchmark_queue(monkeypatch):
     if not settings.configured:
         return calls
     monkeypatch.setattr(
-        "portfolios.performance.benchmark._benchmark_history_ensure",
-        lambda symbol, asset_id, since: calls.append((symbol, asset_id, since)),
+        "market.services.benchmark_history_request",
+        lambda *, symbol, asset_id, since: calls.append((symbol, asset_id, since)),
     )
     return calls
 

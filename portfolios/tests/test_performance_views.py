@@ -170,3 +170,35 @@ def test_another_users_pages_are_404(pf, other_user):
     client.force_login(other_user)
     for what in ("performance/", "performance/daily.csv", "income/", "realized/export.csv"):
         assert client.get(page(pf, what)).status_code == 404
+
+
+def test_a_page_missing_its_benchmark_writes_nothing_and_a_task_brings_it(
+    client, pf, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Reads never write: the page only asks (a task queued on commit); the task creates the
+    catalogue's ^GSPC and queues its backfill from a week before the history is needed."""
+    from market import services as market_services
+    from market import tasks
+    from market.models import Asset, FetchJob
+    from market.services import refresh
+
+    queued = []
+    monkeypatch.setattr(
+        market_services, "benchmark_history_request", refresh.benchmark_history_request
+    )
+    monkeypatch.setattr(
+        refresh, "_task_enqueue", lambda name, **kwargs: queued.append((name, kwargs))
+    )
+    assert not Asset.objects.filter(symbol="^GSPC").exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.get(page(pf) + "?period=1Y")
+
+    assert response.status_code == 200
+    assert not Asset.objects.filter(symbol="^GSPC").exists()  # the GET wrote no row
+    [(name, kwargs)] = queued
+    assert name == "benchmark_history" and kwargs["symbol"] == "^GSPC"
+    with django_capture_on_commit_callbacks(execute=False):
+        tasks.benchmark_history(**kwargs)
+    job = FetchJob.objects.get(asset__symbol="^GSPC")
+    assert job.start <= dt.date.fromisoformat(kwargs["since"]) - dt.timedelta(days=7)

@@ -22,9 +22,7 @@ OVERFLOWING = """() => [...document.querySelectorAll('.cards article, .portfolio
 
 @pytest.fixture
 def investor(monkeypatch):
-    monkeypatch.setattr(
-        "portfolios.performance.benchmark._benchmark_history_ensure", lambda *args: None
-    )
+    monkeypatch.setattr("market.services.benchmark_history_request", lambda **kwargs: None)
     user = UserFactory(email="layout@example.com")
     today = timezone.localdate()
     start = today - dt.timedelta(days=400)

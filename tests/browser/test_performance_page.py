@@ -15,9 +15,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def investor(monkeypatch):
-    monkeypatch.setattr(
-        "portfolios.performance.benchmark._benchmark_history_ensure", lambda *args: None
-    )
+    monkeypatch.setattr("market.services.benchmark_history_request", lambda **kwargs: None)
     user = UserFactory(email="perf@example.com")
     today = timezone.localdate()
     start = today - dt.timedelta(days=3 * 365)
