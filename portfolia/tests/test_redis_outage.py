@@ -327,3 +327,17 @@ def test_diagnostics_answer_within_seconds_while_redis_is_down_or_hangs(outage, 
     assert body["queue"]["depth"] is None
     assert "broker is unavailable" in body["queue"]["error"]
     assert body["jobs"] is not None  # the database parts still answer
+
+
+def test_the_queue_depth_counts_the_default_queue_with_its_priority_lists(own_redis):
+    from portfolia import health
+
+    client = redis.Redis(port=own_redis.port, db=0, socket_timeout=1)
+    try:
+        client.rpush("celery", "a", "b")
+        client.rpush("celery\x06\x166", "c")  # kombu's list for priority 6
+        client.rpush("other", "d")  # another queue: not the default one
+    finally:
+        client.close()
+    with override_settings(REDIS_URL=own_redis.url(0), CELERY_BROKER_URL=own_redis.url(0)):
+        assert health.broker_queue_depth() == 3

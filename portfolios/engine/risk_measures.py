@@ -220,28 +220,53 @@ def down_capture(
     return capture(r[down], b[down], periods_per_year)
 
 
-def _windows(values: FloatArray, window: int):
-    """Chunks of the sliding windows of ``values`` (each row one window), in order."""
+def _rolling_moments(
+    values: FloatArray, window: int
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Per run of ``window`` consecutive values (n - window + 1 runs, none when n < window):
+    observations, mean, sample sd (ddof = 1; NaN under two observations) and mean |value|,
+    NaNs skipped. Computed a chunk of windows at a time (never by running sums, whose
+    rounding would make a constant series look like it varies)."""
     if window < 1:
         raise ValueError("the window must hold at least one observation")
     if values.size < window:
-        return
+        empty = np.empty(0)
+        return empty, empty, empty, empty
     view = sliding_window_view(values, window)
+    has_nan = bool(np.isnan(values).any())
+    parts = []
     for offset in range(0, view.shape[0], _ROLLING_CHUNK):
-        yield view[offset : offset + _ROLLING_CHUNK]
-
-
-def _window_moments(rows: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-    """Per window: observations, mean, sample sd (ddof = 1) and mean |value|, NaNs skipped."""
-    known = ~np.isnan(rows)
-    count = known.sum(axis=1)
-    filled = np.where(known, rows, 0.0)
-    with np.errstate(all="ignore"):
-        mean = filled.sum(axis=1) / count
-        deviation = np.where(known, rows - mean[:, None], 0.0)
-        spread = np.sqrt((deviation * deviation).sum(axis=1) / (count - 1))
-        scale = np.abs(filled).sum(axis=1) / count
+        rows = view[offset : offset + _ROLLING_CHUNK]
+        with np.errstate(all="ignore"):
+            if not has_nan:  # the usual case: plain moments, half the work
+                count = np.full(rows.shape[0], window)
+                mean = rows.mean(axis=1)
+                spread = rows.std(axis=1, ddof=1) if window > 1 else np.full(count.size, np.nan)
+                scale = np.abs(rows).mean(axis=1)
+            else:
+                known = ~np.isnan(rows)
+                count = known.sum(axis=1)
+                filled = np.where(known, rows, 0.0)
+                mean = filled.sum(axis=1) / count
+                deviation = np.where(known, rows - mean[:, None], 0.0)
+                spread = np.sqrt((deviation * deviation).sum(axis=1) / (count - 1))
+                scale = np.abs(filled).sum(axis=1) / count
+        parts.append((count, mean, spread, scale))
+    count, mean, spread, scale = (np.concatenate(column) for column in zip(*parts, strict=True))
     return count, mean, spread, scale
+
+
+def _volatility_of(count: FloatArray, spread: FloatArray, periods_per_year: float) -> FloatArray:
+    return np.where(count >= 2, spread * math.sqrt(periods_per_year), np.nan)
+
+
+def _sharpe_of(
+    count: FloatArray, mean: FloatArray, spread: FloatArray, scale: FloatArray, periods: float
+) -> FloatArray:
+    defined = (count >= 2) & (spread > _RELATIVE_NOISE * scale)
+    with np.errstate(all="ignore"):
+        ratio = mean / spread * math.sqrt(periods)
+    return np.where(defined, ratio, np.nan)
 
 
 def rolling_volatility(
@@ -254,11 +279,8 @@ def rolling_volatility(
     One value per full window (n - window + 1 of them, none when n < window), the k-th over
     returns k .. k + window - 1; NaN where a window has fewer than two observations.
     """
-    parts = []
-    for rows in _windows(_returns(returns), window):
-        count, _, spread, _ = _window_moments(rows)
-        parts.append(np.where(count >= 2, spread * math.sqrt(periods_per_year), np.nan))
-    return np.concatenate(parts) if parts else np.empty(0)
+    count, _, spread, _ = _rolling_moments(_returns(returns), window)
+    return _volatility_of(count, spread, periods_per_year)
 
 
 def rolling_sharpe(
@@ -269,15 +291,8 @@ def rolling_sharpe(
 ) -> FloatArray:
     """`risk.sharpe_ratio` of each run of ``window`` consecutive returns (empyrical's
     ``roll_sharpe_ratio``): NaN where a window has fewer than two observations or no spread."""
-    parts = []
-    excess = _returns(returns) - float(risk_free)
-    for rows in _windows(excess, window):
-        count, mean, spread, scale = _window_moments(rows)
-        defined = (count >= 2) & (spread > _RELATIVE_NOISE * scale)
-        with np.errstate(all="ignore"):
-            ratio = mean / spread * math.sqrt(periods_per_year)
-        parts.append(np.where(defined, ratio, np.nan))
-    return np.concatenate(parts) if parts else np.empty(0)
+    moments = _rolling_moments(_returns(returns) - float(risk_free), window)
+    return _sharpe_of(*moments, periods_per_year)
 
 
 # ── The portfolio's figures over a period ────────────────────────────────────
@@ -419,8 +434,12 @@ def rolling_risk(
     fewer than ``window`` business-day returns."""
     d, r = business_day_returns(days, wealth)
     ends = d[window - 1 :] if r.size >= window else d[:0]
-    volatility = rolling_volatility(r, window)
-    sharpe = rolling_sharpe(r, window, daily_risk_free(risk_free_rate))
+    count, mean, spread, scale = _rolling_moments(r, window)
+    volatility = _volatility_of(count, spread, TRADING_DAYS_PER_YEAR)
+    rf = daily_risk_free(risk_free_rate)
+    if rf:  # the excess returns' own moments (their spread differs from r's only by rounding)
+        count, mean, spread, scale = _rolling_moments(r - rf, window)
+    sharpe = _sharpe_of(count, mean, spread, scale, TRADING_DAYS_PER_YEAR)
     if since is not None:
         keep = ends >= np.datetime64(since, "D")
         ends, volatility, sharpe = ends[keep], volatility[keep], sharpe[keep]

@@ -158,6 +158,13 @@ def test_rolling_figures_are_dated_by_each_windows_last_business_day():
     assert rolled.sharpe.tolist() == pytest.approx(
         [0.01 / 0.02 * math.sqrt(252), (0.07 / 3) / sd2 * math.sqrt(252)], rel=1e-9
     )
+    # With rf 2.52 % a year, each window's Sharpe is over r - rf_d, rf_d = 1.0252^(1/252) - 1.
+    daily = 1.0252 ** (1 / 252) - 1
+    with_rf = rolling_risk(days, wealth, risk_free_rate=0.0252, window=3)
+    assert with_rf.sharpe.tolist() == pytest.approx(
+        [(0.01 - daily) / 0.02 * math.sqrt(252), (0.07 / 3 - daily) / sd2 * math.sqrt(252)],
+        rel=1e-9,
+    )
     later = rolling_risk(days, wealth, window=3, since=np.datetime64("2024-01-04"))
     assert later.days.tolist() == [dt.date(2024, 1, 4)]
 
