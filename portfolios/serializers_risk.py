@@ -4,7 +4,6 @@ the rolling one-year volatility and Sharpe of each series point. Translation onl
 
 from __future__ import annotations
 
-import numpy as np
 from rest_framework import serializers
 
 from portfolios.performance import PerformanceReport
@@ -30,27 +29,31 @@ def risk_data(report: PerformanceReport) -> dict:
     return body
 
 
+NO_ROLLING = {"rolling_volatility": None, "rolling_sharpe": None}
+
+
 def rolling_by_day(report: PerformanceReport) -> dict:
-    """{date: (rolling volatility, rolling Sharpe)} of the report's business days with a full
-    window (NaN where a window's figure is undefined)."""
+    """{date: the two rolling keys of its series point} for the report's business days with a
+    full window (a key null where its figure is undefined)."""
+    from portfolios.serializers import rate_text
+
     rolling = report.rolling
     if rolling is None or not len(rolling):
         return {}
-    return dict(
-        zip(
+    return {
+        day: {"rolling_volatility": rate_text(volatility), "rolling_sharpe": rate_text(sharpe)}
+        for day, volatility, sharpe in zip(
             rolling.days.astype(object).tolist(),
-            zip(rolling.volatility.tolist(), rolling.sharpe.tolist(), strict=True),
+            rolling.volatility.tolist(),
+            rolling.sharpe.tolist(),
             strict=True,
         )
-    )
+    }
 
 
 def rolling_point(rolling: dict, day) -> dict:
     """The two rolling keys of one series point (null on days without a full window)."""
-    from portfolios.serializers import rate_text
-
-    volatility, sharpe = rolling.get(day, (np.nan, np.nan))
-    return {"rolling_volatility": rate_text(volatility), "rolling_sharpe": rate_text(sharpe)}
+    return rolling.get(day, NO_ROLLING)
 
 
 class RiskNotesSerializer(serializers.Serializer):
