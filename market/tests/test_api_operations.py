@@ -239,3 +239,27 @@ def test_refresh_is_rate_limited_per_user_with_retry_after(auth_client, monkeypa
     other = APIClient()
     other.force_authenticate(UserFactory())
     assert other.post(refresh_url(asset), {}).status_code == 202  # another user's own budget
+
+
+def test_diagnostics_read_a_bounded_number_of_queries_whatever_the_jobs(staff_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert staff_client.get(DIAGNOSTICS).status_code == 200
+        return len(captured)
+
+    def more(count: int) -> None:
+        for n in range(count):
+            stale = AssetFactory()
+            PriceFactory(asset=stale, date=TODAY - dt.timedelta(days=30 + n))
+            FetchJobFactory(
+                asset=stale, status=FetchJob.Status.FAILED, error="x", finished_at=timezone.now()
+            )
+            FetchJobFactory(kind="refresh", status=FetchJob.Status.QUEUED)
+
+    more(2)
+    few = queries()
+    more(10)
+    assert queries() == few
