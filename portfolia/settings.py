@@ -236,6 +236,7 @@ REST_FRAMEWORK = {
         "anon": env.str("THROTTLE_ANON", default="60/minute"),
         "user": env.str("THROTTLE_USER", default="1200/minute"),
         "auth": env.str("THROTTLE_AUTH", default="20/minute"),
+        "asset_refresh": env.str("THROTTLE_ASSET_REFRESH", default="10/hour"),
     },
     "DEFAULT_PARSER_CLASSES": [
         "portfolia.parsers.SizeLimitedJSONParser",
@@ -270,6 +271,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "CurrencyEnum": "portfolia.currencies.CURRENCY_CHOICES",
         "TransactionKindEnum": "portfolios.models.TransactionKind",
+        "HealthStatusEnum": [("ok", "ok"), ("fail", "fail")],
     },
 }
 

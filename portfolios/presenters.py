@@ -15,19 +15,30 @@ from portfolios.templatetags.portfolio_format import EMPTY, MINUS, gain_class, p
 CHART_MAX_POINTS = 1500
 
 
+def _chart_index(count: int) -> np.ndarray:
+    """The points a chart of ``count`` days shows: all, or every n-th and the last."""
+    index = np.arange(count)
+    if count > CHART_MAX_POINTS:
+        step = int(np.ceil(count / CHART_MAX_POINTS))
+        index = np.unique(np.concatenate([index[::step], [count - 1]]))
+    return index
+
+
+def _chart_values(array: np.ndarray, index: np.ndarray, places: int) -> list:
+    # None (a gap in the chart) for NaN and infinities: JSON has no spelling for them.
+    return [round(float(v), places) if np.isfinite(v) else None for v in array[index]]
+
+
 def chart_data(report: PerformanceReport) -> dict:
-    """The value, TWR and drawdown charts' points (every n-th day past CHART_MAX_POINTS)."""
+    """The value, TWR and drawdown charts' points (every n-th day past CHART_MAX_POINTS), and
+    the rolling chart's."""
     series = report.series
     if series is None or not len(series):
         return {}
-    index = np.arange(len(series))
-    if len(series) > CHART_MAX_POINTS:
-        step = int(np.ceil(len(series) / CHART_MAX_POINTS))
-        index = np.unique(np.concatenate([index[::step], [len(series) - 1]]))
+    index = _chart_index(len(series))
 
     def values(array: np.ndarray, places: int) -> list:
-        # None (a gap in the chart) for NaN and infinities: JSON has no spelling for them.
-        return [round(float(v), places) if np.isfinite(v) else None for v in array[index]]
+        return _chart_values(array, index, places)
 
     return {
         "currency": report.currency,
@@ -38,6 +49,7 @@ def chart_data(report: PerformanceReport) -> dict:
         "twr": values(series.twr, 6),
         "benchmark_twr": values(series.benchmark, 6) if report.benchmark else [],
         "drawdown": values(series.drawdown, 6),
+        "rolling": rolling_chart_data(report),
     }
 
 
@@ -150,7 +162,59 @@ def risk_rows(report: PerformanceReport) -> list[dict]:
             "css": "",
             "help": "From -1 (opposite) to +1 (in step).",
         },
+        *more_risk_rows(report),
     ]
+
+
+def more_risk_rows(report: PerformanceReport) -> list[dict]:
+    """The further measures' rows (Calmar, VaR, expected shortfall, Omega, tail ratio, up and
+    down capture): a figure that is None shows its note instead of a blank."""
+    bench = report.benchmark_symbol or "the benchmark"
+    measures = (
+        ("calmar", "Calmar ratio", _ratio, True,
+         "Annual return over the max drawdown (periods of a year or more)."),
+        ("value_at_risk", "Value at risk (95 %, 1 day)", percent, True,
+         "On one business day in twenty the portfolio lost at least this much."),
+        ("expected_shortfall", "Expected shortfall (95 %, 1 day)", percent, True,
+         "The average return of the worst 5 % of business days."),
+        ("omega", "Omega ratio", _ratio, False,
+         "Gains above the risk-free rate over losses below it (above 1: more gained)."),
+        ("tail_ratio", "Tail ratio", _ratio, False,
+         "The 95th percentile of daily returns over the 5th (below 1: bad days are bigger)."),
+        ("up_capture", f"Up capture of {bench}", weight, False,
+         "The portfolio's annualised return on the benchmark's up days, as a share of its own."),
+        ("down_capture", f"Down capture of {bench}", weight, False,
+         "The same on the benchmark's down days (below 100 %: it fell less)."),
+    )  # fmt: skip
+    rows = []
+    for key, label, text, coloured, help_text in measures:
+        value = getattr(report, key)
+        rows.append(
+            {
+                "key": key,
+                "label": label,
+                "text": text(value),
+                "detail": report.risk_notes.get(key, "") if value is None else "",
+                "exact": rate_text(value),
+                "css": gain_class(value) if coloured else "",
+                "help": help_text,
+            }
+        )
+    return rows
+
+
+def rolling_chart_data(report: PerformanceReport) -> dict:
+    """The rolling one-year volatility and Sharpe chart's points (every n-th business day past
+    CHART_MAX_POINTS, and the last), or {} with nothing to draw."""
+    rolling = report.rolling
+    if rolling is None or not len(rolling):
+        return {}
+    index = _chart_index(len(rolling))
+    return {
+        "days": [day.isoformat() for day in rolling.days[index].astype(object)],
+        "volatility": _chart_values(rolling.volatility, index, 6),
+        "sharpe": _chart_values(rolling.sharpe, index, 6),
+    }
 
 
 def monthly_rows(report: PerformanceReport) -> list[dict]:

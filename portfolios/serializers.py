@@ -23,6 +23,7 @@ from portfolios.models import TRANSACTION_FIELDS, Portfolio, Transaction, number
 from portfolios.performance import PERIODS, FlowsReport, PerformanceReport
 from portfolios.reports import IncomeReport, IncomeTotals, RealizedReport, RealizedSale
 from portfolios.selectors import asset_queryset_for_user
+from portfolios.serializers_risk import RiskSerializer, risk_data, rolling_by_day, rolling_point
 
 
 class ExactDecimalField(serializers.DecimalField):
@@ -470,12 +471,14 @@ def performance_data(report: PerformanceReport, *, series: bool = True) -> dict:
         "max_drawdown": rate_text(report.max_drawdown),
         "beta": rate_text(report.beta),
         "correlation": rate_text(report.correlation),
+        "risk": risk_data(report),
         "benchmark": benchmark,
         "dates_note": report.dates_note,
         "negative_cash": negative_cash_data(report.negative_cash),
     }
     if series:
         points = report.series.points() if report.series is not None else []
+        rolling = rolling_by_day(report)
         body["series"] = [
             {
                 "date": point["date"],
@@ -483,6 +486,7 @@ def performance_data(report: PerformanceReport, *, series: bool = True) -> dict:
                 "net_invested": money_text(point["net_invested"]),
                 "twr": rate_text(point["twr"]),
                 "drawdown": rate_text(point["drawdown"]),
+                **rolling_point(rolling, point["date"]),
             }
             for point in points
         ]
@@ -501,6 +505,12 @@ class SeriesPointSerializer(serializers.Serializer):
     net_invested = serializers.CharField()
     twr = serializers.CharField(help_text="Cumulative time-weighted return to this day.")
     drawdown = serializers.CharField(help_text="W / running maximum of W - 1 (<= 0).")
+    rolling_volatility = serializers.CharField(
+        allow_null=True, help_text="Volatility of the 252 business days to this one (else null)."
+    )
+    rolling_sharpe = serializers.CharField(
+        allow_null=True, help_text="Sharpe ratio of the 252 business days to this one (else null)."
+    )
 
 
 class PerformanceSerializer(serializers.Serializer):
@@ -540,6 +550,7 @@ class PerformanceSerializer(serializers.Serializer):
     max_drawdown = serializers.CharField(allow_null=True)
     beta = serializers.CharField(allow_null=True)
     correlation = serializers.CharField(allow_null=True)
+    risk = RiskSerializer()
     benchmark = BenchmarkSerializer(allow_null=True)
     dates_note = (
         serializers.CharField(

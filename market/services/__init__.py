@@ -50,6 +50,7 @@ from market.services.prices import (
 )
 from market.services.refresh import (
     QuotesRefreshResult,
+    asset_refresh_request,
     benchmark_history_ensure,
     benchmark_history_request,
     daily_closes_refresh,
@@ -77,6 +78,7 @@ __all__ = [
     "asset_find_or_create",
     "asset_for_symbol",
     "asset_materialise",
+    "asset_refresh_request",
     "assets_resolve",
     "backfill_request",
     "backfill_run",

@@ -54,6 +54,14 @@ def _assets_for_refresh(asset_ids: Sequence[int] | None):
     )
 
 
+def _closes_job_range(last_close: dt.date | None, today: dt.date) -> tuple[str, dt.date]:
+    """The job that refreshes an asset's daily closes: from a week before its last stored
+    close, or a full backfill (a year and a week) when it has none."""
+    if last_close is None:
+        return FetchJob.Kind.BACKFILL, today - MIN_HISTORY - HISTORY_LOOKBACK
+    return FetchJob.Kind.REFRESH, last_close - REFRESH_OVERLAP
+
+
 def daily_closes_refresh(*, asset_ids: Sequence[int] | None = None) -> list[FetchJob]:
     """Queue a refresh of recent closes for every asset to keep fresh (or those given): from a
     week before the last stored close, or a full backfill when there is none."""
@@ -62,14 +70,25 @@ def daily_closes_refresh(*, asset_ids: Sequence[int] | None = None) -> list[Fetc
     today = timezone.localdate()
     for asset in selectors.assets_with_last_close(assets=assets):
         with transaction.atomic():
-            if asset.last_close is None:
-                kind, start = FetchJob.Kind.BACKFILL, today - MIN_HISTORY - HISTORY_LOOKBACK
-            else:
-                kind, start = FetchJob.Kind.REFRESH, asset.last_close - REFRESH_OVERLAP
+            kind, start = _closes_job_range(asset.last_close, today)
             job, created = _job_queue(asset=asset, kind=kind, start=start)
         if created:
             jobs.append(job)
     return jobs
+
+
+@transaction.atomic
+def asset_refresh_request(*, asset: Asset) -> FetchJob:
+    """Refresh one asset now, as its "refresh" asks: its daily closes in a fetch job (the one
+    already queued or running for it, if any, else a new one queued on commit) and its latest
+    quote in a task queued on commit. Workers do the fetching. A manual asset is refused
+    (DomainError: its owner prices it)."""
+    kind, start = _closes_job_range(
+        selectors.price_coverage(asset=asset).last, timezone.localdate()
+    )
+    job, _ = _job_queue(asset=asset, kind=kind, start=start)
+    transaction.on_commit(lambda: _task_enqueue("refresh_quotes", asset_ids=[asset.pk]))
+    return job
 
 
 def quotes_refresh(*, asset_ids: Sequence[int] | None = None) -> QuotesRefreshResult:

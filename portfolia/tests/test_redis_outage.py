@@ -19,6 +19,7 @@ import redis
 from django.core.cache import cache
 from django.test import Client, override_settings
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from accounts.tests.factories import PASSWORD, UserFactory
 from market.models import FetchJob
@@ -291,3 +292,52 @@ def test_the_cache_is_used_again_once_redis_is_back(own_redis, monkeypatch, capl
         finally:
             back.stop()
     assert "Cache reachable again." in caplog.text
+
+
+# ── The staff diagnostics with Redis refusing or never answering ─────────────
+
+
+@pytest.fixture
+def silent_redis_url():
+    """A Redis URL where a socket accepts connections but never answers (a hung Redis)."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(16)
+        yield f"redis://127.0.0.1:{listener.getsockname()[1]}/0"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("outage", ["dead_redis_url", "silent_redis_url"])
+def test_diagnostics_answer_within_seconds_while_redis_is_down_or_hangs(outage, request):
+    url = request.getfixturevalue(outage)
+    staff = APIClient()
+    staff.force_authenticate(UserFactory(is_staff=True))
+    with override_settings(
+        REDIS_URL=url, CELERY_BROKER_URL=url, CACHES=redis_cache(url), REDIS_TIMEOUT=0.5
+    ):
+        started = time.monotonic()
+        response = staff.get("/api/v1/diagnostics/")
+        elapsed = time.monotonic() - started
+    assert elapsed < 5, elapsed  # two checks of at most 0.5 s each, the depth not even asked
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["status"] == "fail"
+    assert body["database"]["status"] == "ok"
+    assert body["cache"]["status"] == "fail" and body["broker"]["status"] == "fail"
+    assert body["queue"]["depth"] is None
+    assert "broker is unavailable" in body["queue"]["error"]
+    assert body["jobs"] is not None  # the database parts still answer
+
+
+def test_the_queue_depth_counts_the_default_queue_with_its_priority_lists(own_redis):
+    from portfolia import health
+
+    client = redis.Redis(port=own_redis.port, db=0, socket_timeout=1)
+    try:
+        client.rpush("celery", "a", "b")
+        client.rpush("celery\x06\x166", "c")  # kombu's list for priority 6
+        client.rpush("other", "d")  # another queue: not the default one
+    finally:
+        client.close()
+    with override_settings(REDIS_URL=own_redis.url(0), CELERY_BROKER_URL=own_redis.url(0)):
+        assert health.broker_queue_depth() == 3

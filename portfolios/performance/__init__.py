@@ -31,7 +31,10 @@ What a report holds, for a period [start, end] (both inclusive; V_{start-1} is t
 - Risk (business-day returns of the wealth index; empyrical's definitions): `volatility`,
   `sharpe` and `sortino` with the risk-free rate of the `RISK_FREE_RATE` setting (annual, default
   0), `max_drawdown` over calendar days with its peak, trough and recovery dates, and against the
-  benchmark `beta` and `correlation`.
+  benchmark `beta` and `correlation`; and (`engine.risk_measures`) `calmar`, `value_at_risk` and
+  `expected_shortfall` (95 %, one day), `omega`, `tail_ratio`, `up_capture` and `down_capture`,
+  each None with its reason in `risk_notes` when undefined, and `rolling`, the volatility and
+  Sharpe over the 252 business days to each business day of the period.
 - `benchmark`: the portfolio's benchmark asset, else `^GSPC` from the catalogue, over the same days
   and in the base currency (its closes times the FX close): its TWR (close on the end day over the
   close of the day before start, minus 1) and `excess_return` = TWR - benchmark TWR. Where it

@@ -15,6 +15,7 @@ from portfolios.engine.market import (
 )
 from portfolios.engine.period import benchmark_base, benchmark_curve
 from portfolios.engine.risk import benchmark_comparison
+from portfolios.engine.risk_measures import capture_ratios
 from portfolios.engine.types import format_date
 from portfolios.performance import loading
 from portfolios.performance.loading import DEFAULT_BENCHMARK, AssetInfo, Market, days64, major
@@ -121,8 +122,9 @@ def benchmark_figures(
     if loaded is not None:
         closes, before = loaded
         comparison = benchmark_comparison(days, wealth, closes, before, rf)
+        captured = capture_ratios(days, wealth, closes, before)
         bench = market.benchmark
-        if comparison is not None and bench is not None:
+        if comparison is not None and captured is not None and bench is not None:
             if bench.first is not None and bench.first > start - ONE_DAY:
                 note = (
                     f"{bench.symbol} has no close before {start:%-d %b %Y}: its first close in "
@@ -138,6 +140,9 @@ def benchmark_figures(
                 beta=comparison.beta,
                 correlation=comparison.correlation,
                 alpha=comparison.alpha,
+                up_capture=captured.up_capture,
+                down_capture=captured.down_capture,
+                capture_notes=captured.notes,
             )
             bench_curve = benchmark_curve(closes, before)
     if benchmark is None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import replace
 
+import numpy as np
 from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
@@ -21,11 +22,12 @@ from portfolios.engine.returns import (
     yearly_returns,
 )
 from portfolios.engine.risk import drawdown_series, risk_metrics
+from portfolios.engine.risk_measures import RollingRisk, rolling_risk, tail_risk
 from portfolios.models import Portfolio
 from portfolios.performance.benchmark import benchmark_figures, marks_text
 from portfolios.performance.loading import Market
 from portfolios.performance.periods import Period, period_resolve
-from portfolios.performance.results import PerformanceReport, PerformanceSeries
+from portfolios.performance.results import BenchmarkResult, PerformanceReport, PerformanceSeries
 from portfolios.performance.series import state_current
 from portfolios.performance.state import REPORT_TIMEOUT, Body, Head, cache_key
 
@@ -164,6 +166,15 @@ def report_compute(
         market, replace(period, start=start), portfolio.base_currency, days, wealth, rf
     )
 
+    tail = tail_risk(days, wealth, rf)
+    notes = {**tail.notes, **_capture_notes(benchmark, note)}
+    rolling = _rolling(body, hi, start, rf)
+    if not len(rolling):
+        notes["rolling"] = (
+            f"The rolling figures need {rolling.window} business days of history before a day; "
+            "none of this period's days has them yet."
+        )
+
     months = monthly_returns(days, r)
     years = yearly_returns(days, r)
     n_days = (period.end - start).days + 1
@@ -203,6 +214,15 @@ def report_compute(
         drawdown_recovery=drawdown.recovery if drawdown else None,
         beta=benchmark.beta if benchmark else None,
         correlation=benchmark.correlation if benchmark else None,
+        calmar=tail.calmar,
+        value_at_risk=tail.value_at_risk,
+        expected_shortfall=tail.expected_shortfall,
+        omega=tail.omega,
+        tail_ratio=tail.tail_ratio,
+        up_capture=benchmark.up_capture if benchmark else None,
+        down_capture=benchmark.down_capture if benchmark else None,
+        risk_notes=notes,
+        rolling=rolling,
         benchmark=benchmark,
         benchmark_symbol=market.benchmark_symbol,
         benchmark_note=note,
@@ -222,3 +242,19 @@ def report_compute(
             benchmark=bench_curve,
         ),
     )
+
+
+def _capture_notes(benchmark: BenchmarkResult | None, note: str | None) -> dict[str, str]:
+    """Why up or down capture is None: the benchmark's own note when it has no figures."""
+    if benchmark is None:
+        why = note or "No benchmark data for this period."
+        return {"up_capture": why, "down_capture": why}
+    return dict(benchmark.capture_notes)
+
+
+def _rolling(body: Body, hi: int, start: datetime.date, rf: float) -> RollingRisk:
+    """Rolling one-year volatility and Sharpe on the period's business days, each over the
+    252 business-day returns ending that day, measured on the whole history up to the period's
+    end (so a window may begin before the period does)."""
+    r = period_returns(body.value[:hi], body.inflow[:hi], body.outflow[:hi], 0.0)
+    return rolling_risk(body.days[:hi], wealth_index(r), rf, since=np.datetime64(start, "D"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import math
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -14,6 +14,7 @@ from portfolios.engine.returns import (
     PeriodReturn,
     daily_returns,
 )
+from portfolios.engine.risk_measures import RollingRisk
 from portfolios.performance.periods import ONE_DAY
 
 
@@ -30,6 +31,9 @@ class BenchmarkResult:
     beta: float | None
     correlation: float | None
     alpha: float | None
+    up_capture: float | None = None
+    down_capture: float | None = None
+    capture_notes: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -125,6 +129,18 @@ class PerformanceReport:
     drawdown_recovery: datetime.date | None = None
     beta: float | None = None
     correlation: float | None = None
+    # More risk measures (engine.risk_measures); `risk_notes` says why one is None (by key).
+    calmar: float | None = None
+    value_at_risk: float | None = None
+    expected_shortfall: float | None = None
+    omega: float | None = None
+    tail_ratio: float | None = None
+    up_capture: float | None = None
+    down_capture: float | None = None
+    risk_notes: dict[str, str] = field(default_factory=dict)
+    # Volatility and Sharpe over the trailing 252 business days, on each business day of the
+    # period that has a full window before it (the window may reach back before the start).
+    rolling: RollingRisk | None = None
     benchmark: BenchmarkResult | None = None
     benchmark_symbol: str | None = None
     benchmark_note: str | None = None

@@ -18,7 +18,7 @@ from portfolios.performance.periods import ONE_DAY
 
 # v7: the state moved to the portfolios.performance package (older pickles name classes
 # that are gone).
-CACHE_PREFIX = "portfolios:perf:v7"
+CACHE_PREFIX = "portfolios:perf:v8"
 STATE_TIMEOUT = 7 * 24 * 3600
 REPORT_TIMEOUT = 24 * 3600
 # Bars read before a window's first day, so forward-filling has a close to start from.

@@ -46,6 +46,7 @@ KEYS = {
     "max_drawdown",
     "beta",
     "correlation",
+    "risk",
     "benchmark",
     "dates_note",
     "series",
@@ -103,7 +104,15 @@ def test_performance_answers_exactly_the_documented_keys(auth_client, pf):
     assert set(body["benchmark"]) == {"asset", "twr", "excess_return"}
     assert body["benchmark"]["asset"] == "^GSPC"
     point = body["series"][-1]
-    assert set(point) == {"date", "value", "net_invested", "twr", "drawdown"}
+    assert set(point) == {
+        "date",
+        "value",
+        "net_invested",
+        "twr",
+        "drawdown",
+        "rolling_volatility",
+        "rolling_sharpe",
+    }
     assert point["date"] == today.isoformat()
     assert point["value"] == body["end_value"]
     assert point["twr"] == body["twr"]

@@ -1,7 +1,8 @@
 /* Performance charts (Chart.js 4): value vs net invested, cumulative return vs the benchmark,
- * and drawdown, with a tooltip per day.
+ * drawdown, and the rolling one-year volatility and Sharpe ratio, with a tooltip per day.
  *
- * Reads {days, value, net_invested, twr, benchmark_twr, drawdown, currency, benchmark} from the
+ * Reads {days, value, net_invested, twr, benchmark_twr, drawdown, currency, benchmark, rolling:
+ * {days, volatility, sharpe}} from the
  * <script type="application/json"> named by data-source and draws into the canvases marked
  * data-chart. Runs on page load and after every HTMX swap (the period picker replaces the body).
  */
@@ -128,6 +129,7 @@
       },
     };
     charts.drawdown.options.scales.y.max = 0;
+    if (data.rolling && data.rolling.days) charts.rolling = rollingChart(data.rolling, primary, muted, width);
     root.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
       var config = charts[canvas.dataset.chart];
       if (!config) return;
@@ -135,6 +137,38 @@
       canvas._chart = new Chart(canvas, config);
     });
     root.dataset.drawn = "1";
+  }
+
+  function ratio(value) {
+    if (value === null || value === undefined) return "—";
+    var rounded = Number(value.toFixed(2));
+    return (rounded > 0 ? "+" : rounded < 0 ? MINUS : "") + Math.abs(rounded).toFixed(2);
+  }
+
+  // Rolling one-year volatility (left axis, %) and Sharpe ratio (right axis) on business days.
+  function rollingChart(rolling, primary, muted, width) {
+    var options = baseOptions(
+      function (value) { return percent(value, 1).replace("+", ""); },
+      function (value) { return percent(value); },
+      width
+    );
+    options.scales.y1 = { position: "right", grid: { drawOnChartArea: false }, ticks: { callback: ratio, maxTicksLimit: 6 } };
+    options.plugins.tooltip.callbacks.label = function (context) {
+      var value = context.parsed.y;
+      var text = context.dataset.yAxisID === "y1" ? ratio(value) : percent(value).replace("+", "");
+      return " " + context.dataset.label + ": " + text;
+    };
+    return {
+      type: "line",
+      data: {
+        labels: rolling.days,
+        datasets: [
+          { label: "Volatility (1 year)", data: rolling.volatility, borderColor: primary, fill: false, yAxisID: "y" },
+          { label: "Sharpe ratio (1 year)", data: rolling.sharpe, borderColor: muted, borderDash: [6, 4], fill: false, yAxisID: "y1" },
+        ],
+      },
+      options: options,
+    };
   }
 
   function init(scope) {

@@ -79,7 +79,7 @@ def test_performance_page_switches_period_and_draws_charts(page, screenshot, inv
     page.wait_for_url(f"**/portfolios/{pf.public_id}/performance/")
     assert page.get_by_role("heading", name="Long Run").is_visible()
     assert page.locator(".period-picker a[aria-current='true']").inner_text() == "1Y"
-    for chart in ("value", "twr", "drawdown"):
+    for chart in ("value", "twr", "drawdown", "rolling"):
         page.wait_for_function(
             f"document.querySelector('canvas[data-chart=\"{chart}\"]')?._chart !== undefined"
         )
@@ -95,7 +95,7 @@ def test_performance_page_switches_period_and_draws_charts(page, screenshot, inv
     page.wait_for_function(
         "document.querySelector('canvas[data-chart=\"twr\"]')?._chart?.data.labels.length > 700"
     )
-    assert page.locator("canvas[data-chart]").count() == 3
+    assert page.locator("canvas[data-chart]").count() == 4
     assert page.locator("[data-figure='twr_annualized']").is_visible()
     caption = page.locator(".period-caption").inner_text()
     assert "1,0" in caption or "day" in caption
