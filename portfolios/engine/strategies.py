@@ -42,6 +42,7 @@ import datetime
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 import numpy as np
 
@@ -62,6 +63,7 @@ __all__ = [
     "risk_contributions",
     "risk_parity_solve",
     "strategy_weights",
+    "weights_rounded",
 ]
 
 METHODS = ("equal", "inverse_volatility", "risk_parity", "momentum", "market_cap")
@@ -309,6 +311,7 @@ def _risk_parity(days, closes, as_of, params) -> tuple[np.ndarray, dict]:
     covariance = np.atleast_2d(np.cov(returns, rowvar=False, ddof=1)) * TRADING_DAYS_PER_YEAR
     solution = risk_parity_solve(covariance)
     inputs = _window_inputs(window, size)
+    inputs["covariance"] = covariance
     inputs |= {
         "returns": _total_returns(window),
         "volatilities": tuple(vols.tolist()),
@@ -368,6 +371,20 @@ def _market_cap(market_caps: Sequence[float | None] | None, n_assets: int):
     return values / values.sum(), {"market_caps": tuple(values.tolist())}
 
 
+def weights_rounded(weights: Sequence[float], places: int = 10) -> tuple[Decimal, ...]:
+    """Weights as Decimals of `places` decimals that add up to exactly 1: each rounded down,
+    then the units left over go one each to the largest remainders (ties: the earlier)."""
+    unit = Decimal(1).scaleb(-places)
+    scale = 10**places
+    exact = [Decimal(repr(float(w))) * scale for w in weights]
+    floors = [int(value) for value in exact]
+    left = scale - sum(floors)
+    order = sorted(range(len(exact)), key=lambda i: (-(exact[i] - floors[i]), i))
+    for i in order[: max(left, 0)]:
+        floors[i] += 1
+    return tuple(floor * unit for floor in floors)
+
+
 def strategy_weights(
     method: str,
     *,
@@ -416,6 +433,11 @@ def strategy_weights(
     if caps is not None:
         inputs["uncapped_weights"] = tuple(weights.tolist())
         weights = caps_apply(weights, caps)
+    if method == "risk_parity":
+        # Of the final weights: equal unless a cap moved them.
+        inputs["risk_contributions"] = tuple(
+            risk_contributions(weights, inputs.pop("covariance")).tolist()
+        )
     return StrategyWeights(
         weights=tuple(float(w) for w in weights), as_of=as_of, method=method, inputs=inputs
     )

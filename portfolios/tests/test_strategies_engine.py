@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import math
+from decimal import Decimal
 
 import numpy as np
 import pytest
@@ -23,6 +24,7 @@ from portfolios.engine.strategies import (
     caps_apply,
     risk_contributions,
     strategy_weights,
+    weights_rounded,
 )
 
 U1 = np.array([1, -1, 1, -1], dtype=float)
@@ -98,6 +100,7 @@ def test_risk_parity_equalises_risk_contributions(fixture_closes):
     assert result.weights == pytest.approx((0.4236591, 0.2767687, 0.2995722), abs=1e-7)
     shares = risk_contributions(result.weights, covariance())
     assert shares == pytest.approx((1 / 3, 1 / 3, 1 / 3), abs=1e-9)
+    assert result.inputs["risk_contributions"] == pytest.approx((1 / 3, 1 / 3, 1 / 3), abs=1e-9)
     assert result.inputs["converged"] is True
     assert result.inputs["max_deviation"] <= RISK_PARITY_TOLERANCE
     assert result.inputs["tolerance"] == RISK_PARITY_TOLERANCE
@@ -253,6 +256,23 @@ def test_caps_count_only_held_assets(momentum_closes):
             as_of=as_of,
             params={"window": 5, "skip": 1, "top_n": 2, "cap": 0.4},
         )
+
+
+def test_rounded_weights_add_up_to_exactly_one():
+    # 1/3 each at 4 places: 0.3333 x 3 = 0.9999, the unit left goes to the first (ties).
+    assert weights_rounded([1 / 3, 1 / 3, 1 / 3], 4) == (
+        Decimal("0.3334"),
+        Decimal("0.3333"),
+        Decimal("0.3333"),
+    )
+    # 2/7, 4/7, 0, 1/7 x 10^4 = 2857.14, 5714.29, 0, 1428.57: floors sum to 9999 and the
+    # largest remainder (1/7's, 0.57) takes the unit left: 0.2857, 0.5714, 0, 0.1429.
+    assert weights_rounded([2 / 7, 4 / 7, 0.0, 1 / 7], 4) == (
+        Decimal("0.2857"),
+        Decimal("0.5714"),
+        Decimal("0.0000"),
+        Decimal("0.1429"),
+    )
 
 
 # ── windows, look-ahead and bad input ────────────────────────────────────────
