@@ -54,6 +54,7 @@ __all__ = [
     "DEFAULT_TOP_N",
     "DEFAULT_WINDOW",
     "METHODS",
+    "METHOD_PARAMETERS",
     "MOMENTUM_WEIGHTINGS",
     "RISK_PARITY_MAX_SWEEPS",
     "RISK_PARITY_TOLERANCE",
@@ -76,12 +77,12 @@ RISK_PARITY_MAX_SWEEPS = 10_000
 # Weights this close to a cap count as at it (float rounding of the redistribution).
 _CAP_SLACK = 1e-12
 
-_PARAMS = {
-    "equal": {"cap"},
-    "inverse_volatility": {"cap", "window"},
-    "risk_parity": {"cap", "window"},
-    "momentum": {"cap", "window", "skip", "top_n", "weighting"},
-    "market_cap": {"cap"},
+METHOD_PARAMETERS: dict[str, frozenset[str]] = {
+    "equal": frozenset({"cap"}),
+    "inverse_volatility": frozenset({"cap", "window"}),
+    "risk_parity": frozenset({"cap", "window"}),
+    "momentum": frozenset({"cap", "window", "skip", "top_n", "weighting"}),
+    "market_cap": frozenset({"cap"}),
 }
 
 
@@ -399,11 +400,11 @@ def strategy_weights(
     if method not in METHODS:
         raise StrategyError(f"Unknown method {method!r}: one of {', '.join(METHODS)}")
     params = dict(params or {})
-    unknown = sorted(set(params) - _PARAMS[method])
+    unknown = sorted(set(params) - METHOD_PARAMETERS[method])
     if unknown:
         raise StrategyError(
             f"{method} takes no {', '.join(unknown)} (it takes "
-            f"{', '.join(sorted(_PARAMS[method]))})",
+            f"{', '.join(sorted(METHOD_PARAMETERS[method]))})",
             field=unknown[0],
         )
     day_array = np.asarray(days, dtype="datetime64[D]")
