@@ -228,8 +228,9 @@ def strategy_targets(result: StrategyResult) -> list[dict]:
     with two decimals adding up to exactly 100, one row per asset with a weight. For "use as
     targets", which the targets feature (`services.targets_set`) records."""
     points = weights_rounded(result.weights.weights, TARGET_PLACES + 2)
+    step = Decimal(1).scaleb(-TARGET_PLACES)
     return [
-        {"asset": str(asset.public_id), "weight": f"{weight * 100:f}"}
+        {"asset": str(asset.public_id), "weight": f"{(weight * 100).quantize(step):f}"}
         for asset, weight in zip(result.assets, points, strict=True)
         if weight > 0
     ]

@@ -304,3 +304,27 @@ def test_the_schema_documents_the_endpoint(auth_client):
     assert set(answer["properties"]) == {"method", "as_of", "weights", "inputs"}
     inputs = schema["components"]["schemas"]["StrategyInputs"]["properties"]
     assert {"window", "tolerance", "converged", "assets", "market_cap_currency"} <= set(inputs)
+
+
+def test_weights_as_targets_are_percentage_points_adding_up_to_100(user, trio):
+    from portfolios.selectors_strategies import strategy_weights_for
+    from portfolios.serializers_strategies import strategy_targets
+
+    result = strategy_weights_for(
+        user=user,
+        asset_ids=[asset.public_id for asset in trio],
+        method="risk_parity",
+        params={"window": 4},
+        as_of=FRIDAY,
+    )
+
+    targets = strategy_targets(result)
+    # 0.42365911, 0.27676865, 0.29957223 x 10^4 = 4236.59, 2767.69, 2995.72: the floors sum
+    # to 9998, and the two units left go to the largest remainders (C's .72, B's .69):
+    # 42.36, 27.68, 29.96 (rounding each would give 42.37 + 27.68 + 29.96 = 100.01).
+    assert targets == [
+        {"asset": str(trio[0].public_id), "weight": "42.36"},
+        {"asset": str(trio[1].public_id), "weight": "27.68"},
+        {"asset": str(trio[2].public_id), "weight": "29.96"},
+    ]
+    assert sum(Decimal(row["weight"]) for row in targets) == 100
