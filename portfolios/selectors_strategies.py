@@ -26,7 +26,7 @@ import numpy as np
 from django.utils import timezone
 
 from market.models import Asset
-from portfolios.engine.market import FxTable, MissingFxRate, day_range
+from portfolios.engine.market import FxTable, MissingFxRate, business_day_range
 from portfolios.engine.strategies import (
     DEFAULT_WINDOW,
     StrategyError,
@@ -89,12 +89,6 @@ def strategy_assets(*, user, asset_ids: Sequence[uuid.UUID]) -> list[Asset]:
     return [found[public_id] for public_id in asset_ids]
 
 
-def _business_days(start: datetime.date, end: datetime.date) -> np.ndarray:
-    days = day_range(start, end)
-    # Day 0 (1970-01-01) was a Thursday: (n + 3) % 7 is 0 on Mondays ... 4 on Fridays.
-    return days[(days.astype(np.int64) + 3) % 7 < 5]
-
-
 def strategy_closes(
     *, assets: Sequence[Asset], as_of: datetime.date, rows: int
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -103,7 +97,7 @@ def strategy_closes(
     `as_of` only."""
     calendar_days = rows * 7 // 5 + 7
     first = as_of - datetime.timedelta(days=calendar_days)
-    days = _business_days(first, as_of)
+    days = business_day_range(first, as_of)
     loaded = closes_load(
         {asset.pk: first - datetime.timedelta(days=_LEAD_DAYS) for asset in assets}
     )

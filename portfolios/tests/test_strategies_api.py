@@ -328,3 +328,34 @@ def test_weights_as_targets_are_percentage_points_adding_up_to_100(user, trio):
         {"asset": str(trio[2].public_id), "weight": "29.96"},
     ]
     assert sum(Decimal(row["weight"]) for row in targets) == 100
+
+
+def test_closes_are_business_days_carried_over_holidays_and_never_after_as_of():
+    from portfolios.selectors_strategies import strategy_closes
+
+    coin = AssetFactory(symbol="COIN", asset_class="crypto")
+    # Wednesday 3 January is missing (a holiday), Saturday 6 trades (crypto), Monday 8 is
+    # after the as-of date.
+    prices(
+        coin,
+        {
+            MONDAY: 100.0,
+            dt.date(2024, 1, 2): 101.0,
+            dt.date(2024, 1, 4): 103.0,
+            dt.date(2024, 1, 6): 110.0,
+            dt.date(2024, 1, 8): 999.0,
+        },
+    )
+
+    days, closes = strategy_closes(assets=[coin], as_of=dt.date(2024, 1, 7), rows=5)
+
+    # Mon..Fri only (Saturday's close is no row; it reaches Monday's row, not read here);
+    # Wednesday repeats Tuesday's 101 and Friday Thursday's 103; nothing of 8 January.
+    assert [str(day) for day in days[-5:]] == [
+        "2024-01-01",
+        "2024-01-02",
+        "2024-01-03",
+        "2024-01-04",
+        "2024-01-05",
+    ]
+    assert closes[-5:, 0].tolist() == [100.0, 101.0, 101.0, 103.0, 103.0]
