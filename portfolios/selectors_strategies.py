@@ -120,10 +120,13 @@ def strategy_market_caps(
     fetched = [
         timezone.localdate(asset.market_cap_at) if asset.market_cap_at else None for asset in assets
     ]
-    currencies = {asset.currency for asset in assets if asset.market_cap is not None}
+    with_cap = [
+        (asset, day) for asset, day in zip(assets, fetched, strict=True) if asset.market_cap
+    ]
+    currencies = {asset.currency for asset, day in with_cap if day is not None}
     fx: FxTable | None = None
     if currencies - {base}:
-        day = max(day for day in fetched if day is not None)
+        day = max(day for _asset, day in with_cap if day is not None)
         fx = market_data_load(
             owner=user, asset_ids=(), currencies_by_base={base: currencies}, day=day
         ).fx[base]
