@@ -148,9 +148,12 @@ def strategy_market_caps(
     return caps, base, fetched
 
 
-def _needed_rows(method: str, params: Mapping[str, object]) -> int:
+def _needed_rows(params: Mapping[str, object]) -> int:
+    """Closes to load: the window's returns plus one (at most MAX_WINDOW's: a longer window
+    then finds too few closes and says so; a malformed one is the engine's to refuse)."""
     window = params.get("window", DEFAULT_WINDOW)
-    return (window if isinstance(window, int) and window > 0 else DEFAULT_WINDOW) + 1
+    usable = isinstance(window, int) and not isinstance(window, bool) and window > 0
+    return min(window if usable else DEFAULT_WINDOW, MAX_WINDOW) + 1
 
 
 def strategy_weights_for(
@@ -169,9 +172,7 @@ def strategy_weights_for(
     labels = [asset.symbol for asset in assets]
     caps = currency = fetched = None
     if method in PRICED_METHODS:
-        days, closes = strategy_closes(
-            assets=assets, as_of=as_of, rows=_needed_rows(method, params)
-        )
+        days, closes = strategy_closes(assets=assets, as_of=as_of, rows=_needed_rows(params))
     else:
         days, closes = np.array([], dtype="datetime64[D]"), np.empty((0, len(assets)))
     if method == "market_cap":

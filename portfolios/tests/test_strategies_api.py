@@ -359,3 +359,17 @@ def test_closes_are_business_days_carried_over_holidays_and_never_after_as_of():
         "2024-01-05",
     ]
     assert closes[-5:, 0].tolist() == [100.0, 101.0, 101.0, 103.0, 103.0]
+
+
+def test_a_window_beyond_the_bound_from_a_direct_caller_is_refused_not_a_crash(user, trio):
+    from portfolios.errors import StrategyInputError
+    from portfolios.selectors_strategies import strategy_weights_for
+
+    with pytest.raises(StrategyInputError, match="Needs"):
+        strategy_weights_for(
+            user=user,
+            asset_ids=[asset.public_id for asset in trio],
+            method="risk_parity",
+            params={"window": 10**9},
+            as_of=FRIDAY,
+        )
