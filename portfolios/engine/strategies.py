@@ -238,7 +238,8 @@ class _Window:
 
     @property
     def returns(self) -> np.ndarray:
-        return self.closes[1:] / self.closes[:-1] - 1.0
+        with np.errstate(over="ignore"):  # a ratio beyond floats is inf, refused by its user
+            return self.closes[1:] / self.closes[:-1] - 1.0
 
 
 def _forward_filled(closes: np.ndarray) -> np.ndarray:
@@ -280,7 +281,11 @@ def _window_inputs(window: _Window, size: int) -> dict:
 
 
 def _volatilities(returns: np.ndarray) -> np.ndarray:
-    vols = returns.std(axis=0, ddof=1) * math.sqrt(TRADING_DAYS_PER_YEAR)
+    with np.errstate(over="ignore", invalid="ignore"):
+        vols = returns.std(axis=0, ddof=1) * math.sqrt(TRADING_DAYS_PER_YEAR)
+    extreme = np.flatnonzero(~np.isfinite(vols))
+    if extreme.size:
+        raise StrategyError("Price moves too extreme to measure for", columns=extreme.tolist())
     flat = np.flatnonzero(~(vols > 0))
     if flat.size:
         raise StrategyError("No price movement over the window for", columns=flat.tolist())
@@ -334,7 +339,8 @@ def _momentum(days, closes, as_of, params) -> tuple[np.ndarray, dict]:
         raise StrategyError("weighting must be equal or proportional", field="weighting")
     window = _window(days, closes, as_of, size + 1)
     start, end = window.closes[0], window.closes[-1 - skip]
-    momentum = end / start - 1.0
+    with np.errstate(over="ignore"):
+        momentum = end / start - 1.0
     # Highest momentum first; ties keep column order (a stable sort of the negated values).
     order = np.argsort(-momentum, kind="stable")
     selected = [int(i) for i in order[:top_n] if momentum[i] > 0]
@@ -358,7 +364,8 @@ def _momentum(days, closes, as_of, params) -> tuple[np.ndarray, dict]:
         weights[selected] = 1.0
     else:
         weights[selected] = momentum[selected]
-    return weights / weights.sum(), inputs
+    with np.errstate(invalid="ignore"):  # an infinite momentum: NaN, refused by the caller
+        return weights / weights.sum(), inputs
 
 
 def _market_cap(market_caps: Sequence[float | None] | None, n_assets: int):
@@ -429,6 +436,8 @@ def strategy_weights(
     else:
         weights, inputs = _market_cap(market_caps, n_assets)
 
+    if not np.isfinite(weights).all():  # figures beyond floats (prices from 1e-300 to 1e16)
+        raise StrategyError("The weights cannot be computed: the price moves are too extreme")
     inputs["as_of"] = as_of
     inputs["caps"] = caps
     if caps is not None:

@@ -354,3 +354,19 @@ def test_bad_parameters_are_errors(fixture_closes, method, params, match):
     days, closes, as_of = fixture_closes
     with pytest.raises(StrategyError, match=match):
         strategy_weights(method, days=days, closes=closes, as_of=as_of, params=params)
+
+
+@pytest.mark.parametrize("method", ["inverse_volatility", "risk_parity", "momentum"])
+def test_price_moves_beyond_floats_are_an_error_not_a_nan(method):
+    # 1e-300 to 1e16 is a ratio of 1e316, beyond the largest float (1.8e308).
+    closes = np.array([[100.0, 1e-300], [101.0, 1e16], [102.0, 1e-300], [101.0, 1e16]])
+    momentum = {"window": 3, "skip": 0, "weighting": "proportional"}
+    params = {"window": 3} if method != "momentum" else momentum
+    with pytest.raises(StrategyError, match="extreme"):
+        strategy_weights(
+            method,
+            days=days_for(4),
+            closes=closes,
+            as_of=START + datetime.timedelta(days=3),
+            params=params,
+        )
