@@ -5,13 +5,13 @@ Pure maths on a days x assets matrix of closes (numpy only). Five methods:
 - ``equal``: 1/n each.
 - ``inverse_volatility``: w_i ∝ 1/s_i, s_i the annualised volatility of the asset's daily returns
   over the window (sample sd, n - 1, x √252, as ``engine.risk.volatility``).
-- ``risk_parity``: equal risk contribution on the trailing (sample) covariance Σ of daily
-  returns: w_i (Σw)_i / (w'Σw) = 1/n for every i. Solved by cyclical coordinate descent on
-  the convex problem min ½ y'Σy - Σ b_i ln y_i (Griveau-Billion, Richard & Roncalli 2013), each
-  step the positive root of s_ii y_i² + (Σ_{j≠i} s_ij y_j) y_i - b_i = 0, then w = y / Σy. It
-  stops when every risk-contribution share is within ``RISK_PARITY_TOLERANCE`` (1e-10) of 1/n,
-  or after ``RISK_PARITY_MAX_SWEEPS`` (10,000) sweeps; ``inputs`` says which (``converged``,
-  ``iterations``, ``max_deviation``).
+- ``risk_parity``: equal risk contribution on the trailing (sample) covariance S of daily
+  returns: w_i (Sw)_i / (w'Sw) = 1/n for every i. Solved by Newton's method on the convex
+  problem min 1/2 y'Sy - sum b_i ln y_i with b_i = 1/n (Spinu 2013, "An algorithm for computing
+  risk parity weights"), whose minimum has y_i (Sy)_i = b_i, then w = y / sum(y). It stops when
+  every risk-contribution share is within ``RISK_PARITY_TOLERANCE`` (1e-10) of 1/n, or after
+  ``RISK_PARITY_MAX_ITERATIONS`` (100) Newton steps (it takes about ten); ``inputs`` says which
+  (``converged``, ``iterations``, ``max_deviation``).
 - ``momentum``: the trailing 12-month return skipping the last month, in trading rows:
   m_i = c_i[t - skip] / c_i[t - window] - 1 with t the last row on or before ``as_of``,
   window 252 and skip 21 by default. The ``top_n`` assets of highest momentum (ties: the
@@ -56,7 +56,7 @@ __all__ = [
     "METHODS",
     "METHOD_PARAMETERS",
     "MOMENTUM_WEIGHTINGS",
-    "RISK_PARITY_MAX_SWEEPS",
+    "RISK_PARITY_MAX_ITERATIONS",
     "RISK_PARITY_TOLERANCE",
     "StrategyError",
     "StrategyWeights",
@@ -73,7 +73,7 @@ DEFAULT_WINDOW = TRADING_DAYS_PER_YEAR  # a year of trading days
 DEFAULT_SKIP = 21  # a month of trading days
 DEFAULT_TOP_N = 10
 RISK_PARITY_TOLERANCE = 1e-10
-RISK_PARITY_MAX_SWEEPS = 10_000
+RISK_PARITY_MAX_ITERATIONS = 100
 # Weights this close to a cap count as at it (float rounding of the redistribution).
 _CAP_SLACK = 1e-12
 
@@ -205,27 +205,31 @@ def risk_parity_solve(
     covariance: np.ndarray,
     *,
     tolerance: float = RISK_PARITY_TOLERANCE,
-    max_sweeps: int = RISK_PARITY_MAX_SWEEPS,
+    max_iterations: int = RISK_PARITY_MAX_ITERATIONS,
 ) -> RiskParitySolution:
-    """Equal-risk-contribution weights by cyclical coordinate descent (see the module)."""
+    """Equal-risk-contribution weights by Newton's method on Spinu's convex problem (see the
+    module): damped steps y - H^-1 g / (1 + l) while the Newton decrement l is large (which
+    keeps y > 0: the objective is self-concordant), full steps once l < 1/4."""
     sigma = np.asarray(covariance, dtype=np.float64)
     n = sigma.shape[0]
-    budget = 1.0 / n
-    diagonal = np.diag(sigma).copy()
-    y = 1.0 / np.sqrt(diagonal)  # inverse volatility: the answer when correlations are zero
-    y /= y.sum()
+    budget = np.full(n, 1.0 / n)
+    inverse_vol = 1.0 / np.sqrt(np.diag(sigma))  # the answer when correlations are zero
+    y = inverse_vol / math.sqrt(float(inverse_vol @ sigma @ inverse_vol))  # y'Sy = 1 = sum(b)
     deviation = math.inf
-    for sweep in range(1, max_sweeps + 1):
-        for i in range(n):
-            others = float(sigma[i] @ y - diagonal[i] * y[i])
-            y[i] = (-others + math.sqrt(others * others + 4 * diagonal[i] * budget)) / (
-                2 * diagonal[i]
-            )
+    for iteration in range(1, max_iterations + 1):
+        gradient = sigma @ y - budget / y
+        hessian = sigma + np.diag(budget / (y * y))
+        step = np.linalg.solve(hessian, gradient)
+        decrement = math.sqrt(max(float(gradient @ step), 0.0))
+        size = 1.0 if decrement < 0.25 else 1.0 / (1.0 + decrement)
+        while not (y - size * step > 0).all():  # rounding only: theory keeps y > 0
+            size /= 2
+        y = y - size * step
         w = y / y.sum()
         deviation = float(np.max(np.abs(risk_contributions(w, sigma) - budget)))
         if deviation <= tolerance:
-            return RiskParitySolution(w, sweep, True, deviation)
-    return RiskParitySolution(y / y.sum(), max_sweeps, False, deviation)
+            return RiskParitySolution(w, iteration, True, deviation)
+    return RiskParitySolution(y / y.sum(), max_iterations, False, deviation)
 
 
 # ── The window of closes ─────────────────────────────────────────────────────
@@ -315,6 +319,15 @@ def _risk_parity(days, closes, as_of, params) -> tuple[np.ndarray, dict]:
     returns = window.returns
     vols = _volatilities(returns)
     covariance = np.atleast_2d(np.cov(returns, rowvar=False, ddof=1)) * TRADING_DAYS_PER_YEAR
+    eigenvalues = np.linalg.eigvalsh(covariance)
+    if eigenvalues[0] <= eigenvalues[-1] * 1e-12:
+        # A singular covariance has no equal-risk answer (weights run off along its null
+        # space): fewer returns than assets, or an asset moving exactly as a mix of others.
+        raise StrategyError(
+            f"Risk parity needs more daily returns than assets ({closes.shape[1]}) and no asset "
+            "that moves exactly as a mix of the others: lengthen the window or drop one",
+            field="window",
+        )
     solution = risk_parity_solve(covariance)
     inputs = _window_inputs(window, size)
     inputs["covariance"] = covariance
@@ -322,7 +335,7 @@ def _risk_parity(days, closes, as_of, params) -> tuple[np.ndarray, dict]:
         "returns": _total_returns(window),
         "volatilities": tuple(vols.tolist()),
         "tolerance": RISK_PARITY_TOLERANCE,
-        "max_iterations": RISK_PARITY_MAX_SWEEPS,
+        "max_iterations": RISK_PARITY_MAX_ITERATIONS,
         "iterations": solution.iterations,
         "converged": solution.converged,
         "max_deviation": solution.max_deviation,
