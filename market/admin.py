@@ -23,7 +23,7 @@ class AssetAdmin(admin.ModelAdmin):
     list_display = ("symbol", "name", "asset_class", "currency", "exchange", "provider", "owner")
     list_filter = ("asset_class", "provider", "currency")
     search_fields = ("symbol", "name")
-    readonly_fields = ("public_id", "created_at")
+    readonly_fields = ("public_id", "created_at", "market_cap", "market_cap_at")
     raw_id_fields = ("owner",)
     list_select_related = ("owner",)
     actions = ("backfill_now", "refresh_quote")

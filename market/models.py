@@ -66,6 +66,14 @@ class Asset(models.Model):
     first_price_date = models.DateField(null=True, blank=True, editable=False)
     last_price_date = models.DateField(null=True, blank=True, editable=False)
 
+    # The market capitalisation the provider last reported, in the asset's currency (its main
+    # unit), and when it was fetched; written by the quote refresh (`quotes_refresh`), at most
+    # daily. None for what has none (FX pairs, indices, manual assets) or none yet.
+    market_cap = models.DecimalField(
+        max_digits=24, decimal_places=2, null=True, blank=True, editable=False
+    )
+    market_cap_at = models.DateTimeField(null=True, blank=True, editable=False)
+
     PRICE_MARK_FIELDS = frozenset(
         {"price_version", "price_changes", "first_price_date", "last_price_date"}
     )

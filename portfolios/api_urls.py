@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from portfolios import api
+from portfolios import api, api_strategies
 
 portfolio_list = api.PortfolioViewSet.as_view({"get": "list", "post": "create"})
 portfolio_detail = api.PortfolioViewSet.as_view(
@@ -49,4 +49,9 @@ urlpatterns = [
     ),
     path(f"{portfolio}income/", api.IncomeView.as_view(), name="api-income"),
     path(f"{portfolio}realized/", api.RealizedView.as_view(), name="api-realized"),
+    path(
+        "strategies/weights/",
+        api_strategies.StrategyWeightsView.as_view(),
+        name="api-strategy-weights",
+    ),
 ]

@@ -1,5 +1,7 @@
 """Domain errors of the ledger, mapped to HTTP by ``portfolia.rest`` like every ``DomainError``."""
 
+from collections.abc import Sequence
+
 from portfolia.errors import DomainError
 
 
@@ -27,3 +29,14 @@ class MarketDataPending(DomainError):
 
     code = "market_data_pending"
     status_code = 503
+
+
+class StrategyInputError(DomainError):
+    """Strategy weights cannot be computed from this input (an unknown asset, too few closes,
+    infeasible caps, a missing market cap): always a 400, naming the fields and assets."""
+
+    code = "invalid"
+    status_code = 400
+    # Catalogue assets the market-cap method found without a cap (ids): a service asks the
+    # provider for them.
+    assets_without_market_cap: Sequence[int] = ()

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from portfolios import views
+from portfolios import views, views_strategies
 
 portfolio = "portfolios/<uuid:public_id>/"
 transaction = f"{portfolio}transactions/<uuid:transaction_id>/"
@@ -11,6 +11,7 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("portfolios/new/", views.portfolio_new, name="portfolio-new"),
     path("portfolios/record-buy/", views.record_buy, name="record-buy"),
+    path("strategies/", views_strategies.strategies, name="strategies"),
     path(portfolio, views.portfolio_overview, name="portfolio-overview"),
     path(f"{portfolio}settings/", views.portfolio_settings, name="portfolio-settings"),
     path(f"{portfolio}cash-records/", views.portfolio_cash_records, name="portfolio-cash-records"),

@@ -161,6 +161,21 @@ class QuoteResult:
 
 
 @dataclass(frozen=True, slots=True)
+class MarketCap:
+    """A company's (or a coin's) market capitalisation as the provider reports it, in
+    ``currency`` (its main unit: pounds, not pence), observed at ``timestamp`` (aware)."""
+
+    symbol: str
+    market_cap: float
+    currency: str
+    timestamp: dt.datetime
+
+    def __post_init__(self) -> None:
+        if self.timestamp.tzinfo is None or self.timestamp.utcoffset() is None:
+            raise ValueError("MarketCap.timestamp must be timezone-aware")
+
+
+@dataclass(frozen=True, slots=True)
 class Event:
     """A corporate action on its ex-date.
 
@@ -224,6 +239,8 @@ class Provider(Protocol):
     ``[]`` when the symbol is known but has no bar there (a weekend, a holiday, before listing).
     ``quotes`` leaves out symbols the provider does not know; a transient failure raises.
     ``events`` returns the splits and dividends whose ex-date is within ``[start, end]``.
+    ``market_caps`` answers the symbols it has a market cap for (stocks, crypto) and leaves out
+    the rest (FX pairs, indices, most funds); a transient failure raises.
     """
 
     name: str
@@ -235,3 +252,5 @@ class Provider(Protocol):
     def quotes(self, symbols: Sequence[str]) -> dict[str, QuoteResult]: ...
 
     def events(self, symbol: str, start: dt.date, end: dt.date) -> list[Event]: ...
+
+    def market_caps(self, symbols: Sequence[str]) -> dict[str, MarketCap]: ...

@@ -12,6 +12,7 @@ that level, so prices stay plausible decades away and FX pairs stay near their r
 Stocks may split once (deterministically, before 2023, or on the real date a catalogue entry
 gives, as NVDA's 10-for-1 of 10 June 2024) and dividend payers pay quarterly;
 ``events`` reports both and ``history`` prices are as traded, like the Yahoo provider's.
+Stocks and coins have a market cap: the latest close times a plausible share count.
 
 Generation is vectorised numpy: one symbol's 25 years take about a millisecond, and series are
 kept in a small per-process cache.
@@ -33,6 +34,7 @@ from .base import (
     AssetClass,
     Bar,
     Event,
+    MarketCap,
     QuoteResult,
     SearchResult,
     currency_for_suffix,
@@ -121,6 +123,45 @@ USD_PER_UNIT: dict[str, float] = {
     "ILS": 1 / 3.65,
     "TRY": 1 / 30,
 }
+# Rough shares outstanding (coins in circulation for crypto) in 2024, so a demo market cap is
+# its latest close times a plausible count; other stocks and coins get a count from their symbol.
+DEMO_SHARES: dict[str, float] = {
+    "AAPL": 15.4e9,
+    "MSFT": 7.43e9,
+    "NVDA": 24.5e9,
+    "AMZN": 10.4e9,
+    "GOOGL": 12.4e9,
+    "META": 2.55e9,
+    "TSLA": 3.19e9,
+    "BRK-B": 2.16e9,
+    "JPM": 2.87e9,
+    "V": 2.0e9,
+    "JNJ": 2.41e9,
+    "XOM": 4.4e9,
+    "KO": 4.31e9,
+    "PG": 2.36e9,
+    "ASML.AS": 0.393e9,
+    "SAP.DE": 1.17e9,
+    "SIE.DE": 0.79e9,
+    "MC.PA": 0.5e9,
+    "NESN.SW": 2.63e9,
+    "NOVO-B.CO": 4.45e9,
+    "SHEL.L": 6.4e9,
+    "HSBA.L": 18.5e9,
+    "AZN.L": 1.55e9,
+    "7203.T": 13.5e9,
+    "0700.HK": 9.4e9,
+    "RY.TO": 1.41e9,
+    "BTC-USD": 19.8e6,
+    "BTC-EUR": 19.8e6,
+    "ETH-USD": 120.5e6,
+    "SOL-USD": 470e6,
+    "XRP-USD": 57e9,
+    "ADA-USD": 35.5e9,
+    "DOGE-USD": 146e9,
+}
+# Only these classes have a market cap (as on Yahoo: FX pairs, indices and funds have none).
+MARKET_CAP_CLASSES = frozenset({"stock", "crypto"})
 CRYPTO_QUOTES = frozenset({"USD", "EUR", "GBP", "USDT", "USDC", "BTC", "ETH", "JPY", "CHF"})
 
 
@@ -234,6 +275,22 @@ class DemoProvider:
                 price=float(series.close[last]),
                 currency=series.spec.currency,
                 timestamp=min(closed, now) if day == now.date() else closed,
+            )
+        return results
+
+    def market_caps(self, symbols: Sequence[str]) -> dict[str, MarketCap]:
+        """Latest close times ``DEMO_SHARES`` (or 10^8 to 10^10 shares from the symbol), for
+        stocks and crypto, stamped like the quote of that close."""
+        results: dict[str, MarketCap] = {}
+        for symbol, quote in self.quotes(symbols).items():
+            if spec_for(symbol).asset_class not in MARKET_CAP_CLASSES:
+                continue
+            shares = DEMO_SHARES.get(symbol) or 10 ** (8 + 2 * _unit(symbol, "shares"))
+            results[symbol] = MarketCap(
+                symbol=symbol,
+                market_cap=round(quote.price * shares),
+                currency=quote.currency,
+                timestamp=quote.timestamp,
             )
         return results
 

@@ -1,7 +1,7 @@
 """The manual provider: prices that users enter or upload themselves, so there is nothing to fetch.
 
 Manual assets live in the database with their owner's prices. Search finds nothing here (the
-asset search looks in the database first), quotes and events are empty, and a history fetch
+asset search looks in the database first), quotes, events and market caps are empty, and a history fetch
 fails permanently with a reason the job page can show, since a backfill should never be queued
 for a manual asset.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from .base import Bar, Event, PermanentProviderError, QuoteResult, SearchResult
+from .base import Bar, Event, MarketCap, PermanentProviderError, QuoteResult, SearchResult
 
 NOTHING_TO_FETCH = "Manual assets are priced by their owner; there is nothing to fetch."
 
@@ -30,3 +30,6 @@ class ManualProvider:
 
     def events(self, symbol: str, start: dt.date, end: dt.date) -> list[Event]:
         return []
+
+    def market_caps(self, symbols: Sequence[str]) -> dict[str, MarketCap]:
+        return {}

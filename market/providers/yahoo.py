@@ -1,4 +1,4 @@
-"""Yahoo Finance, through yfinance 1.7.0: symbol search, daily history with splits and dividends, quotes.
+"""Yahoo Finance, through yfinance 1.7.0: symbol search, daily history with splits and dividends, quotes, market caps.
 
 How a history fetch goes (``YahooProvider.history`` / ``events``):
 
@@ -55,6 +55,7 @@ from .base import (
     AssetClass,
     Bar,
     Event,
+    MarketCap,
     PermanentProviderError,
     ProviderError,
     QuoteResult,
@@ -68,6 +69,8 @@ from .base import (
 logger = logging.getLogger(__name__)
 
 CHART_URL = "https://query2.finance.yahoo.com/v8/finance/chart/{symbol}"
+# The quoteSummary API: its `price` module holds the `marketCap` that `Ticker.info` flattens.
+QUOTE_SUMMARY_URL = "https://query2.finance.yahoo.com/v10/finance/quoteSummary/{symbol}"
 # Yahoo does not say how long to back off; its edge typically lifts a block within minutes.
 RATE_LIMIT_RETRY_AFTER = 60.0
 # A known symbol with no bar at all over a window longer than this is treated as "no history"
@@ -374,6 +377,34 @@ class YahooProvider:
             results[symbol] = quote
         return results
 
+    # --- market caps --------------------------------------------------------------------------
+
+    def market_caps(self, symbols: Sequence[str]) -> dict[str, MarketCap]:
+        """Market caps from the quoteSummary API's ``price`` module, the ``marketCap`` that
+        yfinance's ``Ticker.info`` reports (asked for alone: ``info`` would send three requests
+        a symbol). Symbols Yahoo does not know, or gives no cap for, are left out."""
+        results: dict[str, MarketCap] = {}
+        for symbol in dict.fromkeys(symbols):
+            what = f"fetching the market cap of {symbol}"
+            try:
+                response = YfData().get(
+                    QUOTE_SUMMARY_URL.format(symbol=symbol),
+                    params={"modules": "price", "formatted": "false"},
+                    timeout=self.timeout,
+                )
+                status = int(getattr(response, "status_code", 200) or 200)
+                if status >= 400:
+                    raise status_error(status, symbol=symbol, what=what)
+                cap = market_cap_from_quote_summary(symbol, response.json())
+            except PermanentProviderError as exc:
+                logger.info("no Yahoo market cap for %s: %s", symbol, exc)
+                continue
+            except Exception as exc:
+                raise classify_exception(exc, symbol=symbol, what=what) from exc
+            if cap is not None:
+                results[symbol] = cap
+        return results
+
     # --- the chart probe --------------------------------------------------------------------
 
     def _chart_meta(self, symbol: str, *, what: str) -> dict[str, Any]:
@@ -527,6 +558,31 @@ def quote_from_meta(symbol: str, meta: dict[str, Any]) -> QuoteResult | None:
         currency=currency or str(meta.get("currency") or ""),
         timestamp=dt.datetime.fromtimestamp(int(stamp), tz=dt.UTC),
     )
+
+
+def market_cap_from_quote_summary(symbol: str, payload: Any) -> MarketCap | None:
+    """The ``marketCap`` of a quoteSummary answer's ``price`` module (a number, or with
+    ``formatted=true`` ``{"raw": ...}``), in the main unit of its currency (Yahoo gives a pence
+    listing's cap in pounds), stamped with ``regularMarketTime``; None when there is none."""
+    summary = payload.get("quoteSummary") if isinstance(payload, dict) else None
+    result = (summary or {}).get("result") or []
+    price = result[0].get("price") if result and isinstance(result[0], dict) else None
+    if not isinstance(price, dict):
+        return None
+    raw = price.get("marketCap")
+    raw = raw.get("raw") if isinstance(raw, dict) else raw
+    stamp = price.get("regularMarketTime")
+    stamp = stamp.get("raw") if isinstance(stamp, dict) else stamp
+    if not isinstance(raw, int | float) or not math.isfinite(raw) or raw <= 0:
+        return None
+    currency = str(price.get("currency") or "")
+    currency = MINOR_UNITS.get(currency, (currency, 1.0))[0]
+    observed = (
+        dt.datetime.fromtimestamp(int(stamp), tz=dt.UTC)
+        if isinstance(stamp, int | float)
+        else dt.datetime.now(dt.UTC).replace(microsecond=0)
+    )
+    return MarketCap(symbol=symbol, market_cap=float(raw), currency=currency, timestamp=observed)
 
 
 def search_result_from_quote(quote: dict[str, Any]) -> SearchResult | None:

@@ -1,5 +1,6 @@
-"""The periodic refreshes: recent daily closes queued as fetch jobs, latest quotes fetched in
-batches per provider, and the staff's "refresh now" queued on commit."""
+"""The periodic refreshes: recent daily closes queued as fetch jobs, latest quotes (and, at most
+daily, market caps) fetched in batches per provider, and the staff's "refresh now" queued on
+commit."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import datetime as dt
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
@@ -15,9 +17,11 @@ from django.utils import timezone
 from market import providers, selectors
 from market.models import Asset, AssetClass, FetchJob, ProviderName, Quote
 from market.providers.base import (
+    MarketCap,
     ProviderError,
     SearchResult,
     TransientProviderError,
+    decimal_from_float,
 )
 from market.ratelimit import provider_slot_acquire
 from market.services.assets import asset_find_or_create
@@ -33,6 +37,12 @@ from market.services.jobs import (
 logger = logging.getLogger(__name__)
 
 QUOTE_BATCH = 50
+# Market caps move with the price, but weights built on them need no intraday precision: the
+# quote refresh asks for them again once a day, and only for classes that have one.
+MARKET_CAP_MAX_AGE = dt.timedelta(hours=20)
+MARKET_CAP_CLASSES = frozenset({AssetClass.STOCK, AssetClass.CRYPTO})
+# The column holds 24 digits with 2 places.
+MARKET_CAP_LIMIT = Decimal(10) ** 21
 
 
 @dataclass
@@ -41,6 +51,7 @@ class QuotesRefreshResult:
     unchanged: int = 0
     missing: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    market_caps_updated: int = 0
     retry_asset_ids: list[int] = field(default_factory=list)
     retry_after: float | None = None
 
@@ -145,7 +156,51 @@ def quotes_refresh(*, asset_ids: Sequence[int] | None = None) -> QuotesRefreshRe
                 update_fields=["price", "currency", "timestamp", "fetched_at"],
             )
             outcome.updated += len(fresh)
+            _market_caps_refresh(provider, name, batch, now=now, outcome=outcome)
     return outcome
+
+
+def _market_cap_due(asset: Asset, now: dt.datetime) -> bool:
+    return asset.asset_class in MARKET_CAP_CLASSES and (
+        asset.market_cap_at is None or asset.market_cap_at < now - MARKET_CAP_MAX_AGE
+    )
+
+
+def _market_cap_value(asset: Asset, answer: MarketCap | None) -> Decimal | None:
+    """The cap to store: a finite positive number in the asset's own (main) currency."""
+    if answer is None or finite(answer.market_cap) is None or answer.market_cap <= 0:
+        return None
+    if answer.currency and answer.currency != asset.currency:
+        return None  # a cap in another currency than the asset's prices: not comparable
+    value = decimal_from_float(answer.market_cap, places=2)
+    return value if value < MARKET_CAP_LIMIT else None
+
+
+def _market_caps_refresh(
+    provider, name: str, batch: Sequence[Asset], *, now: dt.datetime, outcome: QuotesRefreshResult
+) -> None:
+    """Ask for the market caps of the batch's stocks and coins not asked for today and store
+    them on their assets. A failure keeps the stored caps and is listed with the errors (the
+    next refresh asks again); it never fails the quotes."""
+    due = [asset for asset in batch if _market_cap_due(asset, now)]
+    if not due:
+        return
+    try:
+        provider_slot_acquire(name)
+        answers = provider.market_caps([asset.symbol for asset in due])
+    except ProviderError as exc:
+        outcome.errors.append(f"{selectors.provider_label(name)} market caps: {exc}")
+        return
+    for asset in due:
+        value = _market_cap_value(asset, answers.get(asset.symbol))
+        if value is None:
+            continue
+        # Stamped when fetched (a weekend's cap carries Friday's quote time, and is not asked
+        # for again all weekend). A targeted update: `Asset.save()` would write every field
+        # of a possibly stale row.
+        Asset.objects.filter(pk=asset.pk).update(market_cap=value, market_cap_at=now)
+        asset.market_cap, asset.market_cap_at = value, now
+        outcome.market_caps_updated += 1
 
 
 def _task_enqueue(task_name: str, **kwargs) -> None:

@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.tests.factories import UserFactory
 from market import services
 from market.models import Asset, CorporateAction, FetchJob, Price, Quote
-from market.providers.base import Bar, Event, QuoteResult, SearchResult
+from market.providers.base import Bar, Event, MarketCap, QuoteResult, SearchResult
 
 
 class AssetFactory(factory.django.DjangoModelFactory):
@@ -118,6 +118,7 @@ class FakeProvider:
         quotes: dict[str, QuoteResult] | None = None,
         quote_failure: Exception | None = None,
         search_failure: Exception | None = None,
+        market_caps: dict[str, MarketCap] | None = None,
     ) -> None:
         self.name = name
         self.bars = list(bars)
@@ -127,6 +128,7 @@ class FakeProvider:
         self.quotes_ = quotes or {}
         self.quote_failure = quote_failure
         self.search_failure = search_failure
+        self.market_caps_ = market_caps or {}
         self.calls: list[tuple] = []
 
     def search(self, query: str, *, limit: int = 10) -> list[SearchResult]:
@@ -153,3 +155,9 @@ class FakeProvider:
     def events(self, symbol: str, start: dt.date, end: dt.date) -> list[Event]:
         self.calls.append(("events", symbol, start, end))
         return [event for event in self.events_ if start <= event.date <= end]
+
+    def market_caps(self, symbols: Sequence[str]) -> dict[str, MarketCap]:
+        self.calls.append(("market_caps", tuple(symbols)))
+        return {
+            symbol: self.market_caps_[symbol] for symbol in symbols if symbol in self.market_caps_
+        }

@@ -45,6 +45,7 @@ from market.providers.yahoo import (
     classify_exception,
     frame_from_history,
     guess_currency,
+    market_cap_from_quote_summary,
     ratio_decimal,
     status_error,
     unadjust_factors,
@@ -110,6 +111,7 @@ class FakeYahoo:
     def __init__(self) -> None:
         self.charts: dict[str, str | BaseException] = {}
         self.searches: dict[str, str | BaseException] = {}
+        self.summaries: dict[str, str | BaseException] = {}
         self.search_delay = 0.0
         self.requests: list[tuple[str, dict[str, Any]]] = []
         self.unexpected: list[str] = []
@@ -120,6 +122,8 @@ class FakeYahoo:
         route: str | BaseException | None = None
         if path.startswith("/v8/finance/chart/"):
             route = self.charts.get(unquote(path.rsplit("/", 1)[1]))
+        elif path.startswith("/v10/finance/quoteSummary/"):
+            route = self.summaries.get(unquote(path.rsplit("/", 1)[1]))
         elif path == "/v1/finance/search":
             time.sleep(self.search_delay)
             route = self.searches.get((params or {}).get("q", ""))
@@ -297,6 +301,48 @@ def test_rate_limited_quotes_raise_a_transient_error(yahoo, fake_yahoo):
         yahoo.quotes(["BTC-USD"])
 
     assert caught.value.retry_after == RATE_LIMIT_RETRY_AFTER
+
+
+# --- market caps ------------------------------------------------------------------------------
+
+
+def test_market_caps_come_from_the_recorded_quote_summary(yahoo, fake_yahoo):
+    fake_yahoo.summaries["AAPL"] = "quoteSummary-price-AAPL.json"
+    fake_yahoo.summaries["BTC-USD"] = "quoteSummary-price-BTC-USD.json"
+
+    caps = yahoo.market_caps(["AAPL", "BTC-USD", "AAPL"])
+
+    assert caps["AAPL"].market_cap == 4869931925504  # the recorded price.marketCap
+    assert caps["AAPL"].currency == "USD"
+    assert caps["AAPL"].timestamp == dt.datetime.fromtimestamp(1790971201, dt.UTC)
+    assert caps["BTC-USD"].market_cap == 1699590569984
+    asked = [params for url, params in fake_yahoo.requests if "quoteSummary/AAPL" in url]
+    assert asked == [{"modules": "price", "formatted": "false"}]  # once, the price module only
+
+
+def test_a_pence_listing_has_its_market_cap_in_pounds(yahoo, fake_yahoo):
+    # 260.4p a share and a cap of 2,178,442,496: about 837 million shares at £2.604, so the
+    # cap is in pounds (in pence it would be a £21.8 million company).
+    fake_yahoo.summaries["OCDO.L"] = "quoteSummary-price-OCDO.L.json"
+
+    cap = yahoo.market_caps(["OCDO.L"])["OCDO.L"]
+
+    assert (cap.market_cap, cap.currency) == (2178442496, "GBP")
+
+
+def test_rate_limited_market_caps_raise_a_transient_error(yahoo, fake_yahoo):
+    fake_yahoo.summaries["AAPL"] = "http-429-edge-too-many-requests.json"
+
+    with pytest.raises(TransientProviderError):
+        yahoo.market_caps(["AAPL"])
+
+
+def test_a_quote_summary_without_a_cap_gives_none():
+    payload = json.loads((FIXTURES / "quoteSummary-price-AAPL.json").read_text())
+    price = payload["response"]["bodyJson"]["quoteSummary"]["result"][0]["price"]
+    del price["marketCap"]
+    assert market_cap_from_quote_summary("AAPL", payload["response"]["bodyJson"]) is None
+    assert market_cap_from_quote_summary("AAPL", {"quoteSummary": {"result": None}}) is None
 
 
 # --- search -----------------------------------------------------------------------------------

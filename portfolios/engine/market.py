@@ -28,6 +28,7 @@ __all__ = [
     "FxTable",
     "MissingFxRate",
     "PriceTable",
+    "business_day_range",
     "day_range",
     "fx_pair_symbols",
     "to_date",
@@ -60,6 +61,13 @@ def to_date(day: np.datetime64) -> datetime.date:
 def day_range(start: datetime.date, end: datetime.date) -> np.ndarray:
     """Calendar days start..end inclusive as datetime64[D] (empty when end < start)."""
     return np.arange(to_day64(start), to_day64(end) + 1, dtype="datetime64[D]")
+
+
+def business_day_range(start: datetime.date, end: datetime.date) -> np.ndarray:
+    """Monday-to-Friday days start..end inclusive as datetime64[D] (holidays included)."""
+    days = day_range(start, end)
+    # Day 0 (1970-01-01) was a Thursday: (n + 3) % 7 is 0 on Mondays ... 4 on Fridays.
+    return days[(days.astype(np.int64) + 3) % 7 < 5]
 
 
 def _as_days(days: np.ndarray | Sequence[datetime.date]) -> np.ndarray:

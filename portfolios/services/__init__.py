@@ -2,7 +2,8 @@
 
 One module per sub-domain: ``portfolios`` (create, update, delete, cash records), ``transactions``
 (one row at a time), ``imports`` (the CSV import), ``ledger`` (the ledger version every
-transaction write moves) and ``market_data`` (histories and FX pairs ensured after a commit).
+transaction write moves), ``market_data`` (histories and FX pairs ensured after a commit) and
+``strategies`` (strategy weights, asking the provider for missing market caps).
 This module names the public functions; the rest stay private to the package.
 
 Transaction writes lock the portfolio row (so concurrent writes to one portfolio serialise),
@@ -30,6 +31,7 @@ from portfolios.services.portfolios import (
     portfolio_delete,
     portfolio_update,
 )
+from portfolios.services.strategies import strategy_weights_compute
 from portfolios.services.transactions import (
     CASH_KINDS,
     CASH_NOT_RECORDED,
@@ -54,6 +56,7 @@ __all__ = [
     "portfolio_create",
     "portfolio_delete",
     "portfolio_update",
+    "strategy_weights_compute",
     "transaction_create",
     "transaction_delete",
     "transaction_import",

@@ -49,3 +49,14 @@ def test_the_demo_split_it_records_is_one_the_stored_provider_data_reports():
     split = Transaction.objects.get(portfolio__owner__email="demo@portfolia.local", kind="split")
     assert split.asset.corporate_actions.filter(kind="split", date=split.date).exists()
     assert selectors.transaction_warnings(transaction=split) == []
+
+
+def test_seed_demo_stores_demo_market_caps_for_its_stocks():
+    from market.models import Asset
+
+    call_command("seed_demo")
+
+    aapl = Asset.objects.get(symbol="AAPL")
+    # The demo's 15.4 billion shares at a close of tens to hundreds of dollars.
+    assert aapl.market_cap is not None and 1e11 < aapl.market_cap < 1e13
+    assert Asset.objects.get(symbol="^GSPC").market_cap is None  # an index has none

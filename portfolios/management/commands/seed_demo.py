@@ -31,7 +31,12 @@ from accounts.services import user_create
 from market.models import Asset
 from market.providers import get_provider
 from market.providers.base import SearchResult
-from market.services import asset_find_or_create, corporate_actions_upsert, price_upsert
+from market.services import (
+    asset_find_or_create,
+    corporate_actions_upsert,
+    price_upsert,
+    quotes_refresh,
+)
 from portfolios import services
 from portfolios.models import Portfolio
 
@@ -124,6 +129,13 @@ class Command(BaseCommand):
         earliest["^GSPC"] = earliest["V"]  # the USD portfolio's benchmark, from its first day
         rows = self._load_prices(earliest)
         self.stdout.write(f"Loaded demo prices: {rows} new or changed daily closes.")
+        # Quotes and market caps through the refresh the workers run (offline, instant here),
+        # so market-cap weights work from the first page view.
+        refreshed = quotes_refresh(asset_ids=[asset.pk for asset in self.assets.values()])
+        self.stdout.write(
+            f"Refreshed demo quotes: {refreshed.updated}; market caps: "
+            f"{refreshed.market_caps_updated}."
+        )
 
         for name, build in ((USD_NAME, self._usd_portfolio), (EUR_NAME, self._eur_portfolio)):
             if Portfolio.objects.filter(owner=user, name=name).exists():
