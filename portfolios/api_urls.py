@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from portfolios import api
+from portfolios import api, api_simulate
 
 portfolio_list = api.PortfolioViewSet.as_view({"get": "list", "post": "create"})
 portfolio_detail = api.PortfolioViewSet.as_view(
@@ -49,4 +49,19 @@ urlpatterns = [
     ),
     path(f"{portfolio}income/", api.IncomeView.as_view(), name="api-income"),
     path(f"{portfolio}realized/", api.RealizedView.as_view(), name="api-realized"),
+]
+
+# Backtests (portfolios/api_simulate.py).
+urlpatterns += [
+    path("simulations/", api_simulate.SimulationListView.as_view(), name="api-simulation-list"),
+    path(
+        "simulations/<uuid:run_id>/",
+        api_simulate.SimulationDetailView.as_view(),
+        name="api-simulation-detail",
+    ),
+    path(
+        "simulations/<uuid:run_id>/portfolio/",
+        api_simulate.SimulationSaveView.as_view(),
+        name="api-simulation-save",
+    ),
 ]

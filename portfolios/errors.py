@@ -27,3 +27,10 @@ class MarketDataPending(DomainError):
 
     code = "market_data_pending"
     status_code = 503
+
+
+class SimulationInputError(DomainError):
+    """A backtest's inputs cannot be simulated (dates, weights, assets without prices): a 400."""
+
+    code = "invalid"
+    status_code = 400
