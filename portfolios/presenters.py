@@ -15,19 +15,31 @@ from portfolios.templatetags.portfolio_format import EMPTY, MINUS, gain_class, p
 CHART_MAX_POINTS = 1500
 
 
+def chart_index(size: int) -> np.ndarray:
+    """The points a chart of `size` days shows: all, or every n-th past CHART_MAX_POINTS (and
+    the last)."""
+    index = np.arange(size)
+    if size > CHART_MAX_POINTS:
+        step = int(np.ceil(size / CHART_MAX_POINTS))
+        index = np.unique(np.concatenate([index[::step], [size - 1]]))
+    return index
+
+
+def chart_values(array: np.ndarray, index: np.ndarray, places: int) -> list:
+    """The chart's points of `array`, rounded; None (a gap in the chart) for NaN and
+    infinities: JSON has no spelling for them."""
+    return [round(float(v), places) if np.isfinite(v) else None for v in array[index]]
+
+
 def chart_data(report: PerformanceReport) -> dict:
     """The value, TWR and drawdown charts' points (every n-th day past CHART_MAX_POINTS)."""
     series = report.series
     if series is None or not len(series):
         return {}
-    index = np.arange(len(series))
-    if len(series) > CHART_MAX_POINTS:
-        step = int(np.ceil(len(series) / CHART_MAX_POINTS))
-        index = np.unique(np.concatenate([index[::step], [len(series) - 1]]))
+    index = chart_index(len(series))
 
     def values(array: np.ndarray, places: int) -> list:
-        # None (a gap in the chart) for NaN and infinities: JSON has no spelling for them.
-        return [round(float(v), places) if np.isfinite(v) else None for v in array[index]]
+        return chart_values(array, index, places)
 
     return {
         "currency": report.currency,

@@ -1,7 +1,8 @@
 /* Performance charts (Chart.js 4): value vs net invested, cumulative return vs the benchmark,
  * and drawdown, with a tooltip per day.
  *
- * Reads {days, value, net_invested, twr, benchmark_twr, drawdown, currency, benchmark} from the
+ * Reads {days, value, net_invested, twr, benchmark_twr, drawdown, currency, benchmark, and for a
+ * backtest benchmark_value} from the
  * <script type="application/json"> named by data-source and draws into the canvases marked
  * data-chart. Runs on page load and after every HTMX swap (the period picker replaces the body).
  */
@@ -92,7 +93,10 @@
           datasets: [
             { label: "Value", data: data.value, borderColor: primary, backgroundColor: alpha(primary, 0.12), fill: true },
             { label: "Net invested", data: data.net_invested, borderColor: muted, borderDash: [6, 4], fill: false, stepped: true },
-          ],
+          ].concat(
+            // A backtest also draws its benchmark bought with the same money.
+            data.benchmark_value && data.benchmark_value.length ? [{ label: data.benchmark, data: data.benchmark_value, borderColor: muted, fill: false, spanGaps: true }] : []
+          ),
         },
         options: baseOptions(
           function (value) { return money(value, "").replace(".00", ""); },
