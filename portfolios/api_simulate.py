@@ -41,6 +41,7 @@ def spec_from_request(data: dict, user) -> services.SimulationSpec:
         fee=data["fee"],
         currency=data.get("currency") or user.base_currency,
         benchmark=data.get("benchmark"),
+        params=data.get("params"),
     )
 
 

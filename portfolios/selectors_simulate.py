@@ -48,12 +48,12 @@ class SimulationMarket:
     """The rows (trading days: a day any asset has a close) from the lookback to the end, the
     closes on them in `currency` (NaN where an asset has no close), each asset's first close
     (its own days, in its own currency), the benchmark's closes on the same rows in `currency`
-    (None when it has none or no FX pair), and per asset the FX rate used on each row."""
+    (None when it has none or no FX pair), and per currency the FX rate used on each row."""
 
     currency: str
     days: np.ndarray
     closes: np.ndarray
-    rates: np.ndarray
+    rates: dict[str, np.ndarray]
     first_close: dict[int, datetime.date | None]
     benchmark: AssetInfo | None
     benchmark_symbol: str
@@ -107,15 +107,15 @@ def simulation_market_load(
     spans = [series.days[series.days <= end64] for series in own if series is not None]
     rows = np.unique(np.concatenate(spans)) if spans else np.array([], dtype="datetime64[D]")
     matrix = np.full((rows.size, len(assets)), np.nan)
-    rates = np.full((rows.size, len(assets)), np.nan)
+    rates: dict[str, np.ndarray] = {}
     missing: list[str] = []
     for column, (asset, series) in enumerate(zip(assets, own, strict=True)):
-        rate = fx.rates(asset.currency, rows)
+        if asset.currency not in rates:
+            rates[asset.currency] = fx.rates(asset.currency, rows)
         if not fx.can_convert(asset.currency):
             direct, inverse = FxTable.pair_symbols(asset.currency, currency)
             missing.append(f"{asset.symbol} ({asset.currency}: load {direct} or {inverse})")
-        rates[:, column] = rate
-        matrix[:, column] = _on_rows(series, rows) * rate
+        matrix[:, column] = _on_rows(series, rows) * rates[asset.currency]
     bench_closes = None
     bench = market.benchmark
     if bench is not None and (series := closes.get(bench.id)) is not None:

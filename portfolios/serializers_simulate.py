@@ -53,6 +53,9 @@ class SimulationRequestSerializer(StrictFieldsMixin, serializers.Serializer):
     fee = serializers.DecimalField(**AMOUNT, default=Decimal(0), help_text="Per trade.")
     currency = serializers.ChoiceField(choices=CURRENCY_CHOICES, required=False)
     benchmark = AssetIdField(required=False, allow_null=True)
+    params = serializers.DictField(
+        required=False, help_text="The method's parameters (window, top N, caps…)."
+    )
 
 
 class SimulationSaveSerializer(StrictFieldsMixin, serializers.Serializer):

@@ -8,7 +8,7 @@ whose worker died, as market's fetch-job sweep does.
 from __future__ import annotations
 
 from celery import Task, shared_task
-from celery.exceptions import TimeLimitExceeded
+from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
 from django.conf import settings
 
 from portfolios.services import simulations
@@ -22,7 +22,7 @@ class SimulationTask(Task):
         run_id = kwargs.get("run_id", args[0] if args else None)
         if run_id is None:
             return
-        if isinstance(exc, TimeLimitExceeded):
+        if isinstance(exc, TimeLimitExceeded | SoftTimeLimitExceeded):
             reason = (
                 f"The run went past the task time limit ({settings.CELERY_TASK_TIME_LIMIT} s) "
                 "and was stopped. Try a shorter period or fewer assets."

@@ -52,7 +52,11 @@ __all__ = [
 ]
 
 # method name → factory(params) → Rule. "fixed" uses the weights given (no factory needed).
-# The strategies (equal, inverse_volatility, risk_parity, momentum, market_cap) register here.
+# The strategies (equal, inverse_volatility, risk_parity, momentum, market_cap) register here,
+# each as (with `engine.strategies.strategy_weights`):
+#     lambda params, m=method: lambda day, days, closes: strategy_weights(
+#         m, days=days, closes=closes, as_of=day, params=params).weights
+# A method other than "fixed" always runs in a task (its cost is the strategy's).
 SIMULATION_METHODS: dict[str, Callable[[Mapping[str, object]], Rule] | None] = {"fixed": None}
 
 MAX_ASSETS = 100
@@ -68,7 +72,7 @@ PROGRESS_SECONDS = 1.0  # ... and at most once a second
 def _inline_cells() -> int:
     """Runs of at most this many (calendar days x assets), with fixed weights, finish in the
     request; bigger ones, and every strategy, go to a task."""
-    return int(getattr(settings, "SIMULATION_INLINE_CELLS", 40_000))
+    return int(settings.SIMULATION_INLINE_CELLS)
 
 
 @dataclass(frozen=True)
@@ -180,9 +184,10 @@ def simulation_spec_check(
             _problem(fields, "drift_band", f"The band may be at most {MAX_DRIFT_BAND} points.")
     else:
         drift_band = None
-    for text in map(str, (params or {}).values()):
+    for text in _texts(params or {}):
         if problem := control_character_problem(text):
             _problem(fields, "params", f"A parameter {problem}.")
+            break
     if not fields:
         _prices_check(assets, fractions, start, end, fields)
     if fields:
@@ -203,6 +208,17 @@ def simulation_spec_check(
         benchmark=benchmark,
         params=dict(params or {}),
     )
+
+
+def _texts(value: object) -> list[str]:
+    """Every string in a JSON value (keys included)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, Mapping):
+        return [text for key, item in value.items() for text in [str(key), *_texts(item)]]
+    if isinstance(value, list | tuple):
+        return [text for item in value for text in _texts(item)]
+    return []
 
 
 def _weights_check(
@@ -260,7 +276,10 @@ def _result(spec: SimulationSpec, market, outcome) -> dict:
     """The run's result as JSON of plain numbers (serializers format them)."""
     trades = outcome.trades
     rows = np.searchsorted(market.days, trades.days)
-    rates = market.rates[rows, trades.assets] if len(trades) else np.array([])
+    rates = [
+        float(market.rates[spec.assets[int(column)].currency][row])
+        for row, column in zip(rows, trades.assets, strict=True)
+    ]
     trade_list = [
         {
             "date": to_date(trades.days[i]).isoformat(),
@@ -270,7 +289,7 @@ def _result(spec: SimulationSpec, market, outcome) -> dict:
             "quantity": float(trades.quantities[i]),
             "price": float(trades.prices[i]),
             "fee": float(trades.fees[i]),
-            "fx_rate": float(rates[i]),
+            "fx_rate": rates[i],
         }
         for i in range(len(trades))
     ]

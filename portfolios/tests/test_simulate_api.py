@@ -96,6 +96,8 @@ def test_a_long_run_answers_202_and_is_polled_to_its_result(
         {"assets": ["not-a-uuid"]},
         {"currency": "XXX\x00"},
         {"unknown": 1},
+        {"params": {"window": "12\x00"}},
+        {"params": {"w\x00": 1}},
     ],
 )
 def test_bad_input_answers_400_in_the_error_shape(auth_client, assets, changes):

@@ -206,3 +206,21 @@ def test_an_unfinished_run_cannot_be_saved(user):
     run = SimulationRun.objects.create(owner=user, inputs={})
     with pytest.raises(SimulationInputError):
         services.simulation_run_save_as_portfolio(run=run, name="Nope")
+
+
+def test_a_task_stopped_at_the_time_limit_fails_its_run(user):
+    from celery.exceptions import TimeLimitExceeded
+
+    from portfolios.tasks import simulation_run
+
+    run = SimulationRun.objects.create(owner=user, inputs={}, status=SimulationRun.Status.RUNNING)
+    simulation_run.on_failure(TimeLimitExceeded(600), "task-id", (run.pk,), {}, None)
+    run.refresh_from_db()
+    assert run.status == SimulationRun.Status.FAILED
+    assert "time limit" in run.error and run.finished_at is not None
+
+
+def test_the_beat_schedule_runs_the_sweep():
+    from django_celery_beat.models import PeriodicTask
+
+    assert PeriodicTask.objects.filter(task="portfolios.sweep_simulations").exists()
