@@ -34,6 +34,7 @@ from portfolios.engine.market import to_date
 from portfolios.engine.simulate import REBALANCE_CHOICES, Rule, SimulationError, simulate
 from portfolios.errors import SimulationInputError
 from portfolios.models import Portfolio, SimulationRun, Transaction, TransactionKind
+from portfolios.performance.benchmark import benchmark_queue
 from portfolios.selectors_simulate import simulation_market_load
 from portfolios.services.portfolios import portfolio_create
 from portfolios.services.transactions import transactions_load
@@ -327,14 +328,22 @@ def _result(spec: SimulationSpec, market, outcome) -> dict:
             "symbol": market.benchmark_symbol,
             "metrics": metrics(outcome.benchmark_metrics),
         },
-        "notes": _notes(market, outcome),
+        "notes": _notes(spec, market, outcome),
     }
 
 
-def _notes(market, outcome) -> list[str]:
+def _notes(spec: SimulationSpec, market, outcome) -> list[str]:
+    """What the page says about the result; a benchmark without prices has its history asked
+    for (on commit, at most hourly: the performance pages' `benchmark_queue`)."""
     notes = []
     if outcome.benchmark_metrics is None:
         notes.append(f"{market.benchmark_symbol} has no prices for this period in this currency.")
+        if market.benchmark is None or market.benchmark.first is None:
+            benchmark_queue(
+                market.benchmark_symbol,
+                market.benchmark.id if market.benchmark else None,
+                spec.start - datetime.timedelta(days=7),
+            )
     return notes
 
 
@@ -363,7 +372,7 @@ def _run(spec: SimulationSpec, owner, progress: Callable[[float], None] | None =
         drift_band=float(spec.drift_band) if spec.drift_band is not None else None,
         fee=float(spec.fee),
         benchmark=market.benchmark_closes,
-        risk_free_rate=float(getattr(settings, "RISK_FREE_RATE", 0.0)),
+        risk_free_rate=float(settings.RISK_FREE_RATE),
         progress=progress,
     )
     return _result(spec, market, outcome)

@@ -224,3 +224,9 @@ def test_the_beat_schedule_runs_the_sweep():
     from django_celery_beat.models import PeriodicTask
 
     assert PeriodicTask.objects.filter(task="portfolios.sweep_simulations").exists()
+
+
+def test_a_missing_default_benchmark_has_its_history_asked_for(user, pair, benchmark_queue):
+    services.simulation_start(owner=user, spec=spec(pair))
+    # ^GSPC does not exist yet: asked for from a week before the start.
+    assert benchmark_queue == [("^GSPC", None, D(2023, 12, 26))]
