@@ -30,7 +30,7 @@ from market import selectors as market_selectors
 from market.models import Asset
 from portfolia.money import quantize, to_decimal
 from portfolia.validators import control_character_problem, date_problem, number_problem
-from portfolios.engine.market import to_date
+from portfolios.engine.market import MINOR_UNITS, to_date
 from portfolios.engine.simulate import REBALANCE_CHOICES, Rule, SimulationError, simulate
 from portfolios.errors import SimulationInputError
 from portfolios.models import Portfolio, SimulationRun, Transaction, TransactionKind
@@ -557,18 +557,21 @@ def simulation_run_save_as_portfolio(
         if quantity <= 0:
             continue
         held[trade["asset"]] = have + (quantity if trade["side"] == "buy" else -quantity)
-        rate = to_decimal(trade["fx_rate"])
-        same = asset.currency == currency or rate == 1
+        # Booked in the asset's (major) currency at the rate the simulation used, or in the
+        # base when that is the asset's: pence quotes (GBp) become pounds.
+        major, divisor = MINOR_UNITS.get(asset.currency, (asset.currency, 1))
+        same = major == currency
+        rate = 1.0 if same else trade["fx_rate"] * divisor  # base per unit of `major`
         rows.append(
             Transaction(
                 kind=TransactionKind.BUY if trade["side"] == "buy" else TransactionKind.SELL,
                 date=datetime.date.fromisoformat(trade["date"]),
                 asset=asset,
                 quantity=quantity,
-                price=quantize(trade["price"] / (1 if same else trade["fx_rate"]), QUANTITY_PLACES),
-                fee=quantize(trade["fee"] / (1 if same else trade["fx_rate"]), FEE_PLACES),
-                currency=currency if same else asset.currency,
-                fx_rate=None if same else quantize(rate, QUANTITY_PLACES),
+                price=quantize(trade["price"] / rate, QUANTITY_PLACES),
+                fee=quantize(trade["fee"] / rate, FEE_PLACES),
+                currency=major,
+                fx_rate=None if same else quantize(to_decimal(rate), QUANTITY_PLACES),
                 note="Simulated trade",
             )
         )

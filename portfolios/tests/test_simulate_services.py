@@ -84,6 +84,15 @@ def test_closes_convert_into_the_simulation_currency(user):
     assert run.result["holdings"][0]["quantity"] == pytest.approx(100.0)
     assert run.result["trades"][0]["price"] == pytest.approx(11.0)
     assert run.result["trades"][0]["fx_rate"] == pytest.approx(1.1)
+    # Saved, the buy is booked in EUR at the rate used: 100 @ 10 EUR, 1.1 USD per EUR.
+    portfolio = services.simulation_run_save_as_portfolio(run=run, name="Euro")
+    buy = Transaction.objects.get(portfolio=portfolio)
+    assert (buy.currency, buy.price, buy.quantity, buy.fx_rate) == (
+        "EUR",
+        Decimal(10),
+        Decimal(100),
+        Decimal("1.1"),
+    )
 
 
 @pytest.mark.parametrize(
@@ -230,3 +239,29 @@ def test_a_missing_default_benchmark_has_its_history_asked_for(user, pair, bench
     services.simulation_start(owner=user, spec=spec(pair))
     # ^GSPC does not exist yet: asked for from a week before the start.
     assert benchmark_queue == [("^GSPC", None, D(2023, 12, 26))]
+
+
+def test_a_pence_quoted_asset_is_saved_in_pounds(user):
+    shell = AssetFactory(symbol="SHEL.L", currency="GBp")
+    days = weekdays(D(2024, 1, 2), D(2024, 1, 31))
+    prices(shell, dict.fromkeys(days, 250.0))  # 250 pence = 2.50 GBP
+    shell.refresh_from_db()
+    run = services.simulation_start(
+        owner=user,
+        spec=spec(
+            [shell],
+            weights=("100",),
+            end=D(2024, 1, 31),
+            currency="GBP",
+            initial_amount=Decimal(500),
+        ),
+    )
+    assert run.result["holdings"][0]["quantity"] == pytest.approx(200.0)  # 500 / 2.50
+    portfolio = services.simulation_run_save_as_portfolio(run=run, name="Pence")
+    buy = Transaction.objects.get(portfolio=portfolio)
+    assert (buy.currency, buy.price, buy.quantity, buy.fx_rate) == (
+        "GBP",
+        Decimal("2.5"),
+        Decimal(200),
+        None,
+    )
