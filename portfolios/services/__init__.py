@@ -30,12 +30,12 @@ from portfolios.services.portfolios import (
     portfolio_delete,
     portfolio_update,
 )
+from portfolios.services.simulation_save import simulation_run_save_as_portfolio
 from portfolios.services.simulations import (
     SIMULATION_METHODS,
     SimulationSpec,
     simulation_run_execute,
     simulation_run_fail,
-    simulation_run_save_as_portfolio,
     simulation_runs_sweep,
     simulation_spec_check,
     simulation_start,

@@ -1,6 +1,6 @@
 """Backtests: check a simulation's inputs, run it (inline when small, else in a Celery task that
-saves its progress), fail runs that would stay running for good, and save a finished run as a
-new portfolio through the one bulk door for transaction rows (`transactions_load`).
+saves its progress) and fail runs that would stay running for good. Saving a finished run as a
+portfolio is `simulation_save`.
 
 The maths is `portfolios.engine.simulate`; the price matrix in one currency comes from
 `selectors_simulate.simulation_market_load` (the read model's loaders and FX rule).
@@ -28,16 +28,13 @@ from django.utils import timezone
 
 from market import selectors as market_selectors
 from market.models import Asset
-from portfolia.money import quantize, to_decimal
 from portfolia.validators import control_character_problem, date_problem, number_problem
-from portfolios.engine.market import MINOR_UNITS, to_date
+from portfolios.engine.market import to_date
 from portfolios.engine.simulate import REBALANCE_CHOICES, Rule, SimulationError, simulate
 from portfolios.errors import SimulationInputError
-from portfolios.models import Portfolio, SimulationRun, Transaction, TransactionKind
+from portfolios.models import SimulationRun
 from portfolios.performance.benchmark import benchmark_queue
 from portfolios.selectors_simulate import simulation_market_load
-from portfolios.services.portfolios import portfolio_create
-from portfolios.services.transactions import transactions_load
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +43,6 @@ __all__ = [
     "SimulationSpec",
     "simulation_run_execute",
     "simulation_run_fail",
-    "simulation_run_save_as_portfolio",
     "simulation_runs_sweep",
     "simulation_spec_check",
     "simulation_start",
@@ -64,8 +60,6 @@ MAX_ASSETS = 100
 MAX_AMOUNT = Decimal(10) ** 12  # a trillion: beyond any backtest, well inside a float's digits
 MAX_DRIFT_BAND = Decimal(50)
 WEIGHT_TOLERANCE = Decimal("0.000001")
-QUANTITY_PLACES = 10  # Transaction.quantity and price hold ten decimals
-FEE_PLACES = 4
 PROGRESS_STEP = 0.02  # save progress at most every 2 % of the days ...
 PROGRESS_SECONDS = 1.0  # ... and at most once a second
 
@@ -175,14 +169,12 @@ def simulation_spec_check(
     if rebalance not in REBALANCE_CHOICES:
         _problem(fields, "rebalance", f"Choose one of {', '.join(REBALANCE_CHOICES)}.")
     if rebalance == "drift":
-        if drift_band is None or number_problem(drift_band, MAX_DRIFT_BAND + 1) or drift_band <= 0:
+        if drift_band is None or not (0 < drift_band <= MAX_DRIFT_BAND):  # NaN is neither
             _problem(
                 fields,
                 "drift_band",
                 f"Give a band of more than 0 and up to {MAX_DRIFT_BAND} points.",
             )
-        elif drift_band > MAX_DRIFT_BAND:
-            _problem(fields, "drift_band", f"The band may be at most {MAX_DRIFT_BAND} points.")
     else:
         drift_band = None
     for text in _texts(params or {}):
@@ -514,70 +506,3 @@ def simulation_runs_sweep(*, now: datetime.datetime | None = None) -> int:
         "took it up. Start it again.",
         finished_at=now,
     )
-
-
-@db_transaction.atomic
-def simulation_run_save_as_portfolio(
-    *, run: SimulationRun, name: str, records_cash: bool = False
-) -> Portfolio:
-    """A new portfolio of the run's owner holding the simulated trades (and, when it records
-    cash, the initial amount and contributions as deposits), in one atomic step through
-    `transactions_load`. Quantities and prices are rounded to the ledger's ten decimals; a sale
-    never exceeds what the rounded buys hold."""
-    if run.status != SimulationRun.Status.SUCCEEDED or not run.result:
-        raise SimulationInputError("Only a finished run can be saved as a portfolio.")
-    result = run.result
-    currency = result["currency"]
-    portfolio = portfolio_create(
-        owner=run.owner, name=name, base_currency=currency, records_cash=records_cash
-    )
-    assets = {
-        str(a.public_id): a
-        for a in Asset.objects.filter(public_id__in=[h["asset"] for h in result["holdings"]])
-    }
-    held: dict[str, Decimal] = {}
-    rows: list[Transaction] = []
-    if records_cash:
-        for flow in result["contributions"]:
-            rows.append(
-                Transaction(
-                    kind=TransactionKind.DEPOSIT,
-                    date=datetime.date.fromisoformat(flow["date"]),
-                    amount=quantize(flow["amount"], FEE_PLACES),
-                    currency=currency,
-                    note="Simulated contribution",
-                )
-            )
-    for trade in result["trades"]:
-        asset = assets[trade["asset"]]
-        quantity = quantize(trade["quantity"], QUANTITY_PLACES)
-        have = held.get(trade["asset"], Decimal(0))
-        if trade["side"] == "sell":
-            quantity = min(quantity, have)
-        if quantity <= 0:
-            continue
-        held[trade["asset"]] = have + (quantity if trade["side"] == "buy" else -quantity)
-        # Booked in the asset's (major) currency at the rate the simulation used, or in the
-        # base when that is the asset's: pence quotes (GBp) become pounds.
-        major, divisor = MINOR_UNITS.get(asset.currency, (asset.currency, 1))
-        same = major == currency
-        rate = 1.0 if same else trade["fx_rate"] * divisor  # base per unit of `major`
-        rows.append(
-            Transaction(
-                kind=TransactionKind.BUY if trade["side"] == "buy" else TransactionKind.SELL,
-                date=datetime.date.fromisoformat(trade["date"]),
-                asset=asset,
-                quantity=quantity,
-                price=quantize(trade["price"] / rate, QUANTITY_PLACES),
-                fee=quantize(trade["fee"] / rate, FEE_PLACES),
-                currency=major,
-                fx_rate=None if same else quantize(to_decimal(rate), QUANTITY_PLACES),
-                note="Simulated trade",
-            )
-        )
-    for row in rows:
-        row.portfolio = portfolio
-        row.full_clean(exclude=["portfolio"])
-    transactions_load(portfolio=portfolio, transactions=rows)
-    SimulationRun.objects.filter(pk=run.pk).update(portfolio=portfolio)
-    return portfolio
