@@ -11,6 +11,8 @@ from rest_framework.test import APIClient
 
 from portfolios.models import Portfolio, SimulationRun
 from portfolios.tests.factories import AssetFactory, prices
+from portfolios.tests.performance_builders import business_days
+from portfolios.tests.simulate_builders import two_assets
 
 D = dt.date
 pytestmark = pytest.mark.django_db
@@ -19,15 +21,13 @@ URL = "/api/v1/simulations/"
 
 @pytest.fixture
 def assets():
-    """A: 10 in January, 20 from 1 Feb; B: 50; ^GSPC: 100 in January, 110 from 1 Feb."""
-    a, b = AssetFactory(symbol="AAA"), AssetFactory(symbol="BBB")
+    """Two assets (`two_assets`) and ^GSPC: 100 in January, 110 from 1 Feb."""
     gspc = AssetFactory(symbol="^GSPC", asset_class="index")
-    days = [D(2024, 1, 2) + dt.timedelta(days=i) for i in range(59)]
-    days = [day for day in days if day.weekday() < 5]
-    prices(a, {day: 10.0 if day.month == 1 else 20.0 for day in days})
-    prices(b, dict.fromkeys(days, 50.0))
-    prices(gspc, {day: 100.0 if day.month == 1 else 110.0 for day in days})
-    return a, b
+    prices(
+        gspc,
+        {d: 100.0 if d.month == 1 else 110.0 for d in business_days(D(2024, 1, 2), D(2024, 2, 29))},
+    )
+    return two_assets()
 
 
 def body(chosen, **changes):

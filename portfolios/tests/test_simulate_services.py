@@ -14,26 +14,16 @@ from portfolios import selectors, services
 from portfolios.errors import SimulationInputError
 from portfolios.models import SimulationRun, Transaction
 from portfolios.tests.factories import AssetFactory, FxAssetFactory, prices
+from portfolios.tests.performance_builders import business_days
+from portfolios.tests.simulate_builders import two_assets
 
 D = dt.date
 pytestmark = pytest.mark.django_db
 
 
-def weekdays(start: dt.date, end: dt.date) -> list[dt.date]:
-    days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
-    return [day for day in days if day.weekday() < 5]
-
-
 @pytest.fixture
 def pair():
-    """A: 10 through January, 20 from 1 Feb; B: 50 throughout (2 Jan - 29 Feb 2024)."""
-    a, b = AssetFactory(symbol="AAA"), AssetFactory(symbol="BBB")
-    days = weekdays(D(2024, 1, 2), D(2024, 2, 29))
-    prices(a, {day: 10.0 if day.month == 1 else 20.0 for day in days})
-    prices(b, dict.fromkeys(days, 50.0))
-    a.refresh_from_db()
-    b.refresh_from_db()
-    return a, b
+    return two_assets()
 
 
 def spec(assets, weights=("50", "50"), **changes):
@@ -72,7 +62,7 @@ def test_an_inline_run_stores_the_hand_computed_result(user, pair):
 
 def test_closes_convert_into_the_simulation_currency(user):
     eur = AssetFactory(symbol="SAP.DE", currency="EUR")
-    days = weekdays(D(2024, 1, 2), D(2024, 1, 31))
+    days = business_days(D(2024, 1, 2), D(2024, 1, 31))
     prices(eur, dict.fromkeys(days, 10.0))
     prices(FxAssetFactory(), dict.fromkeys(days, 1.1))  # EURUSD=X: 1.1 USD per EUR
     eur.refresh_from_db()
@@ -243,7 +233,7 @@ def test_a_missing_default_benchmark_has_its_history_asked_for(user, pair, bench
 
 def test_a_pence_quoted_asset_is_saved_in_pounds(user):
     shell = AssetFactory(symbol="SHEL.L", currency="GBp")
-    days = weekdays(D(2024, 1, 2), D(2024, 1, 31))
+    days = business_days(D(2024, 1, 2), D(2024, 1, 31))
     prices(shell, dict.fromkeys(days, 250.0))  # 250 pence = 2.50 GBP
     shell.refresh_from_db()
     run = services.simulation_start(

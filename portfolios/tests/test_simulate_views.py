@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from portfolios.models import Portfolio, SimulationRun
-from portfolios.tests.factories import AssetFactory, prices
+from portfolios.tests.simulate_builders import two_assets
 
 D = dt.date
 pytestmark = pytest.mark.django_db
@@ -26,12 +26,7 @@ def browser(user) -> Client:
 
 @pytest.fixture
 def assets():
-    a, b = AssetFactory(symbol="AAA"), AssetFactory(symbol="BBB")
-    days = [D(2024, 1, 2) + dt.timedelta(days=i) for i in range(59)]
-    days = [day for day in days if day.weekday() < 5]
-    prices(a, {day: 10.0 if day.month == 1 else 20.0 for day in days})
-    prices(b, dict.fromkeys(days, 50.0))
-    return a, b
+    return two_assets()
 
 
 def form(**changes) -> dict:
