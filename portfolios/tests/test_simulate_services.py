@@ -255,3 +255,34 @@ def test_a_pence_quoted_asset_is_saved_in_pounds(user):
         Decimal(200),
         None,
     )
+
+
+def test_a_task_run_saves_its_progress_as_it_goes(
+    user, django_capture_on_commit_callbacks, monkeypatch
+):
+    asset = AssetFactory(symbol="LONG")
+    prices(asset, dict.fromkeys(business_days(D(2023, 1, 2), D(2023, 12, 29)), 10.0))
+    asset.refresh_from_db()
+    monkeypatch.setattr("portfolios.services.simulations.PROGRESS_SECONDS", 0.0)
+    seen: list[float] = []
+
+    def factory(params):
+        def rule(day, days, closes):
+            seen.append(SimulationRun.objects.get().progress)  # what a poll would read
+            return [1.0]
+
+        return rule
+
+    monkeypatch.setitem(services.SIMULATION_METHODS, "watched", factory)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.simulation_start(
+            owner=user,
+            spec=spec(
+                [asset], weights=None, method="watched", start=D(2023, 1, 2), end=D(2023, 12, 29)
+            ),
+        )
+    # 12 rule runs (2 Jan, then the first row of each month); the progress saved before each
+    # later one grows from 0 and stays below 1 until the run ends.
+    assert len(seen) == 12
+    assert seen[0] == 0.0 and seen == sorted(seen) and 0.5 < seen[-1] < 1.0
+    assert SimulationRun.objects.get().progress == 1.0
