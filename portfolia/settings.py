@@ -337,6 +337,9 @@ MARKET_JOB_QUEUED_LIMIT = env.int("MARKET_JOB_QUEUED_LIMIT", default=3600)
 # Calls per second to Yahoo, shared by every worker through the cache.
 MARKET_PROVIDER_RATE_LIMITS = {"yahoo": (env.int("YAHOO_CALLS_PER_SECOND", default=2), 1.0)}
 RISK_FREE_RATE = env.float("RISK_FREE_RATE", default=0.0)  # annual, for Sharpe and Sortino
+# Backtests of fixed weights up to this many (calendar days x assets) run in the request (about
+# 20 years of 5 assets); larger ones, and every strategy, run in a Celery task.
+SIMULATION_INLINE_CELLS = env.int("SIMULATION_INLINE_CELLS", default=40_000)
 
 # --- Logging ----------------------------------------------------------------------------------
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from portfolios import api, api_strategies
+from portfolios import api, api_simulate, api_strategies
 
 portfolio_list = api.PortfolioViewSet.as_view({"get": "list", "post": "create"})
 portfolio_detail = api.PortfolioViewSet.as_view(
@@ -53,5 +53,20 @@ urlpatterns = [
         "strategies/weights/",
         api_strategies.StrategyWeightsView.as_view(),
         name="api-strategy-weights",
+    ),
+]
+
+# Backtests (portfolios/api_simulate.py).
+urlpatterns += [
+    path("simulations/", api_simulate.SimulationListView.as_view(), name="api-simulation-list"),
+    path(
+        "simulations/<uuid:run_id>/",
+        api_simulate.SimulationDetailView.as_view(),
+        name="api-simulation-detail",
+    ),
+    path(
+        "simulations/<uuid:run_id>/portfolio/",
+        api_simulate.SimulationSaveView.as_view(),
+        name="api-simulation-save",
     ),
 ]

@@ -40,3 +40,10 @@ class StrategyInputError(DomainError):
     # Catalogue assets the market-cap method found without a cap (ids): a service asks the
     # provider for them.
     assets_without_market_cap: Sequence[int] = ()
+
+
+class SimulationInputError(DomainError):
+    """A backtest's inputs cannot be simulated (dates, weights, assets without prices): a 400."""
+
+    code = "invalid"
+    status_code = 400

@@ -484,3 +484,50 @@ def txns_from_rows(rows: Iterable[Sequence]) -> list[Txn]:
         )
         for r in rows
     ]
+
+
+class SimulationRun(models.Model):
+    """One backtest asked for by a user: its inputs, progress and result (or why it failed).
+
+    Short runs finish in the request that made them; long ones run in a Celery task that saves
+    its progress (`portfolios.services.simulations`). `heartbeat_at` is the worker's last sign
+    of life: a run silent for longer than the task time limit is failed by the sweep."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="simulation_runs"
+    )
+    inputs = models.JSONField(help_text="The validated inputs, as the API takes them.")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    progress = models.FloatField(default=0.0, help_text="Share of the days simulated, 0 to 1.")
+    result = models.JSONField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    portfolio = models.ForeignKey(
+        Portfolio,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The portfolio it was saved as, if any.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"Simulation {self.public_id} ({self.status})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)

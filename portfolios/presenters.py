@@ -15,17 +15,19 @@ from portfolios.templatetags.portfolio_format import EMPTY, MINUS, gain_class, p
 CHART_MAX_POINTS = 1500
 
 
-def _chart_index(count: int) -> np.ndarray:
-    """The points a chart of ``count`` days shows: all, or every n-th and the last."""
-    index = np.arange(count)
-    if count > CHART_MAX_POINTS:
-        step = int(np.ceil(count / CHART_MAX_POINTS))
-        index = np.unique(np.concatenate([index[::step], [count - 1]]))
+def chart_index(size: int) -> np.ndarray:
+    """The points a chart of `size` days shows: all, or every n-th past CHART_MAX_POINTS (and
+    the last)."""
+    index = np.arange(size)
+    if size > CHART_MAX_POINTS:
+        step = int(np.ceil(size / CHART_MAX_POINTS))
+        index = np.unique(np.concatenate([index[::step], [size - 1]]))
     return index
 
 
-def _chart_values(array: np.ndarray, index: np.ndarray, places: int) -> list:
-    # None (a gap in the chart) for NaN and infinities: JSON has no spelling for them.
+def chart_values(array: np.ndarray, index: np.ndarray, places: int) -> list:
+    """The chart's points of `array`, rounded; None (a gap in the chart) for NaN and
+    infinities: JSON has no spelling for them."""
     return [round(float(v), places) if np.isfinite(v) else None for v in array[index]]
 
 
@@ -35,10 +37,10 @@ def chart_data(report: PerformanceReport) -> dict:
     series = report.series
     if series is None or not len(series):
         return {}
-    index = _chart_index(len(series))
+    index = chart_index(len(series))
 
     def values(array: np.ndarray, places: int) -> list:
-        return _chart_values(array, index, places)
+        return chart_values(array, index, places)
 
     return {
         "currency": report.currency,
@@ -209,11 +211,11 @@ def rolling_chart_data(report: PerformanceReport) -> dict:
     rolling = report.rolling
     if rolling is None or not len(rolling):
         return {}
-    index = _chart_index(len(rolling))
+    index = chart_index(len(rolling))
     return {
         "days": [day.isoformat() for day in rolling.days[index].astype(object)],
-        "volatility": _chart_values(rolling.volatility, index, 6),
-        "sharpe": _chart_values(rolling.sharpe, index, 6),
+        "volatility": chart_values(rolling.volatility, index, 6),
+        "sharpe": chart_values(rolling.sharpe, index, 6),
     }
 
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from portfolios import views, views_strategies
+from portfolios import views, views_simulate, views_strategies
 
 portfolio = "portfolios/<uuid:public_id>/"
 transaction = f"{portfolio}transactions/<uuid:transaction_id>/"
@@ -53,5 +53,13 @@ urlpatterns = [
         f"{portfolio}realized/export.csv",
         views.realized_export,
         name="portfolio-realized-csv",
+    ),
+    # Backtests (portfolios/views_simulate.py).
+    path("simulations/", views_simulate.simulation_new, name="simulation-new"),
+    path("simulations/<uuid:run_id>/", views_simulate.simulation_detail, name="simulation-detail"),
+    path(
+        "simulations/<uuid:run_id>/portfolio/",
+        views_simulate.simulation_save,
+        name="simulation-save",
     ),
 ]

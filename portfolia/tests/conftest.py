@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 
 from market.tests.factories import FetchJobFactory, ManualAssetFactory
+from portfolios.models import SimulationRun
 from portfolios.tests.factories import AssetFactory, PortfolioFactory, TransactionFactory
 
 
@@ -19,7 +20,8 @@ def world(user):
     )
     manual = ManualAssetFactory(owner=user, symbol="MINE")
     job = FetchJobFactory(asset=asset)
-    return {"portfolio": portfolio, "transaction": txn, "manual": manual, "job": job}
+    run = SimulationRun.objects.create(owner=user, inputs={}, status="failed", error="Test.")
+    return {"portfolio": portfolio, "transaction": txn, "manual": manual, "job": job, "run": run}
 
 
 @pytest.fixture
@@ -37,6 +39,8 @@ def api_operations(api_schema, world) -> list[tuple[str, str, str, dict]]:
         if path.startswith("/api/v1/portfolios/"):
             path = path.replace("{public_id}", str(world["portfolio"].public_id), 1)
             return path.replace("{transaction_id}", str(world["transaction"].public_id))
+        if path.startswith("/api/v1/simulations/"):
+            return path.replace("{run_id}", str(world["run"].public_id))
         if path.startswith("/api/v1/jobs/"):
             return path.replace("{public_id}", str(world["job"].public_id))
         return path.replace("{public_id}", str(world["manual"].public_id))

@@ -31,6 +31,16 @@ from portfolios.services.portfolios import (
     portfolio_delete,
     portfolio_update,
 )
+from portfolios.services.simulation_save import simulation_run_save_as_portfolio
+from portfolios.services.simulations import (
+    SIMULATION_METHODS,
+    SimulationSpec,
+    simulation_run_execute,
+    simulation_run_fail,
+    simulation_runs_sweep,
+    simulation_spec_check,
+    simulation_start,
+)
 from portfolios.services.strategies import strategy_weights_compute
 from portfolios.services.transactions import (
     CASH_KINDS,
@@ -46,9 +56,11 @@ __all__ = [
     "CASH_KINDS",
     "CASH_NOT_RECORDED",
     "PORTFOLIO_FIELDS",
+    "SIMULATION_METHODS",
     "ImportReport",
     "ImportRow",
     "ImportStatus",
+    "SimulationSpec",
     "cash_not_recorded_message",
     "ledger_changed",
     "ledger_summary",
@@ -56,6 +68,12 @@ __all__ = [
     "portfolio_create",
     "portfolio_delete",
     "portfolio_update",
+    "simulation_run_execute",
+    "simulation_run_fail",
+    "simulation_run_save_as_portfolio",
+    "simulation_runs_sweep",
+    "simulation_spec_check",
+    "simulation_start",
     "strategy_weights_compute",
     "transaction_create",
     "transaction_delete",

@@ -2,7 +2,7 @@
  * drawdown, and the rolling one-year volatility and Sharpe ratio, with a tooltip per day.
  *
  * Reads {days, value, net_invested, twr, benchmark_twr, drawdown, currency, benchmark, rolling:
- * {days, volatility, sharpe}} from the
+ * {days, volatility, sharpe}, and for a backtest benchmark_value} from the
  * <script type="application/json"> named by data-source and draws into the canvases marked
  * data-chart. Runs on page load and after every HTMX swap (the period picker replaces the body).
  */
@@ -93,7 +93,10 @@
           datasets: [
             { label: "Value", data: data.value, borderColor: primary, backgroundColor: alpha(primary, 0.12), fill: true },
             { label: "Net invested", data: data.net_invested, borderColor: muted, borderDash: [6, 4], fill: false, stepped: true },
-          ],
+          ].concat(
+            // A backtest also draws its benchmark bought with the same money.
+            data.benchmark_value && data.benchmark_value.length ? [{ label: data.benchmark, data: data.benchmark_value, borderColor: muted, fill: false, spanGaps: true }] : []
+          ),
         },
         options: baseOptions(
           function (value) { return money(value, "").replace(".00", ""); },

@@ -1,0 +1,163 @@
+"""The backtest pages: the form (and the user's recent runs), a run's page (polled with HTMX
+while it runs: the poll answers 286 once it is done, which stops it, with the result), and
+"save as portfolio". Views authorize, parse, call the same services as the API, render."""
+
+from __future__ import annotations
+
+import numpy as np
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from portfolios import selectors_simulate, services
+from portfolios.engine.period import period_returns
+from portfolios.engine.returns import wealth_index
+from portfolios.engine.risk import drawdown_series
+from portfolios.errors import SimulationInputError
+from portfolios.forms import form_apply_errors
+from portfolios.forms_simulate import SimulationForm, SimulationSaveForm
+from portfolios.models import SimulationRun
+from portfolios.presenters import chart_index, chart_values
+from portfolios.serializers_simulate import series_points
+
+RECENT_RUNS = 10
+POLL_STOP = 286  # htmx stops polling on this status
+
+
+def simulation_chart_data(result: dict) -> dict:
+    """The data of the performance charts (performance-charts.js): value against the money
+    paid in and the benchmark bought with it, cumulative TWR of both, and the drawdown, each
+    through the engine's functions; every n-th day past CHART_MAX_POINTS."""
+    points = series_points(result)
+    value = np.array([p["value"] for p in points], dtype=np.float64)
+    bench = np.array(
+        [np.nan if p["benchmark"] is None else p["benchmark"] for p in points], dtype=np.float64
+    )
+    inflow = np.zeros(value.size)
+    first = points[0]["date"]
+    for flow in result["contributions"]:
+        inflow[(np.datetime64(flow["date"]) - np.datetime64(first)).astype(int)] += flow["amount"]
+    outflow = np.zeros(value.size)
+    wealth = wealth_index(period_returns(value, inflow, outflow, 0.0))
+    has_bench = bool(np.isfinite(bench).all())
+    bench_wealth = (
+        wealth_index(period_returns(bench, inflow, outflow, 0.0)) if has_bench else value * np.nan
+    )
+    index = chart_index(value.size)
+
+    def values(array: np.ndarray, places: int) -> list:
+        return chart_values(array, index, places)
+
+    symbol = result["benchmark"]["symbol"] if has_bench else None
+    return {
+        "currency": result["currency"],
+        "benchmark": symbol,
+        "days": [points[i]["date"].isoformat() for i in index],
+        "value": values(value, 2),
+        "net_invested": values(np.cumsum(inflow), 2),
+        "benchmark_value": values(bench, 2) if has_bench else [],
+        "twr": values(wealth - 1.0, 6),
+        "benchmark_twr": values(bench_wealth - 1.0, 6) if has_bench else [],
+        "drawdown": values(drawdown_series(wealth), 6),
+    }
+
+
+METRIC_ROWS = (
+    ("twr", "Time-weighted return", "percent"),
+    ("twr_annualized", "TWR a year", "percent"),
+    ("mwr", "Money-weighted return (a year)", "percent"),
+    ("mwr_period", "Money-weighted return (the period)", "percent"),
+    ("volatility", "Volatility", "percent"),
+    ("sharpe", "Sharpe ratio", "ratio"),
+    ("sortino", "Sortino ratio", "ratio"),
+    ("max_drawdown", "Max drawdown", "percent"),
+    ("invested", "Money paid in", "money"),
+    ("gain", "Gain", "money"),
+    ("end_value", "Value at the end", "money"),
+)
+
+
+def _metric_rows(result: dict) -> list[dict]:
+    own = result["metrics"]
+    bench = result["benchmark"]["metrics"] or {}
+    return [
+        {"key": key, "label": label, "kind": kind, "value": own.get(key), "bench": bench.get(key)}
+        for key, label, kind in METRIC_ROWS
+        if own.get(key) is not None or bench.get(key) is not None
+    ]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def simulation_new(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        form = SimulationForm(request.POST, user=request.user)
+        if form.is_valid():
+            try:
+                spec = services.simulation_spec_check(**form.spec_arguments())
+                run = services.simulation_start(owner=request.user, spec=spec)
+            except SimulationInputError as error:
+                for field, messages in (error.fields or {"__all__": [error.message]}).items():
+                    for message in messages:
+                        target = field if field in form.fields else None
+                        if field in ("assets", "weights"):
+                            target = "allocation"
+                        form.add_error(target, message)
+            else:
+                return redirect("simulation-detail", run_id=run.public_id)
+    else:
+        form = SimulationForm(user=request.user, initial={"initial_amount": "10000"})
+    runs = selectors_simulate.simulation_runs_for_user(request.user)[:RECENT_RUNS]
+    return render(request, "portfolios/simulation.html", {"form": form, "runs": runs})
+
+
+def _run_context(run: SimulationRun, save_form: SimulationSaveForm | None = None) -> dict:
+    context = {"run": run, "save_form": save_form or SimulationSaveForm()}
+    if run.result:
+        context |= {
+            "result": run.result,
+            "chart_data": simulation_chart_data(run.result),
+            "metric_rows": _metric_rows(run.result),
+        }
+    return context
+
+
+@login_required
+@require_GET
+def simulation_detail(request: HttpRequest, run_id) -> HttpResponse:
+    run = selectors_simulate.simulation_run_get_for_user(request.user, run_id)
+    template = "portfolios/simulation_run.html"
+    if request.htmx:
+        template += "#run-body"
+    response = render(request, template, _run_context(run))
+    patch_vary_headers(response, ["HX-Request"])
+    if request.htmx and run.finished:
+        response.status_code = POLL_STOP
+    return response
+
+
+@login_required
+@require_POST
+def simulation_save(request: HttpRequest, run_id) -> HttpResponse:
+    run = selectors_simulate.simulation_run_get_for_user(request.user, run_id)
+    form = SimulationSaveForm(request.POST)
+    if form.is_valid():
+        try:
+            portfolio = services.simulation_run_save_as_portfolio(
+                run=run,
+                name=form.cleaned_data["name"],
+                records_cash=form.cleaned_data["records_cash"],
+            )
+        except ValidationError as error:
+            form_apply_errors(form, error)
+        except SimulationInputError as error:
+            form.add_error(None, error.message)
+        else:
+            return redirect(reverse("portfolio-overview", args=[portfolio.public_id]))
+    response = render(request, "portfolios/simulation_run.html", _run_context(run, form))
+    response.status_code = 400
+    return response
