@@ -272,6 +272,8 @@ SPECTACULAR_SETTINGS = {
         "CurrencyEnum": "portfolia.currencies.CURRENCY_CHOICES",
         "TransactionKindEnum": "portfolios.models.TransactionKind",
         "HealthStatusEnum": [("ok", "ok"), ("fail", "fail")],
+        "StrategyMethodEnum": "portfolios.engine.strategies.METHODS",
+        "SimulationMethodEnum": "portfolios.services.simulations.SIMULATION_METHOD_NAMES",
     },
 }
 

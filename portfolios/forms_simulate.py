@@ -26,7 +26,13 @@ REBALANCE_LABELS = {
     "yearly": "Yearly",
     "drift": "When a weight drifts beyond the band",
 }
-METHOD_LABELS = {"fixed": "The weights given"}
+METHOD_LABELS = {
+    "fixed": "The weights given",
+    "equal": "Equal weight",
+    "inverse_volatility": "Inverse volatility",
+    "risk_parity": "Risk parity",
+    "momentum": "Momentum (top 10 of 12-month return, skipping the last month)",
+}
 
 
 def _by_symbol(user, symbols: list[str]) -> dict[str, Asset]:

@@ -15,7 +15,7 @@ from portfolia.rest import StrictFieldsMixin
 from portfolios.engine.simulate import REBALANCE_CHOICES
 from portfolios.models import SimulationRun
 from portfolios.serializers import AssetRefField, money_text, rate_text
-from portfolios.services.simulations import MAX_ASSETS, SIMULATION_METHODS
+from portfolios.services.simulations import MAX_ASSETS, SIMULATION_METHOD_NAMES
 
 AMOUNT = {"max_digits": 20, "decimal_places": 4}
 
@@ -40,7 +40,9 @@ class SimulationRequestSerializer(StrictFieldsMixin, serializers.Serializer):
         help_text='One per asset, adding up to 100 (or 1): ["60", "40"].',
     )
     method = serializers.ChoiceField(
-        choices=sorted(SIMULATION_METHODS), default="fixed", help_text="fixed: the weights given."
+        choices=SIMULATION_METHOD_NAMES,
+        default="fixed",
+        help_text="fixed: the weights given; else a weighting strategy re-run at each rebalance.",
     )
     start = serializers.DateField()
     end = serializers.DateField()

@@ -6,8 +6,9 @@ The maths is `portfolios.engine.simulate`; the price matrix in one currency come
 `selectors_simulate.simulation_market_load` (the read model's loaders and FX rule).
 
 Strategies plug in through `SIMULATION_METHODS`: a method name maps to a factory that takes the
-run's parameters and returns an engine `Rule` (``(date, days, closes) → weights``). Only
-``"fixed"`` (the weights given) is built in here; the strategy methods are wired beside it.
+run's parameters and returns an engine `Rule` (``(date, days, closes) → weights``): ``"fixed"``
+(the weights given) and every weighting strategy of `engine.strategies` but market cap, re-run
+at each rebalance date on the closes up to it.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ from market.models import Asset
 from portfolia.validators import control_character_problem, date_problem, number_problem
 from portfolios.engine.market import to_date
 from portfolios.engine.simulate import REBALANCE_CHOICES, Rule, SimulationError, simulate
+from portfolios.engine.strategies import METHOD_PARAMETERS, StrategyError, strategy_weights
+from portfolios.engine.strategies import METHODS as STRATEGY_METHODS
 from portfolios.errors import SimulationInputError
 from portfolios.models import SimulationRun
 from portfolios.performance.benchmark import benchmark_queue
@@ -40,6 +43,7 @@ logger = logging.getLogger(__name__)
 
 __all__ = [
     "SIMULATION_METHODS",
+    "SIMULATION_METHOD_NAMES",
     "SimulationSpec",
     "simulation_run_execute",
     "simulation_run_fail",
@@ -48,13 +52,38 @@ __all__ = [
     "simulation_start",
 ]
 
+
+def _strategy_rule(method: str, params: Mapping[str, object]) -> Rule:
+    """The engine rule of a weighting strategy: at each rebalance date its weights from the
+    business days up to that date (the rows `engine.strategies` counts its windows in), so a
+    252-day window is a trading year, as on the Strategies page."""
+
+    def rule(day: datetime.date, days: np.ndarray, closes: np.ndarray) -> Sequence[float]:
+        business = np.is_busday(days.astype("datetime64[D]"))
+        try:
+            chosen = strategy_weights(
+                method, days=days[business], closes=closes[business], as_of=day, params=params
+            )
+        except StrategyError as error:
+            raise SimulationError(f"{method} on {day.isoformat()}: {error}") from error
+        return chosen.weights
+
+    return rule
+
+
 # method name → factory(params) → Rule. "fixed" uses the weights given (no factory needed).
-# The strategies (equal, inverse_volatility, risk_parity, momentum, market_cap) register here,
-# each as (with `engine.strategies.strategy_weights`):
-#     lambda params, m=method: lambda day, days, closes: strategy_weights(
-#         m, days=days, closes=closes, as_of=day, params=params).weights
-# A method other than "fixed" always runs in a task (its cost is the strategy's).
-SIMULATION_METHODS: dict[str, Callable[[Mapping[str, object]], Rule] | None] = {"fixed": None}
+# Every weighting strategy but market_cap: the provider knows only today's market caps, so a
+# backtest weighting by them would look ahead. A method other than "fixed" always runs in a
+# task (its cost is the strategy's).
+SIMULATION_METHODS: dict[str, Callable[[Mapping[str, object]], Rule] | None] = {
+    "fixed": None,
+    **{
+        method: (lambda params, m=method: _strategy_rule(m, params))
+        for method in STRATEGY_METHODS
+        if method != "market_cap"
+    },
+}
+SIMULATION_METHOD_NAMES = tuple(sorted(SIMULATION_METHODS))
 
 MAX_ASSETS = 100
 MAX_AMOUNT = Decimal(10) ** 12  # a trillion: beyond any backtest, well inside a float's digits
@@ -177,6 +206,10 @@ def simulation_spec_check(
             )
     else:
         drift_band = None
+    allowed = METHOD_PARAMETERS.get(method, frozenset())
+    if unknown := sorted(str(name) for name in (params or {}) if name not in allowed):
+        known = ", ".join(sorted(allowed)) or "none"
+        _problem(fields, "params", f"{method} takes no {', '.join(unknown)} (it takes: {known}).")
     for text in _texts(params or {}):
         if problem := control_character_problem(text):
             _problem(fields, "params", f"A parameter {problem}.")

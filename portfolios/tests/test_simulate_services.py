@@ -286,3 +286,42 @@ def test_a_task_run_saves_its_progress_as_it_goes(
     assert len(seen) == 12
     assert seen[0] == 0.0 and seen == sorted(seen) and 0.5 < seen[-1] < 1.0
     assert SimulationRun.objects.get().progress == 1.0
+
+
+def test_the_equal_weight_strategy_rebalances_as_fixed_halves_do(
+    user, pair, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        run = services.simulation_start(owner=user, spec=spec(pair, method="equal", weights=None))
+    run.refresh_from_db()
+    assert run.status == SimulationRun.Status.SUCCEEDED, run.error
+    # As with fixed 50/50 (the first test's arithmetic): 2 Jan 50 A @ 10 and 10 B @ 50; on
+    # 1 Feb 1,500 split 750/750: A 37.5, B 15; the end value 1,500, TWR 50 %.
+    assert [h["quantity"] for h in run.result["holdings"]] == pytest.approx([37.5, 15.0])
+    assert run.result["metrics"]["twr"] == pytest.approx(0.5)
+
+
+def test_a_strategy_window_longer_than_the_history_fails_the_run_naming_method_and_day(
+    user, pair, django_capture_on_commit_callbacks
+):
+    # Inverse volatility reads 252 business-day returns; two months of closes hold ~40.
+    with django_capture_on_commit_callbacks(execute=True):
+        run = services.simulation_start(
+            owner=user, spec=spec(pair, method="inverse_volatility", weights=None)
+        )
+    run.refresh_from_db()
+    assert run.status == SimulationRun.Status.FAILED
+    assert run.error.startswith("inverse_volatility on 2024-01-02:")
+
+
+def test_a_parameter_the_strategy_does_not_take_is_refused(pair):
+    with pytest.raises(SimulationInputError) as raised:
+        spec(pair, method="equal", weights=None, params={"window": 20})
+    assert "equal takes no window" in raised.value.fields["params"][0]
+
+
+def test_market_cap_is_no_backtest_method_since_only_todays_caps_are_known():
+    assert "market_cap" not in services.SIMULATION_METHODS
+    assert {"equal", "inverse_volatility", "risk_parity", "momentum"} <= set(
+        services.SIMULATION_METHODS
+    )
