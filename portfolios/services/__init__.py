@@ -2,7 +2,7 @@
 
 One module per sub-domain: ``portfolios`` (create, update, delete, cash records), ``transactions``
 (one row at a time), ``imports`` (the CSV import), ``ledger`` (the ledger version every
-transaction write moves) and ``market_data`` (histories and FX pairs ensured after a commit).
+transaction write moves), ``targets`` (target weights, recording a rebalance plan) and ``market_data`` (histories and FX pairs ensured after a commit).
 This module names the public functions; the rest stay private to the package.
 
 Transaction writes lock the portfolio row (so concurrent writes to one portfolio serialise),
@@ -30,6 +30,12 @@ from portfolios.services.portfolios import (
     portfolio_delete,
     portfolio_update,
 )
+from portfolios.services.targets import (
+    NothingToRecord,
+    TargetInput,
+    rebalance_record,
+    targets_set,
+)
 from portfolios.services.transactions import (
     CASH_KINDS,
     CASH_NOT_RECORDED,
@@ -37,6 +43,7 @@ from portfolios.services.transactions import (
     transaction_create,
     transaction_delete,
     transaction_update,
+    transactions_create,
     transactions_load,
 )
 
@@ -47,6 +54,8 @@ __all__ = [
     "ImportReport",
     "ImportRow",
     "ImportStatus",
+    "NothingToRecord",
+    "TargetInput",
     "cash_not_recorded_message",
     "ledger_changed",
     "ledger_summary",
@@ -54,9 +63,12 @@ __all__ = [
     "portfolio_create",
     "portfolio_delete",
     "portfolio_update",
+    "rebalance_record",
+    "targets_set",
     "transaction_create",
     "transaction_delete",
     "transaction_import",
     "transaction_update",
+    "transactions_create",
     "transactions_load",
 ]
