@@ -8,6 +8,7 @@ inputs and the `fingerprint` the GET answered: it records all the trades (201) o
 is no longer the one shown, nothing (409). Thin: the same services and selectors as the page.
 """
 
+from django.core.exceptions import ValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -73,7 +74,13 @@ class TargetsView(_TargetsMixin, APIView):
         "portfolio records cash. Weights add up to 100.",
     )
     def put(self, request: Request, public_id=None) -> Response:
-        services.targets_set(portfolio=self.get_portfolio(), targets=_targets_from(request))
+        try:
+            services.targets_set(portfolio=self.get_portfolio(), targets=_targets_from(request))
+        except ValidationError as error:  # the set's rules: named in the message too
+            problems = error.message_dict.get("targets", error.messages)
+            raise serializers.ValidationError(
+                {"non_field_errors": problems, "targets": problems}
+            ) from error
         return self.report()
 
 

@@ -275,7 +275,7 @@ class _Priced:
 
 
 def _stored(value: Decimal) -> Decimal:
-    return quantize(value, STORED_PLACES).normalize()
+    return Decimal(plain(quantize(value, STORED_PLACES)))
 
 
 def _problem_text(asset: Asset, reason: str, price_date: datetime.date | None) -> str:
