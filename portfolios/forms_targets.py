@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 
 from market import services as market_services
 from market.models import AssetClass
+from portfolia.money import plain
 from portfolia.validators import control_character_problem
 from portfolios.engine.rebalance import Mode
 from portfolios.services import TargetInput
@@ -82,8 +83,8 @@ def target_rows_initial(report) -> list[dict]:
             {
                 "symbol": row.asset.symbol if row.asset else "",
                 "asset_class": row.asset_class,
-                "weight": row.target,
-                "band": row.band,
+                "weight": plain(row.target) if row.target is not None else "",
+                "band": plain(row.band) if row.band is not None else "",
             }
         )
     return rows + [{}] * EXTRA_ROWS
@@ -92,7 +93,8 @@ def target_rows_initial(report) -> list[dict]:
 def cash_initial(report) -> dict:
     for row in report.rows:
         if row.is_cash and row.target is not None:
-            return {"cash_weight": row.target, "cash_band": row.band}
+            band = plain(row.band) if row.band is not None else ""
+            return {"cash_weight": plain(row.target), "cash_band": band}
     return {}
 
 

@@ -46,11 +46,25 @@ def target_key(target: TargetAllocation) -> str:
     return target.asset_class
 
 
-def target_list(*, portfolio: Portfolio) -> list[TargetAllocation]:
-    """The portfolio's targets (assets, then classes, then cash), with their assets (1 query)."""
-    targets = list(portfolio.targets.select_related("asset"))
+def target_list(
+    *, portfolio: Portfolio, assets: dict[int, Asset] | None = None
+) -> list[TargetAllocation]:
+    """The portfolio's targets (assets, then classes, then cash), with their assets: those of
+    `assets` (e.g. the holdings' own), the others read in one more query when there are any."""
+    targets = list(portfolio.targets.all())
+    known = dict(assets or {})
+    missing = sorted({t.asset_id for t in targets if t.asset_id and t.asset_id not in known})
+    if missing:
+        known.update(Asset.objects.in_bulk(missing))
+    for target in targets:
+        if target.asset_id:
+            target.asset = known[target.asset_id]
     targets.sort(key=lambda t: (t.is_cash, t.asset.symbol if t.asset_id else t.asset_class))
     return targets
+
+
+def _held_assets(snapshot) -> dict[int, Asset]:
+    return {row.asset.pk: row.asset for row in snapshot.rows}
 
 
 def targets_kind(targets: list[TargetAllocation]) -> str | None:
@@ -117,7 +131,7 @@ def _class_label(asset_class: str) -> str:
 def targets_report(*, portfolio: Portfolio) -> TargetsReport:
     """Each target beside today's weight of what it names, and each holding no target names."""
     snapshot = selectors.holdings(portfolio=portfolio)
-    targets = target_list(portfolio=portfolio)
+    targets = target_list(portfolio=portfolio, assets=_held_assets(snapshot))
     kind = targets_kind(targets)
     total = snapshot.total_value
     values: dict[str, Decimal] = {}
@@ -370,7 +384,7 @@ def rebalance_plan(
     if snapshot.pending:
         raise MarketDataPending(snapshot.pending)
     day = snapshot.date or timezone.localdate()
-    targets = target_list(portfolio=portfolio)
+    targets = target_list(portfolio=portfolio, assets=_held_assets(snapshot))
     kind = targets_kind(targets)
     priced = _priced_holdings(snapshot)
     if kind == "asset":
