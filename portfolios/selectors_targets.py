@@ -404,7 +404,8 @@ def rebalance_plan(
                 p.quantity,
                 p.value,
                 None if p.problem else p.price * p.fx_rate,
-                tradable=p.problem is None,
+                # Without targets nothing is traded (rather than everything sold).
+                tradable=p.problem is None and bool(targets),
             )
             for p in priced
         ],

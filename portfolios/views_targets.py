@@ -41,7 +41,9 @@ def _plan_or_problem(portfolio, inputs: dict):
         return None, error.message
 
 
-def _render(request, portfolio, *, formset=None, cash_form=None, plan_form=None, problem=None):
+def _render(
+    request, portfolio, *, formset=None, cash_form=None, plan_form=None, problem=None, saved=False
+):
     report = targets_report(portfolio=portfolio)
     if formset is None:
         formset = TargetRowFormSet(initial=target_rows_initial(report), prefix="t")
@@ -60,6 +62,7 @@ def _render(request, portfolio, *, formset=None, cash_form=None, plan_form=None,
         "plan_form": plan_form,
         "plan": plan,
         "problem": problem,
+        "saved": saved,
     }
     template = f"{TEMPLATE}#targets-body" if request.htmx else TEMPLATE
     response = render(request, template, context)
@@ -83,10 +86,10 @@ def targets(request: HttpRequest, public_id) -> HttpResponse:
         except ValidationError as error:
             form_apply_errors(cash_form, error)
         else:
+            if request.htmx:
+                return _render(request, portfolio, saved=True)
             messages.success(request, "Targets saved.")
-            if not request.htmx:
-                return _redirect(request, reverse("portfolio-targets", args=[portfolio.public_id]))
-            return _render(request, portfolio)
+            return _redirect(request, reverse("portfolio-targets", args=[portfolio.public_id]))
     return _render(request, portfolio, formset=formset, cash_form=cash_form)
 
 

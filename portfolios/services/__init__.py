@@ -35,6 +35,7 @@ from portfolios.services.targets import (
     TargetInput,
     rebalance_record,
     targets_set,
+    targets_set_from_weights,
 )
 from portfolios.services.transactions import (
     CASH_KINDS,
@@ -65,6 +66,7 @@ __all__ = [
     "portfolio_update",
     "rebalance_record",
     "targets_set",
+    "targets_set_from_weights",
     "transaction_create",
     "transaction_delete",
     "transaction_import",

@@ -183,3 +183,32 @@ def rebalance_record(
             )
         )
     return transactions_create(portfolio=portfolio, transactions=rows)
+
+
+STEP = Decimal(1).scaleb(-WEIGHT_PLACES)
+
+
+def targets_set_from_weights(
+    *, portfolio: Portfolio, assets: Sequence[Asset], weights: Sequence[float | Decimal]
+) -> list[TargetAllocation]:
+    """ "Use as targets": fractions adding up to 1, one per asset (a strategy's weights, as
+    `engine.strategies.StrategyWeights` gives them), as asset targets in points with four
+    decimals that add up to exactly 100 (largest remainders get the last steps). Assets
+    weighted 0 get no target. The lead wires the strategies page's button to this."""
+    if len(assets) != len(weights):
+        raise ValueError("one weight per asset")
+    total = sum((Decimal(repr(float(w))) for w in weights), Decimal(0))
+    if total <= 0:
+        raise ValidationError({"targets": ["The weights add up to 0: nothing to target."]})
+    exact = [Decimal(repr(float(w))) / total * HUNDRED for w in weights]
+    points = [(value / STEP).to_integral_value(rounding="ROUND_FLOOR") * STEP for value in exact]
+    left = int((HUNDRED - sum(points, Decimal(0))) / STEP)
+    order = sorted(range(len(exact)), key=lambda i: exact[i] - points[i], reverse=True)
+    for index in order[:left]:
+        points[index] += STEP
+    chosen = [
+        TargetInput(weight=point, asset=asset)
+        for asset, point in zip(assets, points, strict=True)
+        if point > 0
+    ]
+    return targets_set(portfolio=portfolio, targets=chosen)

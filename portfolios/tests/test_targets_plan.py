@@ -211,3 +211,10 @@ def test_an_unheld_target_asset_is_bought_at_its_latest_close(portfolio):
     # 400 + 100.0000002 = 500.0000002 -> 500 lacking -> 25 units.
     plan = rebalance_plan(portfolio, cash=D(400))
     assert trades(plan)[("NEW", "buy")] == (D(25), D(500))
+
+
+def test_without_targets_the_plan_trades_nothing(portfolio):
+    held(portfolio, "AAA", 10, 60)
+    plan = rebalance_plan(portfolio, cash=D(100))
+    # No target is not "sell everything": no trades, the new cash stays.
+    assert plan.trades == [] and plan.cash_left == 100

@@ -214,3 +214,15 @@ def test_a_sale_the_ledger_refuses_records_nothing(portfolio, two, monkeypatch):
     with pytest.raises(LedgerViolation):
         record(portfolio, fingerprint=plan.fingerprint)
     assert Transaction.objects.count() == count
+
+
+def test_strategy_weights_become_targets_adding_up_to_exactly_100(portfolio):
+    a, b, c, d = (AssetFactory() for _ in range(4))
+    # Thirds: 33.3333.. each -> 33.3333 x 3 = 99.9999; the last step (0.0001) goes to the
+    # largest remainder (all equal: the first), so 33.3334 + 33.3333 + 33.3333 = 100.
+    # D is weighted 0: no target.
+    services.targets_set_from_weights(
+        portfolio=portfolio, assets=[a, b, c, d], weights=[1 / 3, 1 / 3, 1 / 3, 0.0]
+    )
+    weights = {t.asset_id: t.weight for t in portfolio.targets.all()}
+    assert weights == {a.pk: D("33.3334"), b.pk: D("33.3333"), c.pk: D("33.3333")}

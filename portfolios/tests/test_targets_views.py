@@ -153,3 +153,14 @@ def test_another_users_page_is_404(browser, other_user):
     theirs = PortfolioFactory(owner=other_user)
     assert browser.get(page_url(theirs)).status_code == 404
     assert browser.post(page_url(theirs), rows(("", "stock", "100", ""))).status_code == 404
+
+
+def test_htmx_save_answers_the_body_with_a_confirmation(browser, portfolio, two):
+    response = browser.post(
+        page_url(portfolio),
+        rows(("AAA", "", "50", ""), ("BBB", "", "50", "")),
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200
+    assert 'id="targets-saved"' in response.content.decode()
+    assert portfolio.targets.count() == 2
