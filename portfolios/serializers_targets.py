@@ -7,6 +7,8 @@ two places; quantities exact; prices per unit in the asset's currency with six p
 
 from decimal import Decimal
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from market.models import AssetClass
@@ -23,10 +25,15 @@ MODES_HELP = (
 MONEY_INPUT = {"max_digits": 20, "decimal_places": 4, "min_value": Decimal(0)}
 
 
+@extend_schema_field(OpenApiTypes.UUID)
+class TargetAssetField(AssetRefField):
+    """An asset by its public id (a UUID in the schema)."""
+
+
 class TargetInputSerializer(StrictFieldsMixin, serializers.Serializer):
     """One target: exactly one of `asset` (its public id), `asset_class` or `"cash": true`."""
 
-    asset = AssetRefField(required=False, allow_null=True, help_text="An asset's public id.")
+    asset = TargetAssetField(required=False, allow_null=True, help_text="An asset's public id.")
     asset_class = serializers.ChoiceField(
         choices=AssetClass.choices, required=False, allow_blank=True
     )
