@@ -12,9 +12,9 @@ from market.models import AssetClass
 from portfolia.money import plain
 from portfolia.validators import control_character_problem
 from portfolios.engine.rebalance import Mode
+from portfolios.forms import DECIMAL_INPUT
 from portfolios.services import TargetInput
 
-DECIMAL_INPUT = {"inputmode": "decimal", "autocomplete": "off"}
 EXTRA_ROWS = 3
 MAX_ROWS = 200
 

@@ -8,7 +8,13 @@ import pytest
 from django.utils import timezone
 
 from portfolios import services
-from portfolios.selectors_targets import NO_PRICE, STALE_PRICE, rebalance_plan, targets_report
+from portfolios.selectors_targets import (
+    NO_FX_RATE,
+    NO_PRICE,
+    STALE_PRICE,
+    rebalance_plan,
+    targets_report,
+)
 from portfolios.services import TargetInput
 from portfolios.tests.factories import (
     AssetFactory,
@@ -218,3 +224,33 @@ def test_without_targets_the_plan_trades_nothing(portfolio):
     plan = rebalance_plan(portfolio, cash=D(100))
     # No target is not "sell everything": no trades, the new cash stays.
     assert plan.trades == [] and plan.cash_left == 100
+
+
+def test_a_foreign_target_without_an_exchange_rate_is_named(portfolio):
+    a = held(portfolio, "AAA", 10, 60)  # 600 USD
+    euro = AssetFactory(symbol="EUX", currency="EUR")
+    prices(euro, {yesterday(): 50.0})  # priced, but no EURUSD=X (nor USDEUR=X) is stored
+    services.targets_set(
+        portfolio=portfolio,
+        targets=[TargetInput(weight=D(50), asset=a), TargetInput(weight=D(50), asset=euro)],
+    )
+    plan = rebalance_plan(portfolio)
+    # T = 600: A's goal 300 -> sell 5 (300); EUX is not bought at a guessed rate.
+    assert [(u.asset.symbol, u.reason) for u in plan.untradable] == [("EUX", NO_FX_RATE)]
+    assert trades(plan) == {("AAA", "sell"): (D(5), D(300))}
+
+
+def test_a_class_target_with_nothing_held_in_it_is_named(portfolio):
+    held(portfolio, "S1", 10, 10)  # stock 100
+    services.targets_set(
+        portfolio=portfolio,
+        targets=[
+            TargetInput(weight=D(50), asset_class="stock"),
+            TargetInput(weight=D(50), asset_class="bond"),
+        ],
+    )
+    # New cash 100: T = 200, stock's goal 100 (on target); bond cannot be bought: cash stays.
+    plan = rebalance_plan(portfolio, cash=D(100))
+    assert plan.unplaced == ["bond"]
+    assert plan.trades == [] and plan.cash_left == 100
+    assert {row.key: row.target for row in plan.weights} == {"stock": 50, "bond": 50}
