@@ -367,6 +367,32 @@ def _fingerprint(plan_inputs: RebalanceInputs, trades: list[PlanTrade], deposit:
     return hashlib.sha256(json.dumps(body).encode()).hexdigest()[:32]
 
 
+def _weight_rows(
+    priced, keys, targets, weights, result, *, by_class: bool, records_cash: bool
+) -> list[WeightRow]:
+    """Target, before and after per target key (targets first, then untargeted holdings)."""
+    labels = {
+        keys[p.asset.pk]: (_class_label(keys[p.asset.pk]) if by_class else p.asset.symbol)
+        for p in priced
+    }
+    labels[CASH] = "Cash"
+    for target in targets:
+        labels.setdefault(target_key(target), _class_label(target_key(target)))
+    weight_keys = list(dict.fromkeys([*weights, *result.weights_before]))
+    weight_rows = [
+        WeightRow(
+            key,
+            labels.get(key, key),
+            weights.get(key, ZERO),
+            result.weights_before.get(key, ZERO),
+            result.weights_after.get(key, ZERO),
+        )
+        for key in weight_keys
+        if key != CASH or records_cash
+    ]
+    return weight_rows
+
+
 def rebalance_plan(
     portfolio: Portfolio,
     cash: Decimal = ZERO,
@@ -437,25 +463,15 @@ def rebalance_plan(
         for t in result.trades
     ]
     trades.sort(key=lambda t: (t.side != "sell", t.asset.symbol))
-    labels = {
-        keys[p.asset.pk]: (_class_label(keys[p.asset.pk]) if by_class else p.asset.symbol)
-        for p in priced
-    }
-    labels[CASH] = "Cash"
-    for target in targets:
-        labels.setdefault(target_key(target), _class_label(target_key(target)))
-    weight_keys = list(dict.fromkeys([*weights, *result.weights_before]))
-    weight_rows = [
-        WeightRow(
-            key,
-            labels.get(key, key),
-            weights.get(key, ZERO),
-            result.weights_before.get(key, ZERO),
-            result.weights_after.get(key, ZERO),
-        )
-        for key in weight_keys
-        if key != CASH or snapshot.records_cash
-    ]
+    weight_rows = _weight_rows(
+        priced,
+        keys,
+        targets,
+        weights,
+        result,
+        by_class=by_class,
+        records_cash=snapshot.records_cash,
+    )
     untradable = [
         Untradable(
             p.asset, p.problem, _problem_text(p.asset, p.problem, p.price_date), p.price_date

@@ -164,3 +164,20 @@ def test_htmx_save_answers_the_body_with_a_confirmation(browser, portfolio, two)
     assert response.status_code == 200
     assert 'id="targets-saved"' in response.content.decode()
     assert portfolio.targets.count() == 2
+
+
+def test_class_and_cash_targets_on_a_cash_portfolio_render_with_the_plan(browser, user):
+    portfolio = PortfolioFactory(owner=user, records_cash=True)
+    held(portfolio, "AAA", 10, 60)
+    data = rows(("", "stock", "90", "2")) | {"cash_weight": "10", "cash_band": ""}
+    assert browser.post(page_url(portfolio), data).status_code == 302
+    # Cash is -600 (a buy without a deposit); new cash 1000: T = 1000, stock's goal 900 ->
+    # buy 300 (5 units at 60), cash after 400 - 300 = 100 = its 10 %.
+    response = browser.get(page_url(portfolio), {"plan": "1", "cash": "1000", "mode": "full"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    plan = response.context["plan"]
+    assert [(t.asset.symbol, t.side, t.quantity) for t in plan.trades] == [("AAA", "buy", D(5))]
+    assert plan.cash_left == 100 and plan.deposit == 1000
+    assert "the new cash is recorded as a deposit first" in html
+    assert 'name="cash_weight" value="10"' in html
