@@ -26,7 +26,14 @@ from market.models import Asset, AssetClass
 from portfolia.money import plain, quantize
 from portfolios import selectors
 from portfolios.engine.market import MissingFxRate
-from portfolios.engine.rebalance import CASH, Line, Mode, line_targets, plan_rebalance
+from portfolios.engine.rebalance import (
+    CASH,
+    Line,
+    Mode,
+    RebalanceResult,
+    line_targets,
+    plan_rebalance,
+)
 from portfolios.errors import MarketDataPending
 from portfolios.models import Portfolio, TargetAllocation
 
@@ -63,7 +70,7 @@ def target_list(
     return targets
 
 
-def _held_assets(snapshot) -> dict[int, Asset]:
+def _held_assets(snapshot: selectors.Holdings) -> dict[int, Asset]:
     return {row.asset.pk: row.asset for row in snapshot.rows}
 
 
@@ -300,7 +307,7 @@ def _problem_text(asset: Asset, reason: str, price_date: datetime.date | None) -
     return f"{asset.symbol}: no exchange rate {asset.currency} → base yet: it is left as it is."
 
 
-def _priced_holdings(snapshot) -> list[_Priced]:
+def _priced_holdings(snapshot: selectors.Holdings) -> list[_Priced]:
     out = []
     for row in snapshot.rows:
         price, fx = _stored(row.price), _stored(row.fx_rate)
@@ -368,7 +375,14 @@ def _fingerprint(plan_inputs: RebalanceInputs, trades: list[PlanTrade], deposit:
 
 
 def _weight_rows(
-    priced, keys, targets, weights, result, *, by_class: bool, records_cash: bool
+    priced: list[_Priced],
+    keys: dict[int, str],
+    targets: list[TargetAllocation],
+    weights: dict[str, Decimal],
+    result: RebalanceResult,
+    *,
+    by_class: bool,
+    records_cash: bool,
 ) -> list[WeightRow]:
     """Target, before and after per target key (targets first, then untargeted holdings)."""
     labels = {
