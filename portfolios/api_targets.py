@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 from portfolia.rest import StrictQueryParamsMixin
 from portfolios import services
 from portfolios.api import PORTFOLIO_ID, PortfolioScopedMixin
+from portfolios.errors import MarketDataPending
 from portfolios.selectors_targets import RebalanceInputs, rebalance_plan, targets_report
 from portfolios.serializers import TransactionSerializer
 from portfolios.serializers_targets import (
@@ -53,7 +54,10 @@ class _TargetsMixin(StrictQueryParamsMixin, PortfolioScopedMixin):
     error_statuses = {"*": (503,)}
 
     def report(self) -> Response:
-        return Response(TargetsSerializer(targets_report(portfolio=self.get_portfolio())).data)
+        report = targets_report(portfolio=self.get_portfolio())
+        if report.pending:
+            raise MarketDataPending(report.pending)
+        return Response(TargetsSerializer(report).data)
 
 
 class TargetsView(_TargetsMixin, APIView):

@@ -214,3 +214,11 @@ def test_plan_keys_match_the_schema(auth_client, client, portfolio, two):
     assert {(t["symbol"], t["side"]) for t in plan["trades"]} == {("AAA", "buy"), ("BBB", "sell")}
     assert plan["weights_after"]["bond"] == "30.000000"
     assert D(plan["weights_after"]["stock"]).quantize(D("0.01")) == D("70.00")
+
+
+def test_targets_and_plan_answer_503_while_an_exchange_rate_loads(auth_client, portfolio):
+    held(portfolio, "EEE", 2, 50, currency="EUR")  # no EURUSD=X stored
+    for what in ("targets", "rebalance"):
+        response = auth_client.get(url(portfolio, what))
+        assert response.status_code == 503
+        assert assert_error_shape(response.json())["code"] == "market_data_pending"
