@@ -1,8 +1,9 @@
 """Every write to portfolios and transactions, each one atomic function.
 
 One module per sub-domain: ``portfolios`` (create, update, delete, cash records), ``transactions``
-(one row at a time), ``imports`` (the CSV import), ``ledger`` (the ledger version every
-transaction write moves), ``targets`` (target weights, recording a rebalance plan) and ``market_data`` (histories and FX pairs ensured after a commit).
+(one row at a time, or several checked together), ``imports`` (the CSV import), ``ledger`` (the
+ledger version every transaction write moves), ``targets`` (target weights, recording a
+rebalance plan) and ``market_data`` (histories and FX pairs ensured after a commit).
 This module names the public functions; the rest stay private to the package.
 
 Transaction writes lock the portfolio row (so concurrent writes to one portfolio serialise),
