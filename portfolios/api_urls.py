@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from portfolios import api, api_simulate, api_strategies
+from portfolios import api, api_simulate, api_strategies, api_targets
 
 portfolio_list = api.PortfolioViewSet.as_view({"get": "list", "post": "create"})
 portfolio_detail = api.PortfolioViewSet.as_view(
@@ -47,6 +47,8 @@ urlpatterns = [
         api.PerformanceFlowsView.as_view(),
         name="api-performance-flows",
     ),
+    path(f"{portfolio}targets/", api_targets.TargetsView.as_view(), name="api-targets"),
+    path(f"{portfolio}rebalance/", api_targets.RebalanceView.as_view(), name="api-rebalance"),
     path(f"{portfolio}income/", api.IncomeView.as_view(), name="api-income"),
     path(f"{portfolio}realized/", api.RealizedView.as_view(), name="api-realized"),
     path(

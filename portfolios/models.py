@@ -531,3 +531,66 @@ class SimulationRun(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
+
+
+# --- Targets ---------------------------------------------------------------------------------------
+
+
+class TargetAllocation(models.Model):
+    """One target weight of a portfolio: for an asset, for an asset class, or for cash (only
+    when the portfolio records cash). A portfolio's targets are either all by asset or all by
+    asset class (cash beside either), in percent points adding up to 100, each with an optional
+    drift band (± points) outside which the pages flag the drift. Written only by
+    `services.targets_set`, which checks those rules and replaces the whole set at once."""
+
+    portfolio = models.ForeignKey(Portfolio, on_delete=models.CASCADE, related_name="targets")
+    asset = models.ForeignKey(
+        "market.Asset", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    asset_class = models.CharField(max_length=10, blank=True)
+    is_cash = models.BooleanField(default=False)
+    weight = models.DecimalField(max_digits=7, decimal_places=4, help_text="Percent, 0 to 100.")
+    band = models.DecimalField(
+        max_digits=7,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text="Drift band in percent points (optional): ± this much is on target.",
+    )
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(weight__gte=0, weight__lte=100), name="portfolios_target_weight_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(band__isnull=True) | Q(band__gte=0, band__lte=100),
+                name="portfolios_target_band_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(asset__isnull=False, asset_class="", is_cash=False)
+                | Q(asset__isnull=True, is_cash=False) & ~Q(asset_class="")
+                | Q(asset__isnull=True, asset_class="", is_cash=True),
+                name="portfolios_target_one_kind",
+            ),
+            models.UniqueConstraint(
+                fields=["portfolio", "asset"],
+                condition=Q(asset__isnull=False),
+                name="portfolios_target_asset_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["portfolio", "asset_class"],
+                condition=~Q(asset_class=""),
+                name="portfolios_target_class_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["portfolio"],
+                condition=Q(is_cash=True),
+                name="portfolios_target_cash_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        what = "cash" if self.is_cash else (self.asset_class or str(self.asset))
+        return f"{what}: {self.weight} %"

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from portfolios import views, views_simulate, views_strategies
+from portfolios import views, views_simulate, views_strategies, views_targets
 
 portfolio = "portfolios/<uuid:public_id>/"
 transaction = f"{portfolio}transactions/<uuid:transaction_id>/"
@@ -41,6 +41,12 @@ urlpatterns = [
         f"{portfolio}performance/flows.csv",
         views.performance_flows_csv,
         name="portfolio-performance-flows-csv",
+    ),
+    path(f"{portfolio}targets/", views_targets.targets, name="portfolio-targets"),
+    path(
+        f"{portfolio}targets/record/",
+        views_targets.rebalance_record,
+        name="portfolio-rebalance-record",
     ),
     path(f"{portfolio}income/", views.income, name="portfolio-income"),
     path(

@@ -51,7 +51,10 @@ def test_every_operation_lists_its_error_answers_in_the_error_shape(api_schema, 
     assert 422 not in seen[("get", transactions)]
     assert 503 in seen[("get", "/api/v1/portfolios/{public_id}/performance/")]
     assert {422, 503} <= seen[("post", "/api/v1/assets/")]
-    assert not any(409 in statuses for statuses in seen.values())  # duplicates are 400
+    # Duplicates are 400; 409 only where a confirmed step finds its preview out of date.
+    rebalance = ("post", "/api/v1/portfolios/{public_id}/rebalance/")
+    assert 409 in seen[rebalance]
+    assert not any(409 in statuses for key, statuses in seen.items() if key != rebalance)
 
     error = api_schema["components"]["schemas"]["Error"]
     detail = api_schema["components"]["schemas"]["ErrorDetail"]

@@ -1,9 +1,10 @@
 """Every write to portfolios and transactions, each one atomic function.
 
 One module per sub-domain: ``portfolios`` (create, update, delete, cash records), ``transactions``
-(one row at a time), ``imports`` (the CSV import), ``ledger`` (the ledger version every
-transaction write moves), ``market_data`` (histories and FX pairs ensured after a commit) and
-``strategies`` (strategy weights, asking the provider for missing market caps).
+(one row at a time, or several checked together), ``imports`` (the CSV import), ``ledger`` (the
+ledger version every transaction write moves), ``market_data`` (histories and FX pairs ensured
+after a commit), ``strategies`` (strategy weights, asking the provider for missing market caps),
+``targets`` (target weights, recording a rebalance plan) and ``simulations`` (backtests).
 This module names the public functions; the rest stay private to the package.
 
 Transaction writes lock the portfolio row (so concurrent writes to one portfolio serialise),
@@ -42,6 +43,13 @@ from portfolios.services.simulations import (
     simulation_start,
 )
 from portfolios.services.strategies import strategy_weights_compute
+from portfolios.services.targets import (
+    NothingToRecord,
+    TargetInput,
+    rebalance_record,
+    targets_set,
+    targets_set_from_weights,
+)
 from portfolios.services.transactions import (
     CASH_KINDS,
     CASH_NOT_RECORDED,
@@ -49,6 +57,7 @@ from portfolios.services.transactions import (
     transaction_create,
     transaction_delete,
     transaction_update,
+    transactions_create,
     transactions_load,
 )
 
@@ -60,7 +69,9 @@ __all__ = [
     "ImportReport",
     "ImportRow",
     "ImportStatus",
+    "NothingToRecord",
     "SimulationSpec",
+    "TargetInput",
     "cash_not_recorded_message",
     "ledger_changed",
     "ledger_summary",
@@ -68,6 +79,7 @@ __all__ = [
     "portfolio_create",
     "portfolio_delete",
     "portfolio_update",
+    "rebalance_record",
     "simulation_run_execute",
     "simulation_run_fail",
     "simulation_run_save_as_portfolio",
@@ -75,9 +87,12 @@ __all__ = [
     "simulation_spec_check",
     "simulation_start",
     "strategy_weights_compute",
+    "targets_set",
+    "targets_set_from_weights",
     "transaction_create",
     "transaction_delete",
     "transaction_import",
     "transaction_update",
+    "transactions_create",
     "transactions_load",
 ]

@@ -289,3 +289,35 @@ def transactions_load(
     created = Transaction.objects.bulk_create(rows, batch_size=2_000)
     ledger_changed(portfolio=portfolio, since=min(row.date for row in rows))
     return created
+
+
+@db_transaction.atomic
+def transactions_create(
+    *, portfolio: Portfolio, transactions: Sequence[Transaction]
+) -> list[Transaction]:
+    """Record several new transactions as one step, all or none: each row is normalised and
+    validated as `transaction_create` does, the ledger is replayed once with all of them (in
+    their order after the stored ones of their dates), then they are stored through
+    `transactions_load` (one version bump) and their market data ensured after the commit."""
+    portfolio = _lock(portfolio)
+    rows = list(transactions)
+    for row in rows:
+        row.portfolio = portfolio
+        _normalise(row, portfolio)
+        _validate_row(row, portfolio)
+    new = [_as_txn(row, pk=-1 - index) for index, row in enumerate(rows)]
+    try:
+        _replay_check(portfolio, sorted([*_stored_txns(portfolio), *new], key=_replay_order))
+    except LedgerError as error:
+        index = -1 - error.txn_id
+        if 0 <= index < len(rows):
+            raise LedgerViolation(f"{_describe(rows[index])}: {error.message}") from error
+        raise _ledger_violation(error, portfolio, own_pk=None, action="These trades") from error
+    created = transactions_load(portfolio=portfolio, transactions=rows)
+    _on_commit_market_data(portfolio, created)
+    return created
+
+
+def _replay_order(txn: Txn) -> tuple[datetime.date, int, int]:
+    """Stored rows by (date, id), new ones after them on their date, in their given order."""
+    return (txn.date, 1 if txn.id < 0 else 0, -txn.id if txn.id < 0 else txn.id)
