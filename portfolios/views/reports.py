@@ -1,0 +1,71 @@
+"""Income and realized gains by year, with their CSV downloads."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from portfolios import presenters, selectors
+from portfolios.forms import YearForm
+from portfolios.reports import income_csv, income_report, realized_csv, realized_gains
+from portfolios.views.common import csv_response, render_page
+
+
+def _year(request: HttpRequest) -> int | None:
+    form = YearForm(request.GET)
+    return form.cleaned_data.get("year") if form.is_valid() else None
+
+
+@login_required
+@require_GET
+def income(request: HttpRequest, public_id) -> HttpResponse:
+    portfolio = selectors.portfolio_get_for_user(request.user, public_id)
+    year = _year(request)
+    report = income_report(portfolio=portfolio, year=year)
+    total = report.total.total
+    context = {
+        "portfolio": portfolio,
+        "report": report,
+        "year": year,
+        "month_names": presenters.MONTH_NAMES,
+        "asset_rows": [(row, row.total / total if total else None) for row in report.by_asset],
+        "csv_url": reverse("portfolio-income-csv", args=[portfolio.public_id])
+        + (f"?year={year}" if year else ""),
+    }
+    return render_page(request, "portfolios/income.html", "income-body", context)
+
+
+@login_required
+@require_GET
+def income_export(request: HttpRequest, public_id) -> HttpResponse:
+    portfolio = selectors.portfolio_get_for_user(request.user, public_id)
+    year = _year(request)
+    report = income_report(portfolio=portfolio, year=year)
+    return csv_response(income_csv(report), f"income-{year or 'all'}.csv")
+
+
+@login_required
+@require_GET
+def realized(request: HttpRequest, public_id) -> HttpResponse:
+    portfolio = selectors.portfolio_get_for_user(request.user, public_id)
+    year = _year(request)
+    report = realized_gains(portfolio=portfolio, year=year)
+    context = {
+        "portfolio": portfolio,
+        "report": report,
+        "year": year,
+        "csv_url": reverse("portfolio-realized-csv", args=[portfolio.public_id])
+        + (f"?year={year}" if year else ""),
+    }
+    return render_page(request, "portfolios/realized.html", "realized-body", context)
+
+
+@login_required
+@require_GET
+def realized_export(request: HttpRequest, public_id) -> HttpResponse:
+    portfolio = selectors.portfolio_get_for_user(request.user, public_id)
+    year = _year(request)
+    report = realized_gains(portfolio=portfolio, year=year)
+    return csv_response(realized_csv(report), f"realized-gains-{year or 'all'}.csv")
