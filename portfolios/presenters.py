@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from portfolios.performance import PerformanceReport
-from portfolios.serializers import money_text, performance_data, rate_text
 from portfolios.templatetags.portfolio_format import EMPTY, MINUS, gain_class, percent, weight
+from portfolios.wire import money_text, performance_data, rate_text
 
 # Charts show every day up to this many points; longer periods show every n-th day (and the
 # last), so a 12-year history stays quick to draw. The CSV download always has every day.
