@@ -1,23 +1,13 @@
-"""Portfolia's pure maths: ledger, market tables and daily valuation (no Django, no ORM).
+"""Portfolia's pure maths: ledger (with its lots, cash and snapshots), market tables and daily
+valuation (no Django, no ORM).
 
 Plain dataclasses, Decimal and numpy in, plain results out. `returns` and `risk` (TWR, XIRR and
 risk metrics) live beside these modules and are imported from their own modules.
 """
 
-from .ledger import (
-    QUANTITY_EPSILON,
-    ConsumedLot,
-    ExternalFlow,
-    LedgerState,
-    Lot,
-    NegativeCash,
-    Position,
-    Sale,
-    apply_txn,
-    cash_effect,
-    replay,
-    required_currencies,
-)
+from .cash import NegativeCash, cash_effect
+from .ledger import ExternalFlow, LedgerState, apply_txn, replay, required_currencies
+from .lots import QUANTITY_EPSILON, ConsumedLot, Lot, Position, Sale
 from .market import (
     MINOR_UNITS,
     Closes,

@@ -17,18 +17,13 @@ from portfolios.engine.market import (
     MissingFxRate,
     PriceTable,
 )
+from portfolios.engine.snapshots import ledger_pack, ledger_unpack
 from portfolios.engine.types import LedgerError
 from portfolios.engine.valuation import DailySeries, daily_series
 from portfolios.models import Portfolio, txns_from_rows
 from portfolios.performance import loading
 from portfolios.performance.loading import Digest, Market, days64, fx_table
-from portfolios.performance.packing import (
-    Tail,
-    closes_from_tail,
-    closes_tail,
-    ledger_pack,
-    ledger_unpack,
-)
+from portfolios.performance.packing import Tail, closes_from_tail, closes_tail
 from portfolios.performance.periods import ONE_DAY
 from portfolios.performance.state import (
     LOOKBACK,

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from portfolia.changelog import changed_since
-from portfolios.engine.ledger import NegativeCash
+from portfolios.engine.cash import NegativeCash
 from portfolios.models import Portfolio
 from portfolios.performance import loading
 from portfolios.performance.loading import Digest, Market
