@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from operator import attrgetter
 from typing import Literal
@@ -67,7 +67,8 @@ class DailySeries:
       fee transactions) and tax transactions, each at the rate the ledger converted it at.
     - `value_before_start`, `net_invested_before_start`: the same at the close of start - 1.
     - `ledger`: the ledger state at the end of `end` (holdings, lots, sales, flows; with
-      `track_lots=False` a valuation-only state, see `engine.ledger`).
+      `track_lots=False` a valuation-only state, see `engine.ledger`); None on a copy made by
+      `without_ledgers` (what a cache keeps), until `resumable` gives it one back.
     - `checkpoints`: ledger states at month or year ends, for incremental recompute.
     - `local_values`: per trade currency (as the transactions name it, "GBp" apart from "GBP"),
       the securities traded in it valued in that currency (quantity x the price used), per day.
@@ -92,7 +93,7 @@ class DailySeries:
     records_cash: bool
     base_currency: str
     method: CostBasisMethod
-    ledger: LedgerState
+    ledger: LedgerState | None
     checkpoints: dict[datetime.date, LedgerState] = field(default_factory=dict)
     local_values: dict[str, np.ndarray] = field(default_factory=dict)
     cash_balances: dict[str, np.ndarray] = field(default_factory=dict)
@@ -112,6 +113,39 @@ class DailySeries:
         if not 0 <= index < self.days.size:
             raise KeyError(day)
         return index
+
+    def without_ledgers(self) -> DailySeries:
+        """The same days without the ledger states (`ledger` None, no checkpoints): what a cache
+        keeps of a series, the states travelling on their own as snapshots
+        (`engine.snapshots`). The arrays are shared, not copied."""
+        return replace(self, ledger=None, checkpoints={})
+
+    def resumable(self, day: datetime.date, ledger: LedgerState) -> DailySeries:
+        """The series through `day` (inclusive) with `ledger`, the ledger state at the end of
+        `day`, as its ledger and only checkpoint: what `daily_series(previous=...,
+        changed_since=day + 1 day)` resumes from. Raises KeyError when `day` is outside it."""
+        keep = self.index_of(day) + 1
+        return replace(
+            self,
+            days=self.days[:keep],
+            value=self.value[:keep],
+            securities=self.securities[:keep],
+            cash=self.cash[:keep],
+            inflow=self.inflow[:keep],
+            outflow=self.outflow[:keep],
+            net_invested=self.net_invested[:keep],
+            income=self.income[:keep],
+            fees=self.fees[:keep],
+            taxes=self.taxes[:keep],
+            ledger=ledger,
+            checkpoints={day: ledger},
+            local_values={
+                currency: values[:keep] for currency, values in self.local_values.items()
+            },
+            cash_balances={
+                currency: values[:keep] for currency, values in self.cash_balances.items()
+            },
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,7 +329,7 @@ def _resume_point(
     track_lots: bool,
 ) -> tuple[datetime.date, LedgerState] | None:
     """The last usable checkpoint of `previous`: before `changed_since`, inside both series."""
-    if previous is None or changed_since is None:
+    if previous is None or changed_since is None or previous.ledger is None:
         return None
     if (
         previous.start != start

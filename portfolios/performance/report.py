@@ -135,13 +135,14 @@ def report_compute(
     start = max(period.start, head.start or period.start)
     lo = (start - head.start).days  # type: ignore[operator]
     hi = (period.end - head.start).days + 1  # type: ignore[operator]
-    if hi <= 0 or lo >= body.days.size:
+    daily = body.series
+    if hi <= 0 or lo >= daily.days.size:
         return empty_report(portfolio, period, market, has_transactions=True)
-    days = body.days[lo:hi]
-    value = body.value[lo:hi]
-    inflow = body.inflow[lo:hi]
-    outflow = body.outflow[lo:hi]
-    start_value = float(body.value[lo - 1]) if lo > 0 else 0.0
+    days = daily.days[lo:hi]
+    value = daily.value[lo:hi]
+    inflow = daily.inflow[lo:hi]
+    outflow = daily.outflow[lo:hi]
+    start_value = float(daily.value[lo - 1]) if lo > 0 else 0.0
     r = period_returns(value, inflow, outflow, start_value)
     wealth = wealth_index(r)
     twr = float(wealth[-1] - 1.0)
@@ -152,9 +153,10 @@ def report_compute(
         end_value=end_value,
         inflows=inflows,
         outflows=outflows,
-        income=float(body.income[lo:hi].sum()),
-        fees=float(body.fees[lo:hi].sum()),
-        taxes=float(body.taxes[lo:hi].sum()),
+        income=float(daily.income[lo:hi].sum()),
+        # The engine books what was paid (>= 0); the gain split counts it against the gain.
+        fees=-float(daily.fees[lo:hi].sum()),
+        taxes=-float(daily.taxes[lo:hi].sum()),
         currency_effect=float(body.currency_effect[lo:hi].sum()),
     )
     rf = risk_free_rate()
@@ -216,7 +218,7 @@ def report_compute(
             inflow=inflow,
             outflow=outflow,
             start_value=start_value,
-            net_invested=body.net_invested[lo:hi],
+            net_invested=daily.net_invested[lo:hi],
             twr=wealth - 1.0,
             drawdown=drawdown_series(wealth),
             benchmark=bench_curve,
