@@ -3,6 +3,8 @@ parsed as the API parses it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
@@ -95,21 +97,25 @@ def _csv_report(request: HttpRequest, portfolio: Portfolio) -> PerformanceReport
         return selectors.portfolio_performance(portfolio=portfolio)
 
 
+def _performance_csv(
+    request: HttpRequest, public_id, name: str, write: Callable[[PerformanceReport], str]
+) -> HttpResponse:
+    """The period's report written by `write`, as performance-<name>-<start>-<end>.csv."""
+    portfolio = selectors.portfolio_get_for_user(request.user, public_id)
+    report = _csv_report(request, portfolio)
+    filename = f"performance-{name}-{report.start.isoformat()}-{report.end.isoformat()}.csv"
+    return csv_response(write(report), filename)
+
+
 @login_required
 @require_GET
 def performance_daily_csv(request: HttpRequest, public_id) -> HttpResponse:
     """Every day's value, flows, return, cumulative TWR and drawdown of the period."""
-    portfolio = selectors.portfolio_get_for_user(request.user, public_id)
-    report = _csv_report(request, portfolio)
-    name = f"performance-daily-{report.start.isoformat()}-{report.end.isoformat()}.csv"
-    return csv_response(daily_values_csv(report), name)
+    return _performance_csv(request, public_id, "daily", daily_values_csv)
 
 
 @login_required
 @require_GET
 def performance_flows_csv(request: HttpRequest, public_id) -> HttpResponse:
     """The investor's cash flows of the period: XIRR over them is the MWR."""
-    portfolio = selectors.portfolio_get_for_user(request.user, public_id)
-    report = _csv_report(request, portfolio)
-    name = f"performance-flows-{report.start.isoformat()}-{report.end.isoformat()}.csv"
-    return csv_response(mwr_flows_csv(report), name)
+    return _performance_csv(request, public_id, "flows", mwr_flows_csv)

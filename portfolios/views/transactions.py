@@ -89,6 +89,16 @@ def _save_transaction(
     return None
 
 
+def _saved_redirect(
+    request: HttpRequest, portfolio: Portfolio, done: str, warnings: list[str]
+) -> HttpResponse:
+    """Back to the transactions page (without HTMX) with `done` and the save's warnings."""
+    messages.success(request, done)
+    for warning in warnings:
+        messages.warning(request, warning)
+    return redirect("portfolio-transactions", public_id=portfolio.public_id)
+
+
 @login_required
 @require_POST
 def transaction_new(request: HttpRequest, public_id) -> HttpResponse:
@@ -98,10 +108,7 @@ def transaction_new(request: HttpRequest, public_id) -> HttpResponse:
     if txn is not None:
         warnings = selectors.transaction_warnings(transaction=txn)
         if not request.htmx:
-            messages.success(request, "Transaction added.")
-            for warning in warnings:
-                messages.warning(request, warning)
-            return redirect("portfolio-transactions", public_id=portfolio.public_id)
+            return _saved_redirect(request, portfolio, "Transaction added.", warnings)
         fresh = TransactionForm(
             initial={"date": txn.date, "kind": txn.kind},
         )
@@ -152,10 +159,7 @@ def transaction_edit(request: HttpRequest, public_id, transaction_id) -> HttpRes
         if saved is not None:
             warnings = selectors.transaction_warnings(transaction=saved)
             if not request.htmx:
-                messages.success(request, "Transaction saved.")
-                for warning in warnings:
-                    messages.warning(request, warning)
-                return redirect("portfolio-transactions", public_id=portfolio.public_id)
+                return _saved_redirect(request, portfolio, "Transaction saved.", warnings)
             saved = selectors.transaction_get_for_portfolio(
                 portfolio=portfolio, public_id=saved.public_id
             )
