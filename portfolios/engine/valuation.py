@@ -37,6 +37,7 @@ from typing import Literal
 
 import numpy as np
 
+from .holdings import HoldingsValuation, HoldingValue, value_holdings
 from .ledger import ExternalFlow, LedgerState, apply_txn, replay
 from .market import FxTable, MissingFxRate, PriceTable, day_range, to_date
 from .types import CostBasisMethod, Kind, Txn
@@ -146,86 +147,6 @@ class DailySeries:
                 currency: values[:keep] for currency, values in self.cash_balances.items()
             },
         )
-
-
-@dataclass(frozen=True, slots=True)
-class HoldingValue:
-    """One open position valued on a day. `price` is local; `price_is_market` is False when
-    no bar exists yet and the last transaction price stands in (its date is `price_date`)."""
-
-    asset_id: int
-    currency: str
-    quantity: Decimal
-    price: float
-    price_date: datetime.date | None
-    price_is_market: bool
-    fx_rate: float
-    value_base: float
-    cost_base: Decimal
-    unrealized_gain_base: float
-
-
-@dataclass(frozen=True, slots=True)
-class HoldingsValuation:
-    """The open positions and cash of a ledger state valued on `day`, in the base currency."""
-
-    day: datetime.date
-    holdings: tuple[HoldingValue, ...]
-    securities_value: float
-    cash_value: float
-    cash_by_currency: dict[str, Decimal]
-    value: float
-
-
-def value_holdings(
-    state: LedgerState, *, prices: PriceTable, fx: FxTable, day: datetime.date
-) -> HoldingsValuation:
-    """Value `state` (a ledger replayed through `day`) at `day`'s closes and FX.
-
-    A holding without a bar on or before `day` is valued at its last transaction price. Closes
-    are taken as traded; if the table holds split-adjusted closes, that holds from the last
-    recorded split on (so for today's holdings), not for earlier days.
-    """
-    holdings: list[HoldingValue] = []
-    for position in state.open_positions():
-        currency = position.currency or state.base_currency
-        close, close_date = prices.close_on(position.asset_id, day)
-        if close is not None:
-            price, price_date, is_market = close, close_date, True
-        else:
-            price = float(position.last_price or 0)
-            price_date, is_market = position.last_price_date, False
-        rate = fx.rate(currency, day)
-        value = float(position.quantity) * price * rate
-        holdings.append(
-            HoldingValue(
-                asset_id=position.asset_id,
-                currency=currency,
-                quantity=position.quantity,
-                price=price,
-                price_date=price_date,
-                price_is_market=is_market,
-                fx_rate=rate,
-                value_base=value,
-                cost_base=position.cost_base,
-                unrealized_gain_base=value - float(position.cost_base),
-            )
-        )
-    securities = float(sum(holding.value_base for holding in holdings))
-    cash_by_currency = {
-        currency: balance for currency, balance in sorted(state.cash.items()) if balance
-    }
-    cash = 0.0
-    if state.records_cash:
-        cash = float(
-            sum(
-                float(balance) * fx.rate(currency, day)
-                for currency, balance in cash_by_currency.items()
-            )
-        )
-    return HoldingsValuation(
-        day, tuple(holdings), securities, cash, cash_by_currency, securities + cash
-    )
 
 
 def external_flows(
