@@ -89,7 +89,13 @@ from portfolios.performance.loading import (
     portfolio_ledger_load,
     txn_rate,
 )
-from portfolios.performance.periods import PERIODS, Period, PeriodError, period_resolve
+from portfolios.performance.periods import (
+    PERIODS,
+    Period,
+    PeriodError,
+    period_name,
+    period_resolve,
+)
 from portfolios.performance.report import portfolio_performance
 from portfolios.performance.results import BenchmarkResult, PerformanceReport, PerformanceSeries
 
@@ -107,6 +113,7 @@ __all__ = [
     "daily_values_csv",
     "mwr_flows_csv",
     "performance_flows",
+    "period_name",
     "period_resolve",
     "portfolio_ledger_load",
     "portfolio_performance",

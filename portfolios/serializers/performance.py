@@ -4,8 +4,15 @@ schemas (the bodies themselves are built by `portfolios.wire`)."""
 from rest_framework import serializers
 
 from portfolia.validators import validate_query_date
-from portfolios.performance import PERIODS
+from portfolios.performance import PERIODS, period_name
 from portfolios.serializers.fields import NegativeCashSerializer
+
+
+class PeriodField(serializers.ChoiceField):
+    """A period name in any case ("1y" is 1Y), as the page reads it (`period_name`)."""
+
+    def to_internal_value(self, data):
+        return super().to_internal_value(period_name(data))
 
 
 class PerformanceQuerySerializer(serializers.Serializer):
@@ -13,16 +20,10 @@ class PerformanceQuerySerializer(serializers.Serializer):
     include the daily `series`. Both a period and dates are refused by the read model's one
     period rule (`PeriodError`, a 400), as the page refuses them."""
 
-    period = serializers.ChoiceField(choices=PERIODS, required=False)
+    period = PeriodField(choices=PERIODS, required=False)
     start = serializers.DateField(required=False, validators=[validate_query_date])
     end = serializers.DateField(required=False, validators=[validate_query_date])
     series = serializers.BooleanField(required=False, default=True)
-
-    def to_internal_value(self, data):
-        if "period" in data and isinstance(data.get("period"), str):
-            data = data.copy()
-            data["period"] = data["period"].upper()
-        return super().to_internal_value(data)
 
 
 class YearQuerySerializer(serializers.Serializer):

@@ -27,10 +27,7 @@ from portfolios.views.common import csv_response, render_page
 def _period_params(request: HttpRequest) -> tuple[PeriodForm, dict]:
     """The period of the query as the API reads it: a period and custom dates together are the
     read model's `PeriodError` (the API's 400), shown on the page, never silently preferred."""
-    data = request.GET.copy()
-    if data.get("period"):
-        data["period"] = data["period"].upper()
-    form = PeriodForm(data)
+    form = PeriodForm(request.GET)
     params: dict = {"period": None, "start": None, "end": None}
     if form.is_valid():
         params = {
