@@ -1,7 +1,7 @@
 """How the pages show what the read models give: the performance page's chart points, the cards'
 exact values (the API's own strings, so page and API cannot disagree), the risk table, the
-monthly heat table and the gain's parts; the overview's holdings order and allocation charts.
-Plain data for the templates; the views only call these."""
+monthly heat table and the gain's parts; the income page's shares by asset; the overview's
+holdings order and allocation charts. Plain data for the templates; the views only call these."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from portfolios.performance import PerformanceReport
+from portfolios.reports import IncomeReport
 from portfolios.templatetags.portfolio_format import EMPTY, MINUS, gain_class, percent, weight
 from portfolios.wire import money_text, performance_data, rate_text
 
@@ -174,6 +175,13 @@ def gain_parts(report: PerformanceReport) -> list[dict]:
         {"key": key, "label": label, "amount": amount, "exact": money_text(amount)}
         for key, label, amount in report.gain_parts
     ]
+
+
+def income_asset_rows(report: IncomeReport) -> list[tuple]:
+    """The income page's rows by asset, each with its share of the total income (None when
+    the total is zero)."""
+    total = report.total.total
+    return [(row, row.total / total if total else None) for row in report.by_asset]
 
 
 # ── The overview's holdings table and allocation charts ──────────────────────

@@ -40,13 +40,12 @@ def _csv_url(name: str, portfolio: Portfolio, year: int | None) -> str:
 @require_GET
 def income(request: HttpRequest, public_id) -> HttpResponse:
     portfolio, year, report = _year_report(request, public_id, income_report)
-    total = report.total.total
     context = {
         "portfolio": portfolio,
         "report": report,
         "year": year,
         "month_names": presenters.MONTH_NAMES,
-        "asset_rows": [(row, row.total / total if total else None) for row in report.by_asset],
+        "asset_rows": presenters.income_asset_rows(report),
         "csv_url": _csv_url("portfolio-income-csv", portfolio, year),
     }
     return render_page(request, "portfolios/income.html", "income-body", context)
