@@ -17,8 +17,9 @@ from portfolios.performance import loading
 from portfolios.performance.loading import Digest, Market
 from portfolios.performance.periods import ONE_DAY
 
-# v8: the body holds the engine's `DailySeries` (v7 pickles hold the arrays themselves).
-CACHE_PREFIX = "portfolios:perf:v8"
+# v9: the body holds the engine's `DailySeries` (older pickles hold the arrays themselves;
+# v8 is main's, whose reports gained the further risk measures).
+CACHE_PREFIX = "portfolios:perf:v9"
 STATE_TIMEOUT = 7 * 24 * 3600
 REPORT_TIMEOUT = 24 * 3600
 # Bars read before a window's first day, so forward-filling has a close to start from.
