@@ -35,6 +35,17 @@ class TransactionInline(admin.TabularInline):
         return False
 
 
+# The portfolio's figures today (read-only methods below), shown in their own fieldset.
+TODAY_FIELDS = (
+    "current_value",
+    "cost_basis",
+    "unrealized_gain",
+    "realized_gain",
+    "income",
+    "total_gain",
+)
+
+
 @admin.register(Portfolio)
 class PortfolioAdmin(admin.ModelAdmin):
     list_display = ("name", "owner", "base_currency", "cost_basis_method", "created_at")
@@ -54,12 +65,7 @@ class PortfolioAdmin(admin.ModelAdmin):
         "cash_per_currency",
         "created_at",
         "updated_at",
-        "current_value",
-        "cost_basis",
-        "unrealized_gain",
-        "realized_gain",
-        "income",
-        "total_gain",
+        *TODAY_FIELDS,
     )
     fieldsets = (
         (None, {"fields": ("name", "owner", "description", "public_id")}),
@@ -79,14 +85,7 @@ class PortfolioAdmin(admin.ModelAdmin):
             "Today",
             {
                 "description": "Computed by the same selector as the portfolio's pages.",
-                "fields": (
-                    "current_value",
-                    "cost_basis",
-                    "unrealized_gain",
-                    "realized_gain",
-                    "income",
-                    "total_gain",
-                ),
+                "fields": TODAY_FIELDS,
             },
         ),
         ("Dates", {"fields": ("created_at", "updated_at")}),

@@ -41,11 +41,8 @@ from portfolios.serializers import (
     TransactionSavedSerializer,
     TransactionSerializer,
     YearQuerySerializer,
-    flows_data,
-    income_data,
-    performance_data,
-    realized_data,
 )
+from portfolios.wire import flows_data, income_data, performance_data, realized_data
 
 PORTFOLIO_ID = OpenApiParameter("public_id", OpenApiTypes.UUID, OpenApiParameter.PATH)
 TRANSACTION_ID = OpenApiParameter("transaction_id", OpenApiTypes.UUID, OpenApiParameter.PATH)

@@ -12,7 +12,7 @@ from portfolia.money import plain
 from portfolia.validators import validate_query_date
 from portfolios.importers import COLUMNS, file_size_problem
 from portfolios.models import CostBasisMethod, TransactionKind
-from portfolios.performance import PERIODS
+from portfolios.performance import PERIODS, period_name
 
 DECIMAL_INPUT = {"inputmode": "decimal", "autocomplete": "off"}
 
@@ -271,11 +271,18 @@ class AsOfForm(forms.Form):
     )
 
 
+class PeriodField(forms.ChoiceField):
+    """A period name in any case ("1y" is 1Y), as the API reads it (`period_name`)."""
+
+    def to_python(self, value):
+        return period_name(super().to_python(value))
+
+
 class PeriodForm(forms.Form):
     """The performance pages' `?period=` or `?start=&end=`; their combination is the read model's
     rule (`PeriodError`), the same answer as the API's."""
 
-    period = forms.ChoiceField(choices=[(p, p) for p in PERIODS], required=False)
+    period = PeriodField(choices=[(p, p) for p in PERIODS], required=False)
     start = forms.DateField(
         required=False,
         validators=[validate_query_date],
@@ -286,9 +293,6 @@ class PeriodForm(forms.Form):
         validators=[validate_query_date],
         widget=forms.DateInput(attrs={"type": "date"}),
     )
-
-    def clean_period(self) -> str:
-        return (self.cleaned_data.get("period") or "").upper()
 
 
 class YearForm(forms.Form):

@@ -1,14 +1,18 @@
-"""How the performance page shows a report: the chart's points, the cards' exact values (the
-API's own strings, so page and API cannot disagree), the risk table, the monthly heat table and
-the gain's parts. Plain data for the templates; the views only call these."""
+"""How the pages show what the read models give: the performance page's chart points, the cards'
+exact values (the API's own strings, so page and API cannot disagree), the risk table, the
+monthly heat table and the gain's parts; the income page's shares by asset; the overview's
+holdings order and allocation charts. Plain data for the templates; the views only call these."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 
 from portfolios.performance import PerformanceReport
-from portfolios.serializers import money_text, performance_data, rate_text
+from portfolios.reports import IncomeReport
 from portfolios.templatetags.portfolio_format import EMPTY, MINUS, gain_class, percent, weight
+from portfolios.wire import money_text, performance_data, rate_text
 
 # Charts show every day up to this many points; longer periods show every n-th day (and the
 # last), so a 12-year history stays quick to draw. The CSV download always has every day.
@@ -237,3 +241,58 @@ def gain_parts(report: PerformanceReport) -> list[dict]:
         {"key": key, "label": label, "amount": amount, "exact": money_text(amount)}
         for key, label, amount in report.gain_parts
     ]
+
+
+def income_asset_rows(report: IncomeReport) -> list[tuple]:
+    """The income page's rows by asset, each with its share of the total income (None when
+    the total is zero)."""
+    total = report.total.total
+    return [(row, row.total / total if total else None) for row in report.by_asset]
+
+
+# ── The overview's holdings table and allocation charts ──────────────────────
+HOLDING_SORTS = {
+    "symbol": lambda row: row.asset.symbol,
+    "quantity": lambda row: row.quantity,
+    "price": lambda row: row.price,
+    "value": lambda row: row.market_value,
+    "cost": lambda row: row.cost_basis,
+    "gain": lambda row: row.unrealized_gain,
+    "gain_pct": lambda row: row.unrealized_gain_pct if row.unrealized_gain_pct is not None else 0,
+    "weight": lambda row: row.weight or 0,
+}
+
+
+def holdings_sorted(
+    rows: Sequence, sort: str | None, direction: str | None
+) -> tuple[str, bool, list]:
+    """The holdings rows in the order a column header asked for: (sort key, descending, rows).
+    An unknown key sorts by value; symbols ascend by default, every other column descends."""
+    if sort not in HOLDING_SORTS:
+        sort = "value"
+    if direction is None:
+        direction = "desc" if sort != "symbol" else "asc"
+    descending = direction == "desc"
+    return sort, descending, sorted(rows, key=HOLDING_SORTS[sort], reverse=descending)
+
+
+def allocation_chart_data(allocation: dict[str, Sequence]) -> dict[str, dict]:
+    """Each allocation chart's labels, values and weights. The chart draws what is held (a
+    negative cash slice cannot be drawn) and its tooltips give the tables' weights, shares of
+    the value with its cash."""
+    return {
+        by: {
+            "labels": [
+                item.key if by == "asset" and item.key != "cash" else item.label
+                for item in slices
+                if item.value > 0
+            ],
+            "values": [float(item.value) for item in slices if item.value > 0],
+            "weights": [
+                None if item.weight is None else float(item.weight)
+                for item in slices
+                if item.value > 0
+            ],
+        }
+        for by, slices in allocation.items()
+    }

@@ -22,7 +22,7 @@ RISK_KEYS = (
 def risk_data(report: PerformanceReport) -> dict:
     """The ``risk`` object: each measure as a decimal string (null when undefined) and, for
     each null one (and the rolling series when it is empty), the note saying why."""
-    from portfolios.serializers import rate_text  # the one rate format; it imports this module
+    from portfolios.wire import rate_text
 
     body: dict = {key: rate_text(getattr(report, key)) for key in RISK_KEYS}
     body["notes"] = dict(report.risk_notes)
@@ -35,7 +35,7 @@ NO_ROLLING = {"rolling_volatility": None, "rolling_sharpe": None}
 def rolling_by_day(report: PerformanceReport) -> dict:
     """{date: the two rolling keys of its series point} for the report's business days with a
     full window (a key null where its figure is undefined)."""
-    from portfolios.serializers import rate_text
+    from portfolios.wire import rate_text
 
     rolling = report.rolling
     if rolling is None or not len(rolling):

@@ -26,7 +26,7 @@ urlpatterns = [
     path(transaction, views.transaction_detail, name="transaction-detail"),
     path(f"{transaction}edit/", views.transaction_edit, name="transaction-edit"),
     path(f"{transaction}delete/", views.transaction_delete, name="transaction-delete"),
-    # Performance and reports (portfolios/views.py).
+    # Performance and reports (portfolios/views/performance.py, views/reports.py).
     path(
         f"{portfolio}performance/",
         views.performance,

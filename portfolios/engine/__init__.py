@@ -1,23 +1,14 @@
-"""Portfolia's pure maths: ledger, market tables and daily valuation (no Django, no ORM).
+"""Portfolia's pure maths: ledger (with its lots, cash and snapshots), market tables, a day's
+holdings and the daily valuation (no Django, no ORM).
 
 Plain dataclasses, Decimal and numpy in, plain results out. `returns` and `risk` (TWR, XIRR and
 risk metrics) live beside these modules and are imported from their own modules.
 """
 
-from .ledger import (
-    QUANTITY_EPSILON,
-    ConsumedLot,
-    ExternalFlow,
-    LedgerState,
-    Lot,
-    NegativeCash,
-    Position,
-    Sale,
-    apply_txn,
-    cash_effect,
-    replay,
-    required_currencies,
-)
+from .cash import NegativeCash, cash_effect
+from .holdings import HoldingsValuation, HoldingValue, value_holdings
+from .ledger import ExternalFlow, LedgerState, apply_txn, replay, required_currencies
+from .lots import QUANTITY_EPSILON, ConsumedLot, Lot, Position, Sale
 from .market import (
     MINOR_UNITS,
     Closes,
@@ -29,14 +20,7 @@ from .market import (
     to_day64,
 )
 from .types import CostBasisMethod, Kind, LedgerError, Txn, format_decimal
-from .valuation import (
-    DailySeries,
-    HoldingsValuation,
-    HoldingValue,
-    daily_series,
-    external_flows,
-    value_holdings,
-)
+from .valuation import DailySeries, daily_series, external_flows
 
 __all__ = [
     "MINOR_UNITS",

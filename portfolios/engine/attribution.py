@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .ledger import cash_effect
+from .cash import cash_effect
 from .market import MINOR_UNITS, FxTable
 from .types import Kind, Txn
 from .valuation import DailySeries

@@ -53,6 +53,11 @@ transactions dated D or later are replayed. If the cash choices (`records_cash`,
 `cash_per_currency`), the method or the base differ, the checkpoint is ignored and everything
 is replayed. Given a valid checkpoint the result equals a full replay.
 
+Where the rest lives: lots, positions and sales and the lot arithmetic of a sale or split in
+`lots`, cash (settlement, negative balances, `cash_effect`) in `cash`, and the state as plain
+tuples for a cache (`ledger_pack`, `ledger_unpack`) in `snapshots`; their public names are
+importable from here too.
+
 Valuation only: a state made with `track_lots=False` applies the same rules and raises the same
 errors, but keeps no lots, cost bases, realized gains, sales or list of flows (quantities, last
 prices, cash, income, fee and tax totals and net invested are kept): what the daily valuation
@@ -62,13 +67,25 @@ needs, at a fraction of the cost. Its costs and realized gains read zero.
 from __future__ import annotations
 
 import datetime
-from collections import deque
 from collections.abc import Callable, Collection, Iterable, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from decimal import Decimal
 from operator import attrgetter
 from typing import Literal
 
+from .cash import NegativeCash, add_cash, cash_effect
+from .lots import (
+    QUANTITY_EPSILON,
+    ZERO,
+    ConsumedLot,
+    Lot,
+    Position,
+    Sale,
+    consume_fifo,
+    consume_lots,
+    split_lots,
+    spread_cost,
+)
 from .market import FxTable, MissingFxRate
 from .types import CostBasisMethod, Kind, LedgerError, Txn, format_date, format_decimal
 
@@ -87,72 +104,7 @@ __all__ = [
     "required_currencies",
 ]
 
-ZERO = Decimal(0)
 ONE = Decimal(1)
-# Quantities closer than this to what is held count as "all of it".
-QUANTITY_EPSILON = Decimal("1e-12")
-
-
-@dataclass(frozen=True, slots=True)
-class Lot:
-    """An open lot: what remains of one buy. Costs are totals for the remaining quantity.
-
-    `cost_*` = price * quantity + fee (its share after partial sales); `purchase_value_*` =
-    price * quantity alone (what Ghostfolio calls the investment).
-    """
-
-    buy_txn_id: int
-    date: datetime.date
-    quantity: Decimal
-    cost_local: Decimal
-    cost_base: Decimal
-    purchase_value_local: Decimal
-    purchase_value_base: Decimal
-
-    @property
-    def unit_cost_local(self) -> Decimal:
-        return self.cost_local / self.quantity
-
-    @property
-    def unit_cost_base(self) -> Decimal:
-        return self.cost_base / self.quantity
-
-
-@dataclass(frozen=True, slots=True)
-class ConsumedLot:
-    """The part of a lot a sale used: its buy, quantity, cost and how long it was held."""
-
-    buy_txn_id: int
-    buy_date: datetime.date
-    quantity: Decimal
-    cost_local: Decimal
-    cost_base: Decimal
-    holding_days: int
-
-
-@dataclass(frozen=True, slots=True)
-class Sale:
-    """One sell, for the realized-gains report. `proceeds_*` = price * quantity (before the fee)."""
-
-    txn_id: int
-    date: datetime.date
-    asset_id: int
-    currency: str
-    quantity: Decimal
-    price: Decimal
-    proceeds_local: Decimal
-    fee_local: Decimal
-    cost_local: Decimal
-    realized_gain_local: Decimal
-    proceeds_base: Decimal
-    fee_base: Decimal
-    cost_base: Decimal
-    realized_gain_base: Decimal
-    lots: tuple[ConsumedLot, ...]
-
-    @property
-    def tax_year(self) -> int:
-        return self.date.year
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,90 +121,6 @@ class ExternalFlow:
     def signed_amount(self) -> Decimal:
         """Positive for an inflow, negative for an outflow."""
         return self.amount if self.direction == "in" else -self.amount
-
-
-@dataclass(frozen=True, slots=True)
-class NegativeCash:
-    """A cash balance that went below zero: the first day it closed negative and its balance
-    at that close (< 0), in its currency."""
-
-    currency: str
-    first_date: datetime.date
-    amount: Decimal
-
-
-@dataclass(slots=True)
-class Position:
-    """Everything the ledger knows about one asset. Local amounts are in `currency` (the
-    asset's trade currency, None until its first trade); income, fees and taxes only in base."""
-
-    asset_id: int
-    method: CostBasisMethod
-    currency: str | None = None
-    quantity: Decimal = ZERO
-    cost_local: Decimal = ZERO
-    cost_base: Decimal = ZERO
-    purchase_value_local: Decimal = ZERO
-    purchase_value_base: Decimal = ZERO
-    realized_gain_local: Decimal = ZERO
-    realized_gain_base: Decimal = ZERO
-    dividends_base: Decimal = ZERO
-    interest_base: Decimal = ZERO
-    fees_base: Decimal = ZERO
-    taxes_base: Decimal = ZERO
-    last_price: Decimal | None = None  # last buy/sell price, split-adjusted, local
-    last_price_date: datetime.date | None = None
-    first_date: datetime.date | None = None
-    txn_count: int = 0
-    lots: deque[Lot] = field(default_factory=deque)
-
-    @property
-    def is_open(self) -> bool:
-        return self.quantity != 0
-
-    @property
-    def income_base(self) -> Decimal:
-        return self.dividends_base + self.interest_base
-
-    @property
-    def average_cost_local(self) -> Decimal | None:
-        """Cost basis per unit (fees included); None when nothing is held."""
-        return self.cost_local / self.quantity if self.quantity else None
-
-    @property
-    def average_cost_base(self) -> Decimal | None:
-        return self.cost_base / self.quantity if self.quantity else None
-
-    @property
-    def average_price_local(self) -> Decimal | None:
-        """Purchase value per unit (fees excluded), Ghostfolio's "averagePrice"."""
-        return self.purchase_value_local / self.quantity if self.quantity else None
-
-    def open_lots(self) -> tuple[Lot, ...]:
-        """Open lots, oldest first. Under "average" every unit carries the average cost."""
-        if self.method == "fifo" or not self.lots:
-            return tuple(self.lots)
-        return tuple(
-            Lot(
-                lot.buy_txn_id,
-                lot.date,
-                lot.quantity,
-                self.cost_local * lot.quantity / self.quantity,
-                self.cost_base * lot.quantity / self.quantity,
-                self.purchase_value_local * lot.quantity / self.quantity,
-                self.purchase_value_base * lot.quantity / self.quantity,
-            )
-            for lot in self.lots
-        )
-
-    def copy(self) -> Position:
-        clone = Position(*_POSITION_VALUES(self))
-        clone.lots = deque(self.lots)  # lots are frozen, so a shallow copy is independent
-        return clone
-
-
-# Every field of a Position, in order (one call copies them all).
-_POSITION_VALUES = attrgetter(*(f.name for f in fields(Position)))
 
 
 @dataclass(slots=True)
@@ -351,27 +219,6 @@ class LedgerState:
         clone.sales = list(self.sales)  # Sale and ExternalFlow are frozen
         clone.flows = list(self.flows)
         return clone
-
-
-def cash_effect(txn: Txn) -> Decimal:
-    """How a (valid) transaction moves cash in its currency, as `apply_txn` books it when cash
-    is recorded (the module docstring's cash rules; without `cash_per_currency` a foreign
-    amount settles in the base cash, times its rate): buys pay price x quantity + fee, sells receive price x
-    quantity - fee, income brings amount - fee, fees and taxes cost amount + fee, deposits
-    bring amount - fee, withdrawals take amount + fee, splits move none."""
-    fee = txn.fee or ZERO
-    kind = txn.kind
-    if kind == Kind.BUY:
-        return -(txn.price * txn.quantity + fee)  # type: ignore[operator]
-    if kind == Kind.SELL:
-        return txn.price * txn.quantity - fee  # type: ignore[operator]
-    if kind in (Kind.DIVIDEND, Kind.INTEREST, Kind.DEPOSIT):
-        return txn.amount - fee  # type: ignore[operator]
-    if kind in (Kind.FEE, Kind.TAX):
-        return -((txn.amount or ZERO) + fee)
-    if kind == Kind.WITHDRAWAL:
-        return -(txn.amount + fee)  # type: ignore[operator]
-    return ZERO
 
 
 def required_currencies(txns: Iterable[Txn]) -> set[str]:
@@ -514,28 +361,6 @@ def _position(state: LedgerState, asset_id: int, txn: Txn) -> Position:
     return position
 
 
-def _add_cash(state: LedgerState, txn: Txn, delta: Decimal, rate: Decimal) -> None:
-    """Move `delta` (in the transaction's currency, `rate` base units each) into the cash it
-    settles in, and keep `negative_cash` (a balance closing below zero on its first such day;
-    a later transaction of that same day may still bring it back)."""
-    if not delta:
-        return
-    currency = txn.currency
-    if not state.cash_per_currency and currency != state.base_currency:
-        currency, delta = state.base_currency, delta * rate
-    balance = state.cash.get(currency, ZERO) + delta
-    state.cash[currency] = balance
-    found = state.negative_cash.get(currency)
-    if found is None:
-        if balance < 0:
-            state.negative_cash[currency] = NegativeCash(currency, txn.date, balance)
-    elif found.first_date == txn.date:
-        if balance < 0:
-            state.negative_cash[currency] = NegativeCash(currency, txn.date, balance)
-        else:
-            del state.negative_cash[currency]
-
-
 def _trade_inputs(state: LedgerState, txn: Txn) -> tuple[int, Decimal, Decimal]:
     if txn.asset_id is None:
         raise _error(txn, " names no asset")
@@ -571,7 +396,7 @@ def _buy(state: LedgerState, txn: Txn, fx: FxTable | None) -> Decimal:
     position.fees_base += fee_base
     state.fees_base += fee_base
     position.last_price, position.last_price_date = price, txn.date
-    _add_cash(state, txn, -cost, rate)
+    add_cash(state, txn, -cost, rate)
     return ZERO if state.records_cash else cost_base
 
 
@@ -593,12 +418,12 @@ def _sell(state: LedgerState, txn: Txn, fx: FxTable | None) -> Decimal:
         state.fees_base += fee_base
         position.last_price, position.last_price_date = price, txn.date
         net_local = price * quantity - txn.fee
-        _add_cash(state, txn, net_local, rate)
+        add_cash(state, txn, net_local, rate)
         return ZERO if state.records_cash else -net_local * rate
 
     if state.method == "fifo":
         sold = held if closes else quantity
-        consumed, cost_local, cost_base, value_local, value_base = _consume_fifo(
+        consumed, cost_local, cost_base, value_local, value_base = consume_fifo(
             position, sold, txn.date
         )
     else:
@@ -613,7 +438,7 @@ def _sell(state: LedgerState, txn: Txn, fx: FxTable | None) -> Decimal:
             cost_base = position.cost_base * share
             value_local = position.purchase_value_local * share
             value_base = position.purchase_value_base * share
-        consumed = _spread_cost(_consume_lots(position, sold, txn.date), cost_local, cost_base)
+        consumed = spread_cost(consume_lots(position, sold, txn.date), cost_local, cost_base)
 
     proceeds_local = price * quantity
     net_local = proceeds_local - txn.fee
@@ -656,118 +481,8 @@ def _sell(state: LedgerState, txn: Txn, fx: FxTable | None) -> Decimal:
     position.fees_base += fee_base
     state.fees_base += fee_base
     position.last_price, position.last_price_date = price, txn.date
-    _add_cash(state, txn, net_local, rate)
+    add_cash(state, txn, net_local, rate)
     return ZERO if state.records_cash else -net_base
-
-
-def _consume_fifo(
-    position: Position, quantity: Decimal, day: datetime.date
-) -> tuple[list[ConsumedLot], Decimal, Decimal, Decimal, Decimal]:
-    """Take `quantity` from the oldest lots, at their own costs (quantity < held)."""
-    consumed: list[ConsumedLot] = []
-    cost_local = cost_base = value_local = value_base = ZERO
-    remaining = quantity
-    lots = position.lots
-    while remaining > 0 and lots:
-        lot = lots[0]
-        if lot.quantity <= remaining:
-            lots.popleft()
-            taken = lot
-        else:
-            share = remaining / lot.quantity
-            taken = Lot(
-                lot.buy_txn_id,
-                lot.date,
-                remaining,
-                lot.cost_local * share,
-                lot.cost_base * share,
-                lot.purchase_value_local * share,
-                lot.purchase_value_base * share,
-            )
-            lots[0] = Lot(
-                lot.buy_txn_id,
-                lot.date,
-                lot.quantity - remaining,
-                lot.cost_local - taken.cost_local,
-                lot.cost_base - taken.cost_base,
-                lot.purchase_value_local - taken.purchase_value_local,
-                lot.purchase_value_base - taken.purchase_value_base,
-            )
-        remaining -= taken.quantity
-        cost_local += taken.cost_local
-        cost_base += taken.cost_base
-        value_local += taken.purchase_value_local
-        value_base += taken.purchase_value_base
-        consumed.append(
-            ConsumedLot(
-                taken.buy_txn_id,
-                taken.date,
-                taken.quantity,
-                taken.cost_local,
-                taken.cost_base,
-                (day - taken.date).days,
-            )
-        )
-    return consumed, cost_local, cost_base, value_local, value_base
-
-
-def _consume_lots(position: Position, quantity: Decimal, day: datetime.date) -> list[ConsumedLot]:
-    """Take `quantity` (at most what is held) from the oldest lots for their dates and
-    quantities only; `_spread_cost` fills in the costs."""
-    consumed: list[ConsumedLot] = []
-    lots = position.lots
-    remaining = quantity
-    while remaining > 0 and lots:
-        lot = lots[0]
-        taken_quantity = min(lot.quantity, remaining)
-        if taken_quantity == lot.quantity:
-            lots.popleft()
-        else:
-            # Under "average" a lot's own costs are not used; keep them proportional anyway.
-            keep = (lot.quantity - taken_quantity) / lot.quantity
-            lots[0] = Lot(
-                lot.buy_txn_id,
-                lot.date,
-                lot.quantity - taken_quantity,
-                lot.cost_local * keep,
-                lot.cost_base * keep,
-                lot.purchase_value_local * keep,
-                lot.purchase_value_base * keep,
-            )
-        remaining -= taken_quantity
-        consumed.append(
-            ConsumedLot(lot.buy_txn_id, lot.date, taken_quantity, ZERO, ZERO, (day - lot.date).days)
-        )
-    return consumed
-
-
-def _spread_cost(
-    consumed: list[ConsumedLot], cost_local: Decimal, cost_base: Decimal
-) -> list[ConsumedLot]:
-    """Share a sale's cost over its consumed lots by quantity; the last takes the remainder so
-    the parts add up exactly."""
-    total = sum((part.quantity for part in consumed), ZERO)
-    spread: list[ConsumedLot] = []
-    left_local, left_base = cost_local, cost_base
-    for index, part in enumerate(consumed):
-        if index == len(consumed) - 1:
-            part_local, part_base = left_local, left_base
-        else:
-            part_local = cost_local * part.quantity / total
-            part_base = cost_base * part.quantity / total
-        left_local -= part_local
-        left_base -= part_base
-        spread.append(
-            ConsumedLot(
-                part.buy_txn_id,
-                part.buy_date,
-                part.quantity,
-                part_local,
-                part_base,
-                part.holding_days,
-            )
-        )
-    return spread
 
 
 def _split(state: LedgerState, txn: Txn, fx: FxTable | None) -> Decimal:
@@ -782,18 +497,7 @@ def _split(state: LedgerState, txn: Txn, fx: FxTable | None) -> Decimal:
     position.txn_count += 1
     position.quantity *= ratio
     if position.lots:
-        position.lots = deque(
-            Lot(
-                lot.buy_txn_id,
-                lot.date,
-                lot.quantity * ratio,
-                lot.cost_local,
-                lot.cost_base,
-                lot.purchase_value_local,
-                lot.purchase_value_base,
-            )
-            for lot in position.lots
-        )
+        position.lots = split_lots(position.lots, ratio)
     if position.last_price is not None:
         position.last_price /= ratio
     return ZERO  # a split moves no money
@@ -819,7 +523,7 @@ def _income(state: LedgerState, txn: Txn, fx: FxTable | None) -> Decimal:
     state.fees_base += fee_base
     if position is not None:
         position.fees_base += fee_base
-    _add_cash(state, txn, txn.amount - txn.fee, rate)
+    add_cash(state, txn, txn.amount - txn.fee, rate)
     # Securities only: income is paid out to the investor (net of its fee).
     return ZERO if state.records_cash else -(income_base - fee_base)
 
@@ -839,7 +543,7 @@ def _charge(state: LedgerState, txn: Txn, fx: FxTable | None) -> Decimal:
         state.taxes_base += charge_base
         if position is not None:
             position.taxes_base += charge_base
-    _add_cash(state, txn, -charge, rate)
+    add_cash(state, txn, -charge, rate)
     # Securities only: a fee or tax not tied to a trade is paid in by the investor.
     return ZERO if state.records_cash else charge_base
 
@@ -856,9 +560,9 @@ def _cash_record(state: LedgerState, txn: Txn, fx: FxTable | None) -> Decimal:
     fee_base = txn.fee * rate
     state.fees_base += fee_base
     if txn.kind == Kind.DEPOSIT:
-        _add_cash(state, txn, txn.amount - txn.fee, rate)
+        add_cash(state, txn, txn.amount - txn.fee, rate)
         return amount_base
-    _add_cash(state, txn, -(txn.amount + txn.fee), rate)
+    add_cash(state, txn, -(txn.amount + txn.fee), rate)
     return -amount_base
 
 

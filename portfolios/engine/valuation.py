@@ -30,13 +30,14 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from operator import attrgetter
 from typing import Literal
 
 import numpy as np
 
+from .holdings import HoldingsValuation, HoldingValue, value_holdings
 from .ledger import ExternalFlow, LedgerState, apply_txn, replay
 from .market import FxTable, MissingFxRate, PriceTable, day_range, to_date
 from .types import CostBasisMethod, Kind, Txn
@@ -67,7 +68,8 @@ class DailySeries:
       fee transactions) and tax transactions, each at the rate the ledger converted it at.
     - `value_before_start`, `net_invested_before_start`: the same at the close of start - 1.
     - `ledger`: the ledger state at the end of `end` (holdings, lots, sales, flows; with
-      `track_lots=False` a valuation-only state, see `engine.ledger`).
+      `track_lots=False` a valuation-only state, see `engine.ledger`); None on a copy made by
+      `without_ledgers` (what a cache keeps), until `resumable` gives it one back.
     - `checkpoints`: ledger states at month or year ends, for incremental recompute.
     - `local_values`: per trade currency (as the transactions name it, "GBp" apart from "GBP"),
       the securities traded in it valued in that currency (quantity x the price used), per day.
@@ -92,7 +94,7 @@ class DailySeries:
     records_cash: bool
     base_currency: str
     method: CostBasisMethod
-    ledger: LedgerState
+    ledger: LedgerState | None
     checkpoints: dict[datetime.date, LedgerState] = field(default_factory=dict)
     local_values: dict[str, np.ndarray] = field(default_factory=dict)
     cash_balances: dict[str, np.ndarray] = field(default_factory=dict)
@@ -113,85 +115,38 @@ class DailySeries:
             raise KeyError(day)
         return index
 
+    def without_ledgers(self) -> DailySeries:
+        """The same days without the ledger states (`ledger` None, no checkpoints): what a cache
+        keeps of a series, the states travelling on their own as snapshots
+        (`engine.snapshots`). The arrays are shared, not copied."""
+        return replace(self, ledger=None, checkpoints={})
 
-@dataclass(frozen=True, slots=True)
-class HoldingValue:
-    """One open position valued on a day. `price` is local; `price_is_market` is False when
-    no bar exists yet and the last transaction price stands in (its date is `price_date`)."""
-
-    asset_id: int
-    currency: str
-    quantity: Decimal
-    price: float
-    price_date: datetime.date | None
-    price_is_market: bool
-    fx_rate: float
-    value_base: float
-    cost_base: Decimal
-    unrealized_gain_base: float
-
-
-@dataclass(frozen=True, slots=True)
-class HoldingsValuation:
-    """The open positions and cash of a ledger state valued on `day`, in the base currency."""
-
-    day: datetime.date
-    holdings: tuple[HoldingValue, ...]
-    securities_value: float
-    cash_value: float
-    cash_by_currency: dict[str, Decimal]
-    value: float
-
-
-def value_holdings(
-    state: LedgerState, *, prices: PriceTable, fx: FxTable, day: datetime.date
-) -> HoldingsValuation:
-    """Value `state` (a ledger replayed through `day`) at `day`'s closes and FX.
-
-    A holding without a bar on or before `day` is valued at its last transaction price. Closes
-    are taken as traded; if the table holds split-adjusted closes, that holds from the last
-    recorded split on (so for today's holdings), not for earlier days.
-    """
-    holdings: list[HoldingValue] = []
-    for position in state.open_positions():
-        currency = position.currency or state.base_currency
-        close, close_date = prices.close_on(position.asset_id, day)
-        if close is not None:
-            price, price_date, is_market = close, close_date, True
-        else:
-            price = float(position.last_price or 0)
-            price_date, is_market = position.last_price_date, False
-        rate = fx.rate(currency, day)
-        value = float(position.quantity) * price * rate
-        holdings.append(
-            HoldingValue(
-                asset_id=position.asset_id,
-                currency=currency,
-                quantity=position.quantity,
-                price=price,
-                price_date=price_date,
-                price_is_market=is_market,
-                fx_rate=rate,
-                value_base=value,
-                cost_base=position.cost_base,
-                unrealized_gain_base=value - float(position.cost_base),
-            )
+    def resumable(self, day: datetime.date, ledger: LedgerState) -> DailySeries:
+        """The series through `day` (inclusive) with `ledger`, the ledger state at the end of
+        `day`, as its ledger and only checkpoint: what `daily_series(previous=...,
+        changed_since=day + 1 day)` resumes from. Raises KeyError when `day` is outside it."""
+        keep = self.index_of(day) + 1
+        return replace(
+            self,
+            days=self.days[:keep],
+            value=self.value[:keep],
+            securities=self.securities[:keep],
+            cash=self.cash[:keep],
+            inflow=self.inflow[:keep],
+            outflow=self.outflow[:keep],
+            net_invested=self.net_invested[:keep],
+            income=self.income[:keep],
+            fees=self.fees[:keep],
+            taxes=self.taxes[:keep],
+            ledger=ledger,
+            checkpoints={day: ledger},
+            local_values={
+                currency: values[:keep] for currency, values in self.local_values.items()
+            },
+            cash_balances={
+                currency: values[:keep] for currency, values in self.cash_balances.items()
+            },
         )
-    securities = float(sum(holding.value_base for holding in holdings))
-    cash_by_currency = {
-        currency: balance for currency, balance in sorted(state.cash.items()) if balance
-    }
-    cash = 0.0
-    if state.records_cash:
-        cash = float(
-            sum(
-                float(balance) * fx.rate(currency, day)
-                for currency, balance in cash_by_currency.items()
-            )
-        )
-    return HoldingsValuation(
-        day, tuple(holdings), securities, cash, cash_by_currency, securities + cash
-    )
 
 
 def external_flows(
@@ -295,7 +250,7 @@ def _resume_point(
     track_lots: bool,
 ) -> tuple[datetime.date, LedgerState] | None:
     """The last usable checkpoint of `previous`: before `changed_since`, inside both series."""
-    if previous is None or changed_since is None:
+    if previous is None or changed_since is None or previous.ledger is None:
         return None
     if (
         previous.start != start

@@ -65,8 +65,8 @@ the checkpoint are loaded, and the closes from a month before it come from the c
 own copy of the recent closes when the price marks have not moved (else from the database).
 The ledger runs valuation-only (`track_lots=False`: quantities, last prices, cash and flows, no
 lots or costs; the reports replay the full ledger themselves). Checkpoints are kept in the
-cache as plain tuples (`packing.ledger_pack`), all those of one computation in one entry where
-the positions they share are packed and pickled once.
+cache as the ledger's own snapshots, plain tuples (`engine.snapshots.ledger_pack`), all those
+of one computation in one entry where the positions they share are packed and pickled once.
 
 The package, one module per job (each imports only those above it):
 
@@ -74,7 +74,8 @@ The package, one module per job (each imports only those above it):
 - `results`: the report's dataclasses.
 - `loading`: the database reads (ledger version and summary, transaction rows, asset metadata
   with the FX pair and benchmark choice, closes) and `portfolio_ledger_load` for the reports.
-- `packing`: how checkpoints and recent closes travel in the cache.
+- `packing`: how the recent closes travel in the cache (checkpoints travel as the engine's
+  `snapshots`).
 - `state`: the cached state (`Head`, `Body`) and the checkpoint policy (where checkpoints are
   left, which are kept, which one a change resumes from).
 - `series`: computing the daily series (in full or resumed) and the up-to-date state.
@@ -91,7 +92,13 @@ from portfolios.performance.loading import (
     portfolio_ledger_load,
     txn_rate,
 )
-from portfolios.performance.periods import PERIODS, Period, PeriodError, period_resolve
+from portfolios.performance.periods import (
+    PERIODS,
+    Period,
+    PeriodError,
+    period_name,
+    period_resolve,
+)
 from portfolios.performance.report import portfolio_performance
 from portfolios.performance.results import BenchmarkResult, PerformanceReport, PerformanceSeries
 
@@ -109,6 +116,7 @@ __all__ = [
     "daily_values_csv",
     "mwr_flows_csv",
     "performance_flows",
+    "period_name",
     "period_resolve",
     "portfolio_ledger_load",
     "portfolio_performance",

@@ -46,6 +46,13 @@ def months_before(day: datetime.date, months: int) -> datetime.date:
     return datetime.date(year, month_index + 1, min(day.day, last_day))
 
 
+def period_name(value: object) -> object:
+    """A period as a query writes it ("1y", "ytd") in the spelling of PERIODS ("1Y", "YTD"):
+    the one case rule of the page's form and the API's serializer. Other values pass as given
+    (their field refuses them)."""
+    return value.upper() if isinstance(value, str) else value
+
+
 def period_resolve(
     *,
     period: str | None,

@@ -23,6 +23,7 @@ from portfolios.engine.returns import (
 )
 from portfolios.engine.risk import drawdown_series, risk_metrics
 from portfolios.engine.risk_measures import RollingRisk, rolling_risk, tail_risk
+from portfolios.engine.valuation import DailySeries
 from portfolios.models import Portfolio
 from portfolios.performance.benchmark import benchmark_figures, marks_text
 from portfolios.performance.loading import Market
@@ -137,13 +138,14 @@ def report_compute(
     start = max(period.start, head.start or period.start)
     lo = (start - head.start).days  # type: ignore[operator]
     hi = (period.end - head.start).days + 1  # type: ignore[operator]
-    if hi <= 0 or lo >= body.days.size:
+    daily = body.series
+    if hi <= 0 or lo >= daily.days.size:
         return empty_report(portfolio, period, market, has_transactions=True)
-    days = body.days[lo:hi]
-    value = body.value[lo:hi]
-    inflow = body.inflow[lo:hi]
-    outflow = body.outflow[lo:hi]
-    start_value = float(body.value[lo - 1]) if lo > 0 else 0.0
+    days = daily.days[lo:hi]
+    value = daily.value[lo:hi]
+    inflow = daily.inflow[lo:hi]
+    outflow = daily.outflow[lo:hi]
+    start_value = float(daily.value[lo - 1]) if lo > 0 else 0.0
     r = period_returns(value, inflow, outflow, start_value)
     wealth = wealth_index(r)
     twr = float(wealth[-1] - 1.0)
@@ -154,9 +156,10 @@ def report_compute(
         end_value=end_value,
         inflows=inflows,
         outflows=outflows,
-        income=float(body.income[lo:hi].sum()),
-        fees=float(body.fees[lo:hi].sum()),
-        taxes=float(body.taxes[lo:hi].sum()),
+        income=float(daily.income[lo:hi].sum()),
+        # The engine books what was paid (>= 0); the gain split counts it against the gain.
+        fees=-float(daily.fees[lo:hi].sum()),
+        taxes=-float(daily.taxes[lo:hi].sum()),
         currency_effect=float(body.currency_effect[lo:hi].sum()),
     )
     rf = risk_free_rate()
@@ -168,7 +171,7 @@ def report_compute(
 
     tail = tail_risk(days, wealth, rf)
     notes = {**tail.notes, **_capture_notes(benchmark, note)}
-    rolling = _rolling(body, hi, start, rf)
+    rolling = _rolling(daily, hi, start, rf)
     if not len(rolling):
         notes["rolling"] = (
             f"The rolling figures need {rolling.window} business days of history before a day; "
@@ -236,7 +239,7 @@ def report_compute(
             inflow=inflow,
             outflow=outflow,
             start_value=start_value,
-            net_invested=body.net_invested[lo:hi],
+            net_invested=daily.net_invested[lo:hi],
             twr=wealth - 1.0,
             drawdown=drawdown_series(wealth),
             benchmark=bench_curve,
@@ -252,9 +255,9 @@ def _capture_notes(benchmark: BenchmarkResult | None, note: str | None) -> dict[
     return dict(benchmark.capture_notes)
 
 
-def _rolling(body: Body, hi: int, start: datetime.date, rf: float) -> RollingRisk:
+def _rolling(daily: DailySeries, hi: int, start: datetime.date, rf: float) -> RollingRisk:
     """Rolling one-year volatility and Sharpe on the period's business days, each over the
     252 business-day returns ending that day, measured on the whole history up to the period's
     end (so a window may begin before the period does)."""
-    r = period_returns(body.value[:hi], body.inflow[:hi], body.outflow[:hi], 0.0)
-    return rolling_risk(body.days[:hi], wealth_index(r), rf, since=np.datetime64(start, "D"))
+    r = period_returns(daily.value[:hi], daily.inflow[:hi], daily.outflow[:hi], 0.0)
+    return rolling_risk(daily.days[:hi], wealth_index(r), rf, since=np.datetime64(start, "D"))

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from portfolios.engine.ledger import NegativeCash
+from portfolios.engine.cash import NegativeCash
 from portfolios.engine.returns import (
     PeriodReturn,
     daily_returns,

@@ -17,18 +17,13 @@ from portfolios.engine.market import (
     MissingFxRate,
     PriceTable,
 )
+from portfolios.engine.snapshots import ledger_pack, ledger_unpack
 from portfolios.engine.types import LedgerError
-from portfolios.engine.valuation import DailySeries, daily_series
+from portfolios.engine.valuation import daily_series
 from portfolios.models import Portfolio, txns_from_rows
 from portfolios.performance import loading
 from portfolios.performance.loading import Digest, Market, days64, fx_table
-from portfolios.performance.packing import (
-    Tail,
-    closes_from_tail,
-    closes_tail,
-    ledger_pack,
-    ledger_unpack,
-)
+from portfolios.performance.packing import Tail, closes_from_tail, closes_tail
 from portfolios.performance.periods import ONE_DAY
 from portfolios.performance.state import (
     LOOKBACK,
@@ -132,31 +127,7 @@ def series_compute(
     previous_series = None
     if resume_day is not None:
         assert old is not None and checkpoint is not None
-        keep = (resume_day - start).days + 1
-        previous_series = DailySeries(
-            days=old.days[:keep],
-            value=old.value[:keep],
-            securities=old.securities[:keep],
-            cash=old.cash[:keep],
-            inflow=old.inflow[:keep],
-            outflow=old.outflow[:keep],
-            net_invested=old.net_invested[:keep],
-            income=old.income[:keep],
-            fees=-old.fees[:keep],
-            taxes=-old.taxes[:keep],
-            value_before_start=0.0,
-            net_invested_before_start=0.0,
-            records_cash=checkpoint.records_cash,
-            cash_per_currency=checkpoint.cash_per_currency,
-            base_currency=base,
-            method=method,  # type: ignore[arg-type]
-            ledger=checkpoint,
-            checkpoints={resume_day: checkpoint},
-            local_values={currency: values[:keep] for currency, values in old.local_values.items()},
-            cash_balances={
-                currency: values[:keep] for currency, values in old.cash_balances.items()
-            },
-        )
+        previous_series = old.series.resumable(resume_day, checkpoint)
     series = daily_series(
         txns,
         method=method,
@@ -193,19 +164,8 @@ def series_compute(
         return np.concatenate([old_values[:offset], new])
 
     body = Body(
-        days=series.days,
-        value=series.value,
-        securities=series.securities,
-        cash=series.cash,
-        inflow=series.inflow,
-        outflow=series.outflow,
-        net_invested=series.net_invested,
-        income=series.income,
-        fees=-series.fees,
-        taxes=-series.taxes,
+        series=series.without_ledgers(),
         currency_effect=joined(old.currency_effect if old else None, effect),
-        local_values=series.local_values,
-        cash_balances=series.cash_balances,
         closes_from=closes_from,
         closes_key=closes_key,
     )

@@ -1,5 +1,5 @@
 """The cached state of a portfolio's daily series (`Head`, small, read on every request; `Body`,
-the daily arrays) and the checkpoint policy: where a computation leaves ledger checkpoints,
+the engine's daily series) and the checkpoint policy: where a computation leaves ledger checkpoints,
 which it keeps, and which one a recomputation resumes from after a change."""
 
 from __future__ import annotations
@@ -10,15 +10,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from portfolia.changelog import changed_since
-from portfolios.engine.ledger import NegativeCash
+from portfolios.engine.cash import NegativeCash
+from portfolios.engine.valuation import DailySeries
 from portfolios.models import Portfolio
 from portfolios.performance import loading
 from portfolios.performance.loading import Digest, Market
 from portfolios.performance.periods import ONE_DAY
 
-# v7: the state moved to the portfolios.performance package (older pickles name classes
-# that are gone).
-CACHE_PREFIX = "portfolios:perf:v8"
+# v9: the body holds the engine's `DailySeries` (older pickles hold the arrays themselves;
+# v8 is main's, whose reports gained the further risk measures).
+CACHE_PREFIX = "portfolios:perf:v9"
 STATE_TIMEOUT = 7 * 24 * 3600
 REPORT_TIMEOUT = 24 * 3600
 # Bars read before a window's first day, so forward-filling has a close to start from.
@@ -49,21 +50,12 @@ class Head:
 
 @dataclass
 class Body:
-    """The daily arrays from the first transaction to `Head.end` (all float64, per day)."""
+    """The engine's daily series from the first transaction to `Head.end`, kept without its
+    ledger states (`DailySeries.without_ledgers`: they travel as checkpoint snapshots), and the
+    per-day currency effect of the gain split, which the read model adds."""
 
-    days: np.ndarray
-    value: np.ndarray
-    securities: np.ndarray
-    cash: np.ndarray
-    inflow: np.ndarray
-    outflow: np.ndarray
-    net_invested: np.ndarray
-    income: np.ndarray
-    fees: np.ndarray  # <= 0
-    taxes: np.ndarray  # <= 0
-    currency_effect: np.ndarray
-    local_values: dict[str, np.ndarray]  # the engine's `DailySeries.local_values`
-    cash_balances: dict[str, np.ndarray]  # and its `cash_balances`
+    series: DailySeries
+    currency_effect: np.ndarray  # per day, float64
     # The cache key of the closes the computation read, from `closes_from` on (with each
     # asset's last close before it), per requested asset (None: it has none): a later
     # resumption from a day at least LOOKBACK after `closes_from`, with the same price marks,

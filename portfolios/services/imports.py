@@ -14,7 +14,7 @@ from django.db import transaction as db_transaction
 from market.models import Asset
 from market.services import PendingAsset, asset_materialise, assets_resolve
 from portfolios import importers, selectors
-from portfolios.engine.ledger import NegativeCash
+from portfolios.engine.cash import NegativeCash
 from portfolios.engine.types import LedgerError, Txn, format_date
 from portfolios.models import (
     TRADE_KINDS,

@@ -509,6 +509,47 @@ def test_incremental_recompute_matches_a_full_recompute() -> None:
     np.testing.assert_allclose(reused.value[march_31 + 1 :], full.value[march_31 + 1 :], rtol=1e-12)
 
 
+def test_a_series_kept_without_ledgers_resumes_from_a_snapshot_like_the_original() -> None:
+    txns, closes, eurusd = _history(7)
+    prices, fx = _tables(closes, eurusd)
+    start, end = date(2024, 1, 10), date(2024, 6, 30)
+    options = {
+        "method": "fifo",
+        "base_currency": "USD",
+        "prices": prices,
+        "fx": fx,
+        "start": start,
+        "end": end,
+        "track_lots": False,
+    }
+    old = daily_series(txns, checkpoint_every="month", **options)  # type: ignore[arg-type]
+    kept = old.without_ledgers()
+    assert kept.ledger is None and kept.checkpoints == {}
+    assert kept.value is old.value  # the arrays are shared, not copied
+
+    changed = [*txns, buy(999, date(2024, 4, 10), "3", "100", asset_id=3)]
+    full = daily_series(changed, **options)  # type: ignore[arg-type]
+    march_31 = date(2024, 3, 31)
+    previous = kept.resumable(march_31, old.checkpoints[march_31])
+    # Through 03-31 inclusive: (31 - 10 + 1) January days + 29 + 31 = 82 days.
+    assert previous.days.size == 82 and previous.end == march_31
+    assert previous.checkpoints == {march_31: old.checkpoints[march_31]}
+    resumed = daily_series(changed, previous=previous, changed_since=date(2024, 4, 10), **options)  # type: ignore[arg-type]
+    assert resumed.checkpoints.get(march_31) is old.checkpoints[march_31]  # it did resume
+    np.testing.assert_array_equal(resumed.days, full.days)
+    for name in ("value", "securities", "inflow", "outflow", "net_invested"):
+        np.testing.assert_allclose(getattr(resumed, name), getattr(full, name), rtol=1e-12)
+    for name in ("income", "fees", "taxes"):
+        np.testing.assert_allclose(getattr(resumed, name), getattr(full, name), atol=1e-9)
+
+    # Without a ledger to resume from, the engine computes everything (and still agrees).
+    again = daily_series(changed, previous=kept, changed_since=date(2024, 4, 10), **options)  # type: ignore[arg-type]
+    assert march_31 not in again.checkpoints
+    np.testing.assert_allclose(again.value, full.value, rtol=1e-12)
+    with pytest.raises(KeyError):
+        kept.resumable(date(2024, 7, 1), old.checkpoints[march_31])
+
+
 def test_incremental_recompute_falls_back_when_the_cash_choice_changes() -> None:
     txns = [buy(1, date(2024, 1, 2), "10", "100")]
     start, end = date(2024, 1, 2), date(2024, 3, 31)

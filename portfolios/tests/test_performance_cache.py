@@ -13,9 +13,9 @@ from django.test.utils import CaptureQueriesContext
 from market.providers.base import Bar
 from market.services import price_upsert
 from portfolios import performance, services
+from portfolios.engine.snapshots import ledger_pack, ledger_unpack
 from portfolios.models import Transaction
 from portfolios.performance import loading
-from portfolios.performance.packing import ledger_pack, ledger_unpack
 from portfolios.performance.state import cache_key
 from portfolios.tests.performance_builders import (
     D,

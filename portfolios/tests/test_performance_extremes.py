@@ -81,7 +81,7 @@ def test_a_year_or_more_shows_the_annual_money_weighted_return(user, auth_client
 
 @pytest.mark.parametrize("value", [1.13**365, 1e300, -1e300, 1e-300])
 def test_rate_and_money_text_never_raise_on_huge_numbers(value):
-    from portfolios.serializers import money_text, rate_text
+    from portfolios.wire import money_text, rate_text
 
     assert float(rate_text(value)) == pytest.approx(value, abs=1e-10)
     assert float(money_text(value)) == pytest.approx(value, abs=0.01)
@@ -89,8 +89,8 @@ def test_rate_and_money_text_never_raise_on_huge_numbers(value):
 
 @pytest.mark.parametrize("value", [float("inf"), float("-inf"), float("nan")])
 def test_non_finite_numbers_are_null_in_the_api_and_a_dash_on_pages(value):
-    from portfolios.serializers import money_text, rate_text
     from portfolios.templatetags.portfolio_format import money, percent, signed_money, weight
+    from portfolios.wire import money_text, rate_text
 
     assert rate_text(value) is None and money_text(value) is None
     assert {percent(value), weight(value), money(value, "EUR"), signed_money(value)} == {"—"}

@@ -202,3 +202,15 @@ def test_a_page_missing_its_benchmark_writes_nothing_and_a_task_brings_it(
         tasks.benchmark_history(**kwargs)
     job = FetchJob.objects.get(asset__symbol="^GSPC")
     assert job.start <= dt.date.fromisoformat(kwargs["since"]) - dt.timedelta(days=7)
+
+
+def test_a_period_in_lower_case_is_the_same_period_on_the_page_and_the_api(client, auth_client, pf):
+    api = auth_client.get(
+        f"/api/v1/portfolios/{pf.public_id}/performance/", {"period": "ytd", "series": "false"}
+    )
+    assert api.status_code == 200
+    today = timezone.localdate()
+    assert api.json()["start"] == dt.date(today.year, 1, 1).isoformat()  # YTD: from 1 January
+    html = client.get(page(pf), {"period": "ytd"}).content.decode()
+    assert 'aria-current="true">YTD<' in html
+    assert api.json()["twr"] in html  # the card's exact value, the API's string

@@ -1,0 +1,58 @@
+"""Investor pages, one module per page group: `portfolios` (dashboard, new portfolio, "Record a
+buy", settings, deletion), `cash_records`, `overview`, `transactions`, `imports` (CSV import and
+export), `performance` (with its CSV downloads) and `reports` (income, realized gains).
+
+Each view authorizes (through `portfolio_get_for_user`, 404 for anyone else's portfolio),
+parses, calls one service or selector and renders the page, or just the partial an HTMX
+request asks for (`template#partial`). Writes answer HTMX with the fragment to swap plus an
+`HX-Trigger` event (`holdings-changed`, `transaction-added`) the other parts listen to. The
+performance pages parse a period or a year and call the same read model as the API. How a
+page shows its figures is in `portfolios.presenters`; views import no API serializer. Links
+keep their href, so every page works without JavaScript.
+"""
+
+from portfolios.views.cash_records import portfolio_cash_records
+from portfolios.views.imports import transaction_export, transaction_import
+from portfolios.views.overview import portfolio_overview
+from portfolios.views.performance import performance, performance_daily_csv, performance_flows_csv
+from portfolios.views.portfolios import (
+    dashboard,
+    portfolio_delete,
+    portfolio_new,
+    portfolio_settings,
+    record_buy,
+)
+from portfolios.views.reports import income, income_export, realized, realized_export
+from portfolios.views.transactions import (
+    asset_options,
+    transaction_delete,
+    transaction_detail,
+    transaction_edit,
+    transaction_list,
+    transaction_new,
+)
+
+__all__ = [
+    "asset_options",
+    "dashboard",
+    "income",
+    "income_export",
+    "performance",
+    "performance_daily_csv",
+    "performance_flows_csv",
+    "portfolio_cash_records",
+    "portfolio_delete",
+    "portfolio_new",
+    "portfolio_overview",
+    "portfolio_settings",
+    "realized",
+    "realized_export",
+    "record_buy",
+    "transaction_delete",
+    "transaction_detail",
+    "transaction_edit",
+    "transaction_export",
+    "transaction_import",
+    "transaction_list",
+    "transaction_new",
+]
