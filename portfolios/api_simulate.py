@@ -16,12 +16,12 @@ from rest_framework.views import APIView
 from portfolia.rest import StrictQueryParamsMixin
 from portfolios import selectors_simulate, services
 from portfolios.serializers import PortfolioSerializer
-from portfolios.serializers_simulate import (
+from portfolios.serializers.simulations import (
     SimulationRequestSerializer,
     SimulationRunSerializer,
     SimulationSaveSerializer,
-    simulation_run_data,
 )
+from portfolios.wire import simulation_run_data
 
 RUN_ID = OpenApiParameter("run_id", OpenApiTypes.UUID, OpenApiParameter.PATH)
 

@@ -9,12 +9,12 @@ from rest_framework.views import APIView
 
 from portfolia.rest import StrictQueryParamsMixin
 from portfolios import services
-from portfolios.serializers_strategies import (
+from portfolios.serializers.strategies import (
     StrategyRequestSerializer,
     StrategyResponseSerializer,
-    strategy_data,
     strategy_params,
 )
+from portfolios.wire import strategy_data
 
 
 class StrategyWeightsView(StrictQueryParamsMixin, APIView):

@@ -21,7 +21,7 @@ from portfolios.api import PORTFOLIO_ID, PortfolioScopedMixin
 from portfolios.errors import MarketDataPending
 from portfolios.selectors_targets import RebalanceInputs, rebalance_plan, targets_report
 from portfolios.serializers import TransactionSerializer
-from portfolios.serializers_targets import (
+from portfolios.serializers.targets import (
     RebalancePlanSerializer,
     RebalanceQuerySerializer,
     RebalanceRecordSerializer,

@@ -1,5 +1,5 @@
 """HTML input of the strategies page: the assets, the method and its parameters (a cap in
-percent). Bounds are the API's (`serializers_strategies`, `selectors_strategies`)."""
+percent). Bounds are the API's (`serializers.strategies`, `selectors_strategies`)."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from portfolios import views, views_simulate, views_strategies, views_targets
+from portfolios import views
 
 portfolio = "portfolios/<uuid:public_id>/"
 transaction = f"{portfolio}transactions/<uuid:transaction_id>/"
@@ -11,7 +11,7 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("portfolios/new/", views.portfolio_new, name="portfolio-new"),
     path("portfolios/record-buy/", views.record_buy, name="record-buy"),
-    path("strategies/", views_strategies.strategies, name="strategies"),
+    path("strategies/", views.strategies, name="strategies"),
     path(portfolio, views.portfolio_overview, name="portfolio-overview"),
     path(f"{portfolio}settings/", views.portfolio_settings, name="portfolio-settings"),
     path(f"{portfolio}cash-records/", views.portfolio_cash_records, name="portfolio-cash-records"),
@@ -42,10 +42,10 @@ urlpatterns = [
         views.performance_flows_csv,
         name="portfolio-performance-flows-csv",
     ),
-    path(f"{portfolio}targets/", views_targets.targets, name="portfolio-targets"),
+    path(f"{portfolio}targets/", views.targets, name="portfolio-targets"),
     path(
         f"{portfolio}targets/record/",
-        views_targets.rebalance_record,
+        views.rebalance_record,
         name="portfolio-rebalance-record",
     ),
     path(f"{portfolio}income/", views.income, name="portfolio-income"),
@@ -60,12 +60,12 @@ urlpatterns = [
         views.realized_export,
         name="portfolio-realized-csv",
     ),
-    # Backtests (portfolios/views_simulate.py).
-    path("simulations/", views_simulate.simulation_new, name="simulation-new"),
-    path("simulations/<uuid:run_id>/", views_simulate.simulation_detail, name="simulation-detail"),
+    # Backtests (portfolios/views.py).
+    path("simulations/", views.simulation_new, name="simulation-new"),
+    path("simulations/<uuid:run_id>/", views.simulation_detail, name="simulation-detail"),
     path(
         "simulations/<uuid:run_id>/portfolio/",
-        views_simulate.simulation_save,
+        views.simulation_save,
         name="simulation-save",
     ),
 ]

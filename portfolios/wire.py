@@ -6,17 +6,21 @@ API cannot disagree and no HTML view imports an API serializer. Performance rate
 decimal-fraction strings with RATE_PLACES places ("0.1234000000" is 12.34 %), money as strings
 with two places, all rounded by `portfolia.money.quantize` through `rate_text` and
 `money_text`; dates stay `datetime.date` (the renderer writes ISO 8601); None where a figure is
-undefined.
+undefined. Also the further risk measures, strategy weights and backtest results, for the
+same reason.
 """
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
 from portfolia.money import MONEY_PLACES, quantize
+from portfolios.engine.strategies import weights_rounded
+from portfolios.models import SimulationRun
 from portfolios.performance import FlowsReport, PerformanceReport
 from portfolios.reports import IncomeReport, IncomeTotals, RealizedReport, RealizedSale
-from portfolios.serializers_risk import risk_data, rolling_by_day, rolling_point
+from portfolios.selectors_strategies import StrategyResult
 
 RATE_PLACES = 10
 
@@ -215,4 +219,224 @@ def realized_data(report: RealizedReport) -> dict:
             for row in report.by_year
         ],
         "sales": [_sale_data(sale) for sale in report.sales],
+    }
+
+
+RISK_KEYS = (
+    "calmar",
+    "value_at_risk",
+    "expected_shortfall",
+    "omega",
+    "tail_ratio",
+    "up_capture",
+    "down_capture",
+)
+
+
+def risk_data(report: PerformanceReport) -> dict:
+    """The ``risk`` object: each measure as a decimal string (null when undefined) and, for
+    each null one (and the rolling series when it is empty), the note saying why."""
+    body: dict = {key: rate_text(getattr(report, key)) for key in RISK_KEYS}
+    body["notes"] = dict(report.risk_notes)
+    return body
+
+
+NO_ROLLING = {"rolling_volatility": None, "rolling_sharpe": None}
+
+
+def rolling_by_day(report: PerformanceReport) -> dict:
+    """{date: the two rolling keys of its series point} for the report's business days with a
+    full window (a key null where its figure is undefined)."""
+    rolling = report.rolling
+    if rolling is None or not len(rolling):
+        return {}
+    return {
+        day: {"rolling_volatility": rate_text(volatility), "rolling_sharpe": rate_text(sharpe)}
+        for day, volatility, sharpe in zip(
+            rolling.days.astype(object).tolist(),
+            rolling.volatility.tolist(),
+            rolling.sharpe.tolist(),
+            strict=True,
+        )
+    }
+
+
+def rolling_point(rolling: dict, day) -> dict:
+    """The two rolling keys of one series point (null on days without a full window)."""
+    return rolling.get(day, NO_ROLLING)
+
+
+WEIGHT_PLACES = 10
+
+
+TARGET_PLACES = 2  # percentage points, as targets take them
+
+
+def _plain(value: float | None) -> str | None:
+    return None if value is None else format(Decimal(repr(float(value))), "f")
+
+
+def _column(values, index: int, text=rate_text):
+    return None if values is None else text(values[index])
+
+
+def strategy_data(result: StrategyResult) -> dict:
+    """The API body of strategy weights, with exactly the keys of StrategyResponseSerializer."""
+    weights, inputs = result.weights, result.weights.inputs
+    caps = inputs.get("caps")
+    selected = inputs.get("selected")
+    rounded = weights_rounded(weights.weights, WEIGHT_PLACES)
+    per_asset = []
+    for index, asset in enumerate(result.assets):
+        cap_day = result.market_cap_days[index] if result.market_cap_days else None
+        per_asset.append(
+            {
+                "asset": asset.public_id,
+                "symbol": asset.symbol,
+                "total_return": _column(inputs.get("returns"), index),
+                "volatility": _column(inputs.get("volatilities"), index),
+                "momentum": _column(inputs.get("momentum"), index),
+                "selected": None if selected is None else index in selected,
+                "risk_contribution": _column(inputs.get("risk_contributions"), index),
+                "market_cap": _column(inputs.get("market_caps"), index, money_text),
+                "market_cap_date": cap_day,
+                "uncapped_weight": _column(inputs.get("uncapped_weights"), index),
+            }
+        )
+    return {
+        "method": weights.method,
+        "as_of": weights.as_of,
+        "weights": [
+            {
+                "asset": asset.public_id,
+                "symbol": asset.symbol,
+                "name": asset.name,
+                "currency": asset.currency,
+                "weight": f"{weight:f}",
+            }
+            for asset, weight in zip(result.assets, rounded, strict=True)
+        ],
+        "inputs": {
+            "as_of": inputs["as_of"],
+            **{
+                name: inputs.get(name)
+                for name in (
+                    "window",
+                    "first_day",
+                    "last_day",
+                    "observations",
+                    "skip",
+                    "top_n",
+                    "weighting",
+                    "momentum_start",
+                    "momentum_end",
+                    "max_iterations",
+                    "iterations",
+                    "converged",
+                )
+            },
+            "tolerance": _plain(inputs.get("tolerance")),
+            "max_deviation": _plain(inputs.get("max_deviation")),
+            "cap": rate_text(caps[0]) if caps else None,  # one cap for all, as requests give it
+            "market_cap_currency": result.market_cap_currency,
+            "assets": per_asset,
+        },
+    }
+
+
+def strategy_targets(result: StrategyResult) -> list[dict]:
+    """The weights as a portfolio's targets take them (`PUT .../targets/`): percentage points
+    with two decimals adding up to exactly 100, one row per asset with a weight. For "use as
+    targets", which the targets feature (`services.targets_set`) records."""
+    points = weights_rounded(result.weights.weights, TARGET_PLACES + 2)
+    step = Decimal(1).scaleb(-TARGET_PLACES)
+    return [
+        {"asset": str(asset.public_id), "weight": f"{(weight * 100).quantize(step):f}"}
+        for asset, weight in zip(result.assets, points, strict=True)
+        if weight > 0
+    ]
+
+
+def _metrics_data(metrics: dict | None) -> dict | None:
+    if metrics is None:
+        return None
+    money = {"end_value", "invested", "gain"}
+    return {
+        name: (
+            value
+            if name == "mwr_note"
+            else money_text(value)
+            if name in money
+            else rate_text(value)
+        )
+        for name, value in metrics.items()
+    }
+
+
+def series_points(result: dict) -> list[dict]:
+    """The daily points of a result: consecutive calendar days from its first date."""
+    series = result["series"]
+    first = datetime.date.fromisoformat(series["dates"][0])
+    bench = series["benchmark"] or [None] * len(series["value"])
+    return [
+        {"date": first + datetime.timedelta(days=i), "value": value, "benchmark": b}
+        for i, (value, b) in enumerate(zip(series["value"], bench, strict=True))
+    ]
+
+
+def simulation_result_data(result: dict) -> dict:
+    """A stored result as the API sends it (decimal strings)."""
+    return {
+        "currency": result["currency"],
+        "start": result["start"],
+        "end": result["end"],
+        "metrics": _metrics_data(result["metrics"]),
+        "benchmark": {
+            "symbol": result["benchmark"]["symbol"],
+            "metrics": _metrics_data(result["benchmark"]["metrics"]),
+        },
+        "rebalances": result["rebalances"],
+        "cash": money_text(result["cash"]),
+        "holdings": [{**h, "quantity": rate_text(h["quantity"])} for h in result["holdings"]],
+        "trades": [
+            {
+                "date": trade["date"],
+                "asset": trade["asset"],
+                "symbol": trade["symbol"],
+                "side": trade["side"],
+                "quantity": rate_text(trade["quantity"]),
+                "price": rate_text(trade["price"]),
+                "fee": money_text(trade["fee"]),
+            }
+            for trade in result["trades"]
+        ],
+        "contributions": [
+            {"date": flow["date"], "amount": money_text(flow["amount"])}
+            for flow in result["contributions"]
+        ],
+        "series": [
+            {
+                "date": point["date"].isoformat(),
+                "value": money_text(point["value"]),
+                "benchmark": money_text(point["benchmark"]),
+            }
+            for point in series_points(result)
+        ],
+        "notes": result["notes"],
+    }
+
+
+def simulation_run_data(run: SimulationRun, *, url: str) -> dict:
+    """A run as the API sends it, with exactly the documented keys."""
+    return {
+        "id": str(run.public_id),
+        "status": run.status,
+        "progress": run.progress,
+        "error": run.error,
+        "inputs": run.inputs,
+        "created_at": run.created_at,
+        "finished_at": run.finished_at,
+        "portfolio": str(run.portfolio.public_id) if run.portfolio_id else None,
+        "url": url,
+        "result": simulation_result_data(run.result) if run.result else None,
     }

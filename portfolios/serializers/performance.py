@@ -6,7 +6,7 @@ from rest_framework import serializers
 from portfolia.validators import validate_query_date
 from portfolios.performance import PERIODS, period_name
 from portfolios.serializers.fields import NegativeCashSerializer
-from portfolios.serializers_risk import RiskSerializer
+from portfolios.serializers.risk import RiskSerializer
 
 
 class PeriodField(serializers.ChoiceField):

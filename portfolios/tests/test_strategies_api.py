@@ -308,7 +308,7 @@ def test_the_schema_documents_the_endpoint(auth_client):
 
 def test_weights_as_targets_are_percentage_points_adding_up_to_100(user, trio):
     from portfolios.selectors_strategies import strategy_weights_for
-    from portfolios.serializers_strategies import strategy_targets
+    from portfolios.wire import strategy_targets
 
     result = strategy_weights_for(
         user=user,

@@ -1,6 +1,8 @@
 """Investor pages, one module per page group: `portfolios` (dashboard, new portfolio, "Record a
 buy", settings, deletion), `cash_records`, `overview`, `transactions`, `imports` (CSV import and
-export), `performance` (with its CSV downloads) and `reports` (income, realized gains).
+export), `performance` (with its CSV downloads), `reports` (income, realized gains),
+`rebalancing` (targets and the rebalance plan), `strategy_weights` (the Strategies page) and
+`backtests` (simulations).
 
 Each view authorizes (through `portfolio_get_for_user`, 404 for anyone else's portfolio),
 parses, calls one service or selector and renders the page, or just the partial an HTMX
@@ -11,6 +13,7 @@ page shows its figures is in `portfolios.presenters`; views import no API serial
 keep their href, so every page works without JavaScript.
 """
 
+from portfolios.views.backtests import simulation_detail, simulation_new, simulation_save
 from portfolios.views.cash_records import portfolio_cash_records
 from portfolios.views.imports import transaction_export, transaction_import
 from portfolios.views.overview import portfolio_overview
@@ -22,7 +25,9 @@ from portfolios.views.portfolios import (
     portfolio_settings,
     record_buy,
 )
+from portfolios.views.rebalancing import rebalance_record, targets
 from portfolios.views.reports import income, income_export, realized, realized_export
+from portfolios.views.strategy_weights import strategies
 from portfolios.views.transactions import (
     asset_options,
     transaction_delete,
@@ -47,7 +52,13 @@ __all__ = [
     "portfolio_settings",
     "realized",
     "realized_export",
+    "rebalance_record",
     "record_buy",
+    "simulation_detail",
+    "simulation_new",
+    "simulation_save",
+    "strategies",
+    "targets",
     "transaction_delete",
     "transaction_detail",
     "transaction_edit",

@@ -29,7 +29,7 @@ from portfolios.forms_targets import (
     targets_from_forms,
 )
 from portfolios.selectors_targets import RebalanceInputs, rebalance_plan, targets_report
-from portfolios.views import _redirect
+from portfolios.views.common import redirect_page
 
 TEMPLATE = "portfolios/targets.html"
 
@@ -89,7 +89,7 @@ def targets(request: HttpRequest, public_id) -> HttpResponse:
             if request.htmx:
                 return _render(request, portfolio, saved=True)
             messages.success(request, "Targets saved.")
-            return _redirect(request, reverse("portfolio-targets", args=[portfolio.public_id]))
+            return redirect_page(request, reverse("portfolio-targets", args=[portfolio.public_id]))
     return _render(request, portfolio, formset=formset, cash_form=cash_form)
 
 
@@ -113,4 +113,4 @@ def rebalance_record(request: HttpRequest, public_id) -> HttpResponse:
     count = len(created)
     messages.success(request, f"Recorded {count} transaction{'s' if count != 1 else ''}.")
     url = reverse("portfolio-targets", args=[portfolio.public_id])
-    return _redirect(request, url)
+    return redirect_page(request, url)

@@ -3,7 +3,6 @@ run (`simulation_run_data`, which `SimulationRunSerializer` documents). No write
 
 from __future__ import annotations
 
-import datetime
 from decimal import Decimal
 
 from drf_spectacular.types import OpenApiTypes
@@ -14,7 +13,7 @@ from portfolia.currencies import CURRENCY_CHOICES
 from portfolia.rest import StrictFieldsMixin
 from portfolios.engine.simulate import REBALANCE_CHOICES
 from portfolios.models import SimulationRun
-from portfolios.serializers import AssetRefField, money_text, rate_text
+from portfolios.serializers import AssetRefField
 from portfolios.services.simulations import MAX_ASSETS, SIMULATION_METHOD_NAMES
 
 AMOUNT = {"max_digits": 20, "decimal_places": 4}
@@ -140,88 +139,3 @@ class SimulationRunSerializer(serializers.Serializer):
     portfolio = serializers.UUIDField(allow_null=True, help_text="The portfolio it was saved as.")
     url = serializers.CharField(help_text="Where to poll it.")
     result = SimulationResultSerializer(allow_null=True)
-
-
-def _metrics_data(metrics: dict | None) -> dict | None:
-    if metrics is None:
-        return None
-    money = {"end_value", "invested", "gain"}
-    return {
-        name: (
-            value
-            if name == "mwr_note"
-            else money_text(value)
-            if name in money
-            else rate_text(value)
-        )
-        for name, value in metrics.items()
-    }
-
-
-def series_points(result: dict) -> list[dict]:
-    """The daily points of a result: consecutive calendar days from its first date."""
-    series = result["series"]
-    first = datetime.date.fromisoformat(series["dates"][0])
-    bench = series["benchmark"] or [None] * len(series["value"])
-    return [
-        {"date": first + datetime.timedelta(days=i), "value": value, "benchmark": b}
-        for i, (value, b) in enumerate(zip(series["value"], bench, strict=True))
-    ]
-
-
-def simulation_result_data(result: dict) -> dict:
-    """A stored result as the API sends it (decimal strings)."""
-    return {
-        "currency": result["currency"],
-        "start": result["start"],
-        "end": result["end"],
-        "metrics": _metrics_data(result["metrics"]),
-        "benchmark": {
-            "symbol": result["benchmark"]["symbol"],
-            "metrics": _metrics_data(result["benchmark"]["metrics"]),
-        },
-        "rebalances": result["rebalances"],
-        "cash": money_text(result["cash"]),
-        "holdings": [{**h, "quantity": rate_text(h["quantity"])} for h in result["holdings"]],
-        "trades": [
-            {
-                "date": trade["date"],
-                "asset": trade["asset"],
-                "symbol": trade["symbol"],
-                "side": trade["side"],
-                "quantity": rate_text(trade["quantity"]),
-                "price": rate_text(trade["price"]),
-                "fee": money_text(trade["fee"]),
-            }
-            for trade in result["trades"]
-        ],
-        "contributions": [
-            {"date": flow["date"], "amount": money_text(flow["amount"])}
-            for flow in result["contributions"]
-        ],
-        "series": [
-            {
-                "date": point["date"].isoformat(),
-                "value": money_text(point["value"]),
-                "benchmark": money_text(point["benchmark"]),
-            }
-            for point in series_points(result)
-        ],
-        "notes": result["notes"],
-    }
-
-
-def simulation_run_data(run: SimulationRun, *, url: str) -> dict:
-    """A run as the API sends it, with exactly the documented keys."""
-    return {
-        "id": str(run.public_id),
-        "status": run.status,
-        "progress": run.progress,
-        "error": run.error,
-        "inputs": run.inputs,
-        "created_at": run.created_at,
-        "finished_at": run.finished_at,
-        "portfolio": str(run.portfolio.public_id) if run.portfolio_id else None,
-        "url": url,
-        "result": simulation_result_data(run.result) if run.result else None,
-    }

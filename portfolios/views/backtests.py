@@ -22,7 +22,7 @@ from portfolios.forms import form_apply_errors
 from portfolios.forms_simulate import SimulationForm, SimulationSaveForm
 from portfolios.models import SimulationRun
 from portfolios.presenters import chart_index, chart_values
-from portfolios.serializers_simulate import series_points
+from portfolios.wire import series_points
 
 RECENT_RUNS = 10
 POLL_STOP = 286  # htmx stops polling on this status

@@ -11,16 +11,12 @@ from rest_framework import serializers
 
 from portfolia.rest import StrictFieldsMixin
 from portfolia.validators import validate_query_date
-from portfolios.engine.strategies import METHODS, MOMENTUM_WEIGHTINGS, weights_rounded
+from portfolios.engine.strategies import METHODS, MOMENTUM_WEIGHTINGS
 from portfolios.selectors_strategies import (
     MAX_STRATEGY_ASSETS,
     MAX_WINDOW,
-    StrategyResult,
 )
-from portfolios.serializers import money_text, rate_text
 
-WEIGHT_PLACES = 10
-TARGET_PLACES = 2  # percentage points, as targets take them
 PARAMETER_NAMES = ("window", "skip", "top_n", "weighting", "cap")
 
 
@@ -149,88 +145,3 @@ class StrategyResponseSerializer(serializers.Serializer):
     as_of = serializers.DateField()
     weights = StrategyWeightSerializer(many=True)
     inputs = StrategyInputsSerializer()
-
-
-def _plain(value: float | None) -> str | None:
-    return None if value is None else format(Decimal(repr(float(value))), "f")
-
-
-def _column(values, index: int, text=rate_text):
-    return None if values is None else text(values[index])
-
-
-def strategy_data(result: StrategyResult) -> dict:
-    """The API body of strategy weights, with exactly the keys of StrategyResponseSerializer."""
-    weights, inputs = result.weights, result.weights.inputs
-    caps = inputs.get("caps")
-    selected = inputs.get("selected")
-    rounded = weights_rounded(weights.weights, WEIGHT_PLACES)
-    per_asset = []
-    for index, asset in enumerate(result.assets):
-        cap_day = result.market_cap_days[index] if result.market_cap_days else None
-        per_asset.append(
-            {
-                "asset": asset.public_id,
-                "symbol": asset.symbol,
-                "total_return": _column(inputs.get("returns"), index),
-                "volatility": _column(inputs.get("volatilities"), index),
-                "momentum": _column(inputs.get("momentum"), index),
-                "selected": None if selected is None else index in selected,
-                "risk_contribution": _column(inputs.get("risk_contributions"), index),
-                "market_cap": _column(inputs.get("market_caps"), index, money_text),
-                "market_cap_date": cap_day,
-                "uncapped_weight": _column(inputs.get("uncapped_weights"), index),
-            }
-        )
-    return {
-        "method": weights.method,
-        "as_of": weights.as_of,
-        "weights": [
-            {
-                "asset": asset.public_id,
-                "symbol": asset.symbol,
-                "name": asset.name,
-                "currency": asset.currency,
-                "weight": f"{weight:f}",
-            }
-            for asset, weight in zip(result.assets, rounded, strict=True)
-        ],
-        "inputs": {
-            "as_of": inputs["as_of"],
-            **{
-                name: inputs.get(name)
-                for name in (
-                    "window",
-                    "first_day",
-                    "last_day",
-                    "observations",
-                    "skip",
-                    "top_n",
-                    "weighting",
-                    "momentum_start",
-                    "momentum_end",
-                    "max_iterations",
-                    "iterations",
-                    "converged",
-                )
-            },
-            "tolerance": _plain(inputs.get("tolerance")),
-            "max_deviation": _plain(inputs.get("max_deviation")),
-            "cap": rate_text(caps[0]) if caps else None,  # one cap for all, as requests give it
-            "market_cap_currency": result.market_cap_currency,
-            "assets": per_asset,
-        },
-    }
-
-
-def strategy_targets(result: StrategyResult) -> list[dict]:
-    """The weights as a portfolio's targets take them (`PUT .../targets/`): percentage points
-    with two decimals adding up to exactly 100, one row per asset with a weight. For "use as
-    targets", which the targets feature (`services.targets_set`) records."""
-    points = weights_rounded(result.weights.weights, TARGET_PLACES + 2)
-    step = Decimal(1).scaleb(-TARGET_PLACES)
-    return [
-        {"asset": str(asset.public_id), "weight": f"{(weight * 100).quantize(step):f}"}
-        for asset, weight in zip(result.assets, points, strict=True)
-        if weight > 0
-    ]

@@ -6,55 +6,6 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from portfolios.performance import PerformanceReport
-
-RISK_KEYS = (
-    "calmar",
-    "value_at_risk",
-    "expected_shortfall",
-    "omega",
-    "tail_ratio",
-    "up_capture",
-    "down_capture",
-)
-
-
-def risk_data(report: PerformanceReport) -> dict:
-    """The ``risk`` object: each measure as a decimal string (null when undefined) and, for
-    each null one (and the rolling series when it is empty), the note saying why."""
-    from portfolios.wire import rate_text
-
-    body: dict = {key: rate_text(getattr(report, key)) for key in RISK_KEYS}
-    body["notes"] = dict(report.risk_notes)
-    return body
-
-
-NO_ROLLING = {"rolling_volatility": None, "rolling_sharpe": None}
-
-
-def rolling_by_day(report: PerformanceReport) -> dict:
-    """{date: the two rolling keys of its series point} for the report's business days with a
-    full window (a key null where its figure is undefined)."""
-    from portfolios.wire import rate_text
-
-    rolling = report.rolling
-    if rolling is None or not len(rolling):
-        return {}
-    return {
-        day: {"rolling_volatility": rate_text(volatility), "rolling_sharpe": rate_text(sharpe)}
-        for day, volatility, sharpe in zip(
-            rolling.days.astype(object).tolist(),
-            rolling.volatility.tolist(),
-            rolling.sharpe.tolist(),
-            strict=True,
-        )
-    }
-
-
-def rolling_point(rolling: dict, day) -> dict:
-    """The two rolling keys of one series point (null on days without a full window)."""
-    return rolling.get(day, NO_ROLLING)
-
 
 class RiskNotesSerializer(serializers.Serializer):
     calmar = serializers.CharField(required=False)

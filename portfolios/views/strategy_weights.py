@@ -1,6 +1,6 @@
 """The strategies page: pick assets, a method and its parameters; see the weights with the
 inputs they came from. One GET view; HTMX asks for the result partial (links and the form work
-without JavaScript). The numbers are the API's (`serializers_strategies.strategy_data`)."""
+without JavaScript). The numbers are the API's (`wire.strategy_data`)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET
 from portfolios import services
 from portfolios.errors import StrategyInputError
 from portfolios.forms_strategies import METHOD_LABELS, StrategyForm
-from portfolios.serializers_strategies import strategy_data
+from portfolios.wire import strategy_data
 
 
 @login_required
