@@ -19,12 +19,12 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from django.core.cache import cache
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import F, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from market import selectors as market_selectors
-from market.models import Asset, AssetClass, CorporateAction, Price
+from market.models import Asset, AssetClass, CorporateAction
 from portfolia.money import plain
 from portfolios import importers
 from portfolios.engine.ledger import LedgerState, NegativeCash, replay
@@ -41,11 +41,12 @@ from portfolios.models import TXN_COLUMNS, Portfolio, Transaction, txns_from_row
 
 # The performance read model's entry point, re-exported: the pages and the API call it here.
 from portfolios.performance import portfolio_performance as portfolio_performance
+from portfolios.performance.loading import closes_with_previous
 
 ZERO = Decimal(0)
 ONE_DAY = datetime.timedelta(days=1)
-# Price bars are read for this many days before the valuation day in one query; assets without
-# a bar in that window get their latest earlier bar from a second query.
+# Closes are read for this many days before the valuation day in one query; assets without
+# one in that window get their latest earlier close from a second query.
 PRICE_WINDOW_DAYS = 14
 SUMMARY_TIMEOUT = 24 * 3600  # the dashboard's figures, under a key of everything they read
 # A market price older than this (in days before the valuation day) is flagged as stale.
@@ -203,7 +204,8 @@ def market_data_load(
     day: datetime.date,
 ) -> MarketData:
     """Closes up to `day` for the assets (a recent window, enough for `day` and the day
-    before) and full FX histories for the currency pairs, in at most three queries."""
+    before) and full FX histories for the currency pairs, in at most three queries (the FX
+    pair assets, the closes and the latest older closes of assets with none in the window)."""
     asset_ids = set(asset_ids)
     pairs = {
         (currency, base): fx_pair_symbols(currency, base)
@@ -221,43 +223,16 @@ def market_data_load(
                 fx_asset_by_symbol[asset.symbol] = asset.pk
     fx_ids = set(fx_asset_by_symbol.values())
 
+    # A recent window of each asset's closes (its latest earlier close too when the window has
+    # none before `day`: forward-filling needs one for `day - 1` and, lacking later bars, `day`)
+    # and the FX pairs' whole histories, up to `day`.
     window_start = day - datetime.timedelta(days=PRICE_WINDOW_DAYS)
-    condition = Q()
-    if asset_ids:
-        condition |= Q(asset_id__in=sorted(asset_ids), date__gte=window_start)
-    if fx_ids:
-        condition |= Q(asset_id__in=sorted(fx_ids))
-    rows: list[tuple[int, datetime.date, float]] = []
-    if asset_ids or fx_ids:
-        rows = list(
-            Price.objects.filter(condition, date__lte=day).values_list("asset_id", "date", "close")
-        )
-    # Assets whose window holds no bar on or before the day before: fetch their latest bar up to
-    # then (one query; forward-filling needs it for `day - 1` and, lacking later bars, `day`).
-    first_in_window: dict[int, datetime.date] = {}
-    for asset_id, date, _close in rows:
-        if asset_id in asset_ids and (
-            asset_id not in first_in_window or date < first_in_window[asset_id]
-        ):
-            first_in_window[asset_id] = date
-    day_before = day - ONE_DAY
-    lacking = sorted(
-        asset_id
-        for asset_id in asset_ids - fx_ids
-        if first_in_window.get(asset_id, day) > day_before
+    requests: dict[int, datetime.date | None] = dict.fromkeys(sorted(asset_ids), window_start)
+    requests.update(dict.fromkeys(sorted(fx_ids)))
+    closes = closes_with_previous(
+        requests, previous_before=dict.fromkeys(sorted(asset_ids - fx_ids), day), until=day
     )
-    if lacking:
-        latest_date = (
-            Price.objects.filter(asset_id=OuterRef("asset_id"), date__lte=day_before)
-            .order_by("-date")
-            .values("date")[:1]
-        )
-        rows += list(
-            Price.objects.filter(asset_id__in=lacking, date=Subquery(latest_date)).values_list(
-                "asset_id", "date", "close"
-            )
-        )
-    prices = PriceTable.from_rows(rows)
+    prices = PriceTable(closes)
     fx_tables: dict[str, FxTable] = {}
     for base in currencies_by_base:
         pairs: dict[str, Closes] = {}
