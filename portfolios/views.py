@@ -298,9 +298,7 @@ def portfolio_overview(request: HttpRequest, public_id) -> HttpResponse:
 
 
 def _portfolio_assets(portfolio: Portfolio) -> list[Asset]:
-    return list(
-        Asset.objects.filter(transactions__portfolio=portfolio).distinct().order_by("symbol")
-    )
+    return selectors.portfolio_assets(portfolio=portfolio)
 
 
 def _list_context(request: HttpRequest, portfolio: Portfolio) -> dict:

@@ -4,7 +4,10 @@
   transactions of a portfolio; the assets a user may use and the asset picker's options).
 - `transactions`: a portfolio's transactions as engine values, and their CSV export.
 - `market_data`: the closes and FX tables a valuation on a day needs (`market_data_load`).
-- `holdings`: a portfolio on a day (`holdings`), positions, values, gains and allocation.
+- `positions`: a portfolio on a day (`Holdings`): positions, values, gains and allocation,
+  from a ledger replay with lots.
+- `holdings_model`: the holdings read model (`holdings`), cached under the ledger and price
+  versions, resumed from saved lot states.
 - `cash`: what changing the cash choices would change, and the negative cash of a set of
   transactions (import previews).
 - `dashboard`: every portfolio's headline figures (`portfolio_list_with_summary`), cached.
@@ -24,6 +27,7 @@ from portfolios.selectors.access import (
     AssetOption,
     asset_options_for_user,
     asset_queryset_for_user,
+    portfolio_assets,
     portfolio_get_for_user,
     portfolio_queryset_for_user,
     transaction_get_for_portfolio,
@@ -39,16 +43,16 @@ from portfolios.selectors.cash import (
     negative_cash_with,
 )
 from portfolios.selectors.dashboard import PortfolioSummary, portfolio_list_with_summary
-from portfolios.selectors.holdings import (
+from portfolios.selectors.holdings_model import holdings
+from portfolios.selectors.market_data import MarketData, market_data_load
+from portfolios.selectors.positions import (
     ALLOCATION_KINDS,
     STALE_AFTER_DAYS,
     AllocationSlice,
     HoldingRow,
     Holdings,
-    holdings,
     share,
 )
-from portfolios.selectors.market_data import MarketData, market_data_load
 from portfolios.selectors.refresh import benchmark_asset_ids, fx_pair_asset_ids, held_asset_ids
 from portfolios.selectors.transactions import (
     transactions_export_csv,
@@ -80,6 +84,7 @@ __all__ = [
     "holdings",
     "market_data_load",
     "negative_cash_with",
+    "portfolio_assets",
     "portfolio_get_for_user",
     "portfolio_list_with_summary",
     "portfolio_performance",

@@ -123,3 +123,13 @@ def asset_options_for_user(*, user, query: str, limit: int = 12) -> list[AssetOp
         for result in found.remote
     ]
     return options[:limit]
+
+
+def portfolio_assets(*, portfolio: Portfolio) -> list[Asset]:
+    """The assets the portfolio has transactions in, by symbol: those of its `ledger_summary`
+    (which every transaction write rewrites), so one query without a join over the
+    transactions."""
+    asset_ids = sorted(portfolio.ledger_summary.get("assets", ()))
+    if not asset_ids:
+        return []
+    return list(Asset.objects.filter(pk__in=asset_ids).order_by("symbol", "pk"))

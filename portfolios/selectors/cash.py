@@ -17,8 +17,8 @@ from portfolios.engine.market import (
 )
 from portfolios.engine.types import CASH_RECORD_KINDS, LedgerError, Txn
 from portfolios.models import Portfolio
-from portfolios.selectors.holdings import holdings_build, holdings_inputs
 from portfolios.selectors.market_data import market_data_load
+from portfolios.selectors.positions import holdings_build, holdings_inputs
 
 # --- Cash: the picture under each choice -----------------------------------------------------------
 

@@ -23,8 +23,8 @@ from portfolios.engine.types import Txn
 from portfolios.engine.valuation import value_holdings
 from portfolios.models import Portfolio
 from portfolios.selectors.access import portfolio_queryset_for_user
-from portfolios.selectors.holdings import ONE_DAY, ZERO, as_decimal
 from portfolios.selectors.market_data import MarketData, currencies_needed, market_data_load
+from portfolios.selectors.positions import ONE_DAY, ZERO, as_decimal
 from portfolios.selectors.transactions import txns_by_portfolio
 
 SUMMARY_TIMEOUT = 24 * 3600  # the dashboard's figures, under a key of everything they read

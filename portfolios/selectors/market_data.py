@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from market import selectors as market_selectors
+from market.models import Asset
 from portfolios.engine.market import (
     Closes,
     FxTable,
@@ -41,10 +42,13 @@ def market_data_load(
     asset_ids: Iterable[int],
     currencies_by_base: dict[str, set[str]],
     day: datetime.date,
+    fx_candidates: Iterable[Asset] | None = None,
 ) -> MarketData:
     """Closes up to `day` for the assets (a recent window, enough for `day` and the day
     before) and full FX histories for the currency pairs, in at most three queries (the FX
-    pair assets, the closes and the latest older closes of assets with none in the window)."""
+    pair assets, the closes and the latest older closes of assets with none in the window).
+    With `fx_candidates` (assets loaded already that include every FX asset that may serve) the
+    FX pairs are chosen among them, without their query."""
     asset_ids = set(asset_ids)
     pairs = {
         (currency, base): fx_pair_symbols(currency, base)
@@ -56,7 +60,9 @@ def market_data_load(
         # The one FX-pair rule (`market.selectors.fx_pair_assets`): the owner's priced manual pair
         # before the catalogue's, the direct pair before the inverse (the engine takes the first
         # of them with a close).
-        choices = market_selectors.fx_pair_assets(owner_id=getattr(owner, "pk", owner), pairs=pairs)
+        choices = market_selectors.fx_pair_assets(
+            owner_id=getattr(owner, "pk", owner), pairs=pairs, candidates=fx_candidates
+        )
         for assets in choices.values():
             for asset in assets:
                 fx_asset_by_symbol[asset.symbol] = asset.pk

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
@@ -18,14 +19,16 @@ def txn_from_values(row: Sequence) -> Txn:
     return txns_from_rows([row])[0]
 
 
-def txns_by_portfolio(*, portfolio_ids: Iterable[int]) -> dict[int, list[Txn]]:
-    """Every transaction of these portfolios as engine values, in entry order (one query)."""
+def txns_by_portfolio(
+    *, portfolio_ids: Iterable[int], after: datetime.date | None = None
+) -> dict[int, list[Txn]]:
+    """Every transaction of these portfolios as engine values, in entry order (one query); with
+    `after`, only those dated after it (a replay resuming from a state of that day)."""
     rows_by_portfolio: dict[int, list] = defaultdict(list)
-    rows = (
-        Transaction.objects.filter(portfolio_id__in=list(portfolio_ids))
-        .order_by("date", "id")
-        .values_list(*TXN_COLUMNS)
-    )
+    queryset = Transaction.objects.filter(portfolio_id__in=list(portfolio_ids))
+    if after is not None:
+        queryset = queryset.filter(date__gt=after)
+    rows = queryset.order_by("date", "id").values_list(*TXN_COLUMNS)
     for row in rows:
         rows_by_portfolio[row[1]].append(row)
     return {pk: txns_from_rows(group) for pk, group in rows_by_portfolio.items()}

@@ -9,8 +9,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.utils import timezone
-
 from market.models import Asset
 from portfolios.engine.ledger import LedgerState, NegativeCash, replay
 from portfolios.engine.market import (
@@ -109,6 +107,9 @@ class Holdings:
     by_asset_id: dict[int, HoldingRow] = field(default_factory=dict, repr=False)
     negative_cash: list[NegativeCash] = field(default_factory=list)
     cash_per_currency: bool = False
+    # The holdings read model's cache key of this answer ("" when computed outside it): what a
+    # page caches its rendering of the rows under.
+    cache_key: str = field(default="", compare=False, repr=False)
 
     @property
     def charges(self) -> Decimal:
@@ -184,6 +185,9 @@ def holdings_build(
     day: datetime.date,
     checkpoint: LedgerState | None = None,
 ) -> tuple[Holdings, LedgerState | None]:
+    """The portfolio on `day` from a full ledger replay with lots of `txns` (from `checkpoint`
+    on, when given), and that ledger state (None when an exchange rate is missing: the
+    holdings then say so in `pending`)."""
     base = portfolio.base_currency
     fx = market.fx.get(base) or FxTable(base)
     try:
@@ -194,9 +198,30 @@ def holdings_build(
             checkpoint=checkpoint,
             **portfolio.ledger_options,
         )
+    except MissingFxRate as error:
+        count = sum(1 for txn in txns if txn.date <= day)
+        return _pending_holdings(portfolio, day, count, error.message), None
+    valued = holdings_valued(
+        portfolio=portfolio, state=state, assets=assets, market=market, day=day
+    )
+    return valued, (state if valued.pending is None else None)
+
+
+def holdings_valued(
+    *,
+    portfolio: Portfolio,
+    state: LedgerState,
+    assets: dict[int, Asset],
+    market: MarketData,
+    day: datetime.date,
+) -> Holdings:
+    """The holdings of a ledger state (replayed through `day`, lots tracked) valued on `day`."""
+    base = portfolio.base_currency
+    fx = market.fx.get(base) or FxTable(base)
+    try:
         valuation = value_holdings(state, prices=market.prices, fx=fx, day=day)
     except MissingFxRate as error:
-        return _pending_holdings(portfolio, day, txns, error.message), None
+        return _pending_holdings(portfolio, day, state.txn_count, error.message)
     rows: list[HoldingRow] = []
     total_value = as_decimal(valuation.value)
     for value in valuation.holdings:
@@ -263,11 +288,11 @@ def holdings_build(
         negative_cash=state.negative_cash_list(),
         cash_per_currency=state.cash_per_currency,
     )
-    return holdings, state
+    return holdings
 
 
 def _pending_holdings(
-    portfolio: Portfolio, day: datetime.date, txns: Sequence[Txn], message: str
+    portfolio: Portfolio, day: datetime.date, count: int, message: str
 ) -> Holdings:
     return Holdings(
         portfolio=portfolio,
@@ -289,7 +314,7 @@ def _pending_holdings(
         taxes=ZERO,
         net_invested=ZERO,
         total_gain=ZERO,
-        transaction_count=sum(1 for txn in txns if txn.date <= day),
+        transaction_count=count,
         pending=f"Exchange rates are still loading, so values cannot be shown yet. {message}",
     )
 
@@ -298,7 +323,9 @@ def holdings_inputs(
     portfolio: Portfolio, day: datetime.date
 ) -> tuple[list[Txn], dict[int, Asset], MarketData]:
     """What valuing `portfolio` on `day` needs: its transactions, the assets held by then and
-    their market data (3-5 queries, see `holdings`)."""
+    their market data (3-5 queries: the transactions, the assets, the FX pair assets when a
+    foreign currency is used, the closes and the latest older closes of assets with no recent
+    one)."""
     txns = txns_by_portfolio(portfolio_ids=[portfolio.pk]).get(portfolio.pk, [])
     asset_ids = {txn.asset_id for txn in txns if txn.asset_id is not None and txn.date <= day}
     assets = Asset.objects.in_bulk(sorted(asset_ids)) if asset_ids else {}
@@ -309,18 +336,3 @@ def holdings_inputs(
         day=day,
     )
     return txns, assets, market
-
-
-def holdings(*, portfolio: Portfolio, date: datetime.date | None = None) -> Holdings:
-    """The portfolio on `date` (today when None): positions, values, gains and totals.
-
-    Queries: transactions (1), assets (1), FX pair assets (1 when a foreign currency is used),
-    closes (1) and the latest older closes of assets with no recent bar (at most 1).
-    Raises LedgerError if the stored history is impossible (the services never store one).
-    """
-    day = date or timezone.localdate()
-    txns, assets, market = holdings_inputs(portfolio, day)
-    result, _state = holdings_build(
-        portfolio=portfolio, txns=txns, assets=assets, market=market, day=day
-    )
-    return result
