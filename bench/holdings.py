@@ -57,11 +57,12 @@ def _get(client, url: str) -> tuple[float, int]:
 
 
 def _transaction_added(portfolio):
-    """A small buy of a held asset today, through the services (the ledger version moves)."""
+    """A small buy of a held asset today, through the services (the ledger version moves);
+    answers how to delete it again."""
     from portfolios import selectors, services
 
     row = max(selectors.holdings(portfolio=portfolio).rows, key=lambda row: row.market_value)
-    return services.transaction_create(
+    made = services.transaction_create(
         portfolio=portfolio,
         kind="buy",
         date=dt.date.today(),
@@ -72,19 +73,25 @@ def _transaction_added(portfolio):
         currency=row.currency,
         note="bench holdings",
     )
+    return lambda: services.transaction_delete(transaction=made)
 
 
-def _close_added(portfolio) -> None:
+def _close_added(portfolio):
     """Today's close of the largest holding rewritten, through market.services (its price
-    version moves)."""
+    version moves); answers how to put the stored close back."""
+    from market.models import Price
     from market.providers.base import Bar
     from market.services import price_upsert
     from portfolios import selectors
 
     row = max(selectors.holdings(portfolio=portfolio).rows, key=lambda row: row.market_value)
-    close = float(row.price) * 1.001
-    bar = Bar(dt.date.today(), close, close, close, close, 0.0)
-    price_upsert(asset=row.asset, bars=[bar])
+    stored = Price.objects.filter(asset=row.asset).order_by("-date").first()
+
+    def bar(close: float) -> Bar:
+        return Bar(stored.date, close, close, close, close, 0.0)
+
+    price_upsert(asset=row.asset, bars=[bar(stored.close * 1.001)])
+    return lambda: price_upsert(asset=row.asset, bars=[bar(stored.close)])
 
 
 def main() -> None:
@@ -140,13 +147,10 @@ def main() -> None:
         times = []
         for _ in range(max(1, args.rounds // 2)):
             _get(client, url)
-            made = change(portfolio)
+            undo = change(portfolio)
             portfolio.refresh_from_db()
             times.append(_get(client, url))
-            if made is not None:
-                from portfolios import services
-
-                services.transaction_delete(transaction=made)
+            undo()
         elapsed, queries = min(times)
         print(f"   {label:<32} {elapsed * 1000:7.1f} ms {queries:>3} queries")
     met = "met" if worst * 1000 < TARGET_WARM_MS else "MISSED"

@@ -42,7 +42,13 @@ from portfolios.performance.loading import ledger_version_load
 from portfolios.performance.packing import ledger_pack, ledger_unpack
 from portfolios.performance.state import prices_changed_from
 from portfolios.selectors.market_data import MarketData, market_data_load
-from portfolios.selectors.positions import ONE_DAY, Holdings, holdings_build, holdings_valued
+from portfolios.selectors.positions import (
+    ALLOCATION_KINDS,
+    ONE_DAY,
+    Holdings,
+    holdings_build,
+    holdings_valued,
+)
 from portfolios.selectors.transactions import txns_by_portfolio
 
 CACHE_PREFIX = "portfolios:holdings:v1"
@@ -119,7 +125,8 @@ def reads_load(portfolio: Portfolio) -> Reads:
 
 def result_key(portfolio: Portfolio, day: datetime.date, reads: Reads) -> str:
     """The cache key of the holdings on `day`: it changes with the ledger version, the ledger
-    choices and every read asset's price version, price dates, symbol, name and currency."""
+    choices and every read asset's price version, price dates, symbol, name, class and
+    currency."""
     digest = hashlib.blake2b(digest_size=16)
     digest.update(
         repr((portfolio.owner_id, day.isoformat(), reads.version, _options(portfolio))).encode()
@@ -131,6 +138,7 @@ def result_key(portfolio: Portfolio, day: datetime.date, reads: Reads) -> str:
                     asset.pk,
                     asset.symbol,
                     asset.name,
+                    asset.asset_class,
                     asset.currency,
                     asset.owner_id,
                     asset.price_version,
@@ -149,18 +157,31 @@ def states_key(portfolio: Portfolio) -> str:
 
 
 def _packed(result: Holdings) -> Holdings:
-    """The holdings as cached: without the portfolio and with asset ids for assets."""
+    """The holdings as cached: without the portfolio, with asset ids for assets and with their
+    allocations computed."""
+    allocations = {by: tuple(result.allocation(by)) for by in ALLOCATION_KINDS}
     rows = [replace(row, asset=row.asset.pk) for row in result.rows]  # type: ignore[arg-type]
-    return replace(result, portfolio=None, rows=rows, by_asset_id={})  # type: ignore[arg-type]
+    return replace(
+        result,
+        portfolio=None,  # type: ignore[arg-type]
+        rows=rows,
+        by_asset_id={},
+        allocations=allocations,
+    )
 
 
 def _unpacked(cached: Holdings, portfolio: Portfolio, assets: dict[int, Asset]) -> Holdings | None:
-    """The cached holdings bound to this request's portfolio and assets (None if one is gone)."""
+    """The cached holdings bound to this request's portfolio and assets (None if one is gone).
+    The rows were made by unpickling for this request alone, so they are bound in place."""
     if any(row.asset not in assets for row in cached.rows):
         return None
-    rows = [replace(row, asset=assets[row.asset]) for row in cached.rows]  # type: ignore[index]
+    for row in cached.rows:
+        object.__setattr__(row, "asset", assets[row.asset])  # type: ignore[index]
     return replace(
-        cached, portfolio=portfolio, rows=rows, by_asset_id={row.asset.pk: row for row in rows}
+        cached,
+        portfolio=portfolio,
+        by_asset_id={row.asset.pk: row for row in cached.rows},
+        allocations=dict(cached.allocations),
     )
 
 

@@ -110,6 +110,10 @@ class Holdings:
     # The holdings read model's cache key of this answer ("" when computed outside it): what a
     # page caches its rendering of the rows under.
     cache_key: str = field(default="", compare=False, repr=False)
+    # `allocation` by each grouping asked, kept (the holdings read model caches them with it).
+    allocations: dict[str, tuple[AllocationSlice, ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @property
     def charges(self) -> Decimal:
@@ -135,6 +139,12 @@ class Holdings:
         it) and makes the others add up to more."""
         if by not in ALLOCATION_KINDS:
             raise ValueError(f"allocation by {by!r}: choose one of {ALLOCATION_KINDS}")
+        known = self.allocations.get(by)
+        if known is None:
+            known = self.allocations[by] = self._allocation(by)
+        return list(known)
+
+    def _allocation(self, by: str) -> tuple[AllocationSlice, ...]:
         totals: dict[str, Decimal] = defaultdict(Decimal)
         labels: dict[str, str] = {}
         for row in self.rows:
@@ -161,7 +171,7 @@ class Holdings:
             if value
         ]
         slices.sort(key=lambda item: (-item.value, item.key))
-        return slices
+        return tuple(slices)
 
 
 def share(part: Decimal, total: Decimal) -> Decimal | None:

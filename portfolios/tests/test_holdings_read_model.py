@@ -80,6 +80,11 @@ def test_a_second_read_is_answered_from_the_cache_in_two_queries(portfolio):
     # 20 held at 140: 2800; cost 1005 + 1205 = 2210.
     assert again.total_value == D(2800) and again.cost_basis == D(2210)
     assert again.rows[0].asset.symbol == "AAPL" and again.portfolio is portfolio
+    for by in selectors.ALLOCATION_KINDS:  # kept with the cached answer
+        assert again.allocation(by) == fresh(portfolio, day(3, 15)).allocation(by)
+    assert [(item.key, item.value) for item in again.allocation("asset_class")] == [
+        ("stock", D(2800))
+    ]
 
 
 def test_a_warm_read_answers_the_same_queries_for_1_or_40_holdings():
@@ -274,3 +279,43 @@ def test_the_holdings_api_answers_a_second_read_warm_and_equal(auth_client, user
     assert warm.json() == cold.json()
     # Warm: the transactions, closes and FX lookups are not read again.
     assert len(warm_queries) < len(cold_queries)
+
+
+def test_the_pages_cached_rows_follow_a_new_transaction_and_a_rename(client, user, aapl):
+    from django.urls import reverse
+
+    portfolio = PortfolioFactory(owner=user)
+    TransactionFactory(portfolio=portfolio, asset=aapl, date=day(1, 2), quantity=10, price=100)
+    client.force_login(user)
+    pages = [
+        reverse("portfolio-overview", args=[portfolio.public_id]) + "?date=2024-03-15",
+        reverse("portfolio-transactions", args=[portfolio.public_id]),
+    ]
+
+    def holdings_html(url: str) -> str:
+        html = client.get(url).content.decode()
+        return html[html.index('id="holdings"') :]
+
+    before = [holdings_html(url) for url in pages]
+    assert "1,400.00" in before[0]  # 10 x 140 on 15 Mar
+    assert [holdings_html(url) for url in pages] == before  # warm: the same page
+    services.transaction_create(
+        portfolio=portfolio,
+        kind="buy",
+        date=day(3, 12),
+        asset=aapl,
+        quantity=D(5),
+        price=D(135),
+        fee=D(0),
+        currency="USD",
+    )
+    aapl.name = "Apple Computer"
+    aapl.save(update_fields=["name"])
+
+    after = [holdings_html(url) for url in pages]
+
+    assert "2,100.00" in after[0]  # 15 x 140
+    assert "2,100.00" not in before[0]
+    assert all("Apple Computer" in html for html in after)
+    # The transactions list shows the new buy (its rows are cached under the same key).
+    assert after[1].count("kind-buy") == before[1].count("kind-buy") + 1
