@@ -6,11 +6,11 @@ is still valid.
 A read runs two queries: the portfolio's `ledger_version` with its `ledger_summary` (the assets
 and currencies of its transactions and the log of its last writes, as the performance read
 model reads them) and those assets with every FX asset that may convert one of the currencies
-(owner's or catalogue's), with their price versions and first and last price dates. The
-answer is cached under a key of all of it (with the day and the portfolio's ledger choices), so
-a transaction write (which moves the ledger version) or a price write (which moves the asset's
-price version) is seen by the next read; the assets are rebound from that query, so names read
-fresh.
+(owner's or catalogue's), with every stored field (price versions and first and last price
+dates included). The answer is cached, with its assets, under a key of all of it (with the day
+and the portfolio's ledger choices), so a transaction write (which moves the ledger version),
+a price write (which moves the asset's price version) or an asset's edit is seen by the next
+read.
 
 On a miss, the saved lot states (`LotStates`: `ledger_pack`ed full ledger states, lots
 included, of the days the last computations reached and of the month end before each) say
@@ -27,8 +27,10 @@ from __future__ import annotations
 import datetime
 import hashlib
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 from django.core.cache import cache
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Q
 from django.utils import timezone
 
@@ -57,23 +59,35 @@ STATES_TIMEOUT = 7 * 24 * 3600
 STATES_KEPT = 6  # the latest days a lot state is kept for
 
 
+# Every stored field of an asset: the key holds them all, so a cached answer's assets (pickled
+# with it) are the stored ones.
+_ASSET_FIELDS = tuple(field.attname for field in Asset._meta.concrete_fields)
+
+
 @dataclass(frozen=True)
 class Reads:
-    """What a holdings read reads before the cache (two queries, see the module docstring)."""
+    """What a holdings read reads before the cache (two queries, see the module docstring):
+    the assets as rows of every stored field (`_ASSET_FIELDS`), made into instances only when
+    the holdings are computed."""
 
     version: int
     log: list
     currencies: frozenset[str]
-    assets: dict[int, Asset]  # the transactions' assets and the FX assets that may serve
+    rows: tuple[tuple, ...]  # the transactions' assets and the FX assets that may serve
     fx_ids: tuple[int, ...]  # of those, the FX assets that may serve (by id)
+
+    @cached_property
+    def assets(self) -> dict[int, Asset]:
+        return {row[0]: Asset.from_db(DEFAULT_DB_ALIAS, _ASSET_FIELDS, row) for row in self.rows}
 
     def fx_marks(self) -> dict[int, tuple]:
         """The FX assets' price marks (first and last price date, price version)."""
+        by_id = {row[0]: dict(zip(_ASSET_FIELDS, row, strict=True)) for row in self.rows}
         return {
             asset_id: (
-                self.assets[asset_id].first_price_date,
-                self.assets[asset_id].last_price_date,
-                self.assets[asset_id].price_version,
+                by_id[asset_id]["first_price_date"],
+                by_id[asset_id]["last_price_date"],
+                by_id[asset_id]["price_version"],
             )
             for asset_id in self.fx_ids
         }
@@ -110,45 +124,28 @@ def reads_load(portfolio: Portfolio) -> Reads:
         condition |= Q(symbol__in=symbols, asset_class=AssetClass.FX) & (
             Q(owner__isnull=True) | Q(owner_id=portfolio.owner_id)
         )
-    assets: dict[int, Asset] = {}
+    rows: tuple[tuple, ...] = ()
     if digest.asset_ids or symbols:
-        assets = {asset.pk: asset for asset in Asset.objects.filter(condition).order_by("pk")}
+        rows = tuple(Asset.objects.filter(condition).order_by("pk").values_list(*_ASSET_FIELDS))
+    field = {name: index for index, name in enumerate(_ASSET_FIELDS)}
     fx_ids = tuple(
-        asset.pk
-        for asset in assets.values()
-        if asset.asset_class == AssetClass.FX
-        and asset.symbol in symbols
-        and asset.owner_id in (None, portfolio.owner_id)
+        row[0]
+        for row in rows
+        if row[field["asset_class"]] == AssetClass.FX
+        and row[field["symbol"]] in symbols
+        and row[field["owner_id"]] in (None, portfolio.owner_id)
     )
-    return Reads(version, log, digest.currencies, assets, fx_ids)
+    return Reads(version, log, digest.currencies, rows, fx_ids)
 
 
 def result_key(portfolio: Portfolio, day: datetime.date, reads: Reads) -> str:
     """The cache key of the holdings on `day`: it changes with the ledger version, the ledger
-    choices and every read asset's price version, price dates, symbol, name, class and
-    currency."""
+    choices and every stored field of every asset read (price versions and dates, names...)."""
     digest = hashlib.blake2b(digest_size=16)
     digest.update(
         repr((portfolio.owner_id, day.isoformat(), reads.version, _options(portfolio))).encode()
     )
-    digest.update(
-        repr(
-            [
-                (
-                    asset.pk,
-                    asset.symbol,
-                    asset.name,
-                    asset.asset_class,
-                    asset.currency,
-                    asset.owner_id,
-                    asset.price_version,
-                    asset.first_price_date,
-                    asset.last_price_date,
-                )
-                for asset in reads.assets.values()
-            ]
-        ).encode()
-    )
+    digest.update(repr(reads.rows).encode())
     return f"{CACHE_PREFIX}:result:{portfolio.pk}:{digest.hexdigest()}"
 
 
@@ -157,26 +154,18 @@ def states_key(portfolio: Portfolio) -> str:
 
 
 def _packed(result: Holdings) -> Holdings:
-    """The holdings as cached: without the portfolio, with asset ids for assets and with their
-    allocations computed."""
+    """The holdings as cached: without the portfolio and with their allocations computed."""
     allocations = {by: tuple(result.allocation(by)) for by in ALLOCATION_KINDS}
-    rows = [replace(row, asset=row.asset.pk) for row in result.rows]  # type: ignore[arg-type]
     return replace(
         result,
         portfolio=None,  # type: ignore[arg-type]
-        rows=rows,
         by_asset_id={},
         allocations=allocations,
     )
 
 
-def _unpacked(cached: Holdings, portfolio: Portfolio, assets: dict[int, Asset]) -> Holdings | None:
-    """The cached holdings bound to this request's portfolio and assets (None if one is gone).
-    The rows were made by unpickling for this request alone, so they are bound in place."""
-    if any(row.asset not in assets for row in cached.rows):
-        return None
-    for row in cached.rows:
-        object.__setattr__(row, "asset", assets[row.asset])  # type: ignore[index]
+def _unpacked(cached: Holdings, portfolio: Portfolio) -> Holdings:
+    """The cached holdings bound to this request's portfolio."""
     return replace(
         cached,
         portfolio=portfolio,
@@ -198,9 +187,7 @@ def holdings(*, portfolio: Portfolio, date: datetime.date | None = None) -> Hold
     key = result_key(portfolio, day, reads)
     cached = cache.get(key)
     if isinstance(cached, Holdings):
-        found = _unpacked(cached, portfolio, reads.assets)
-        if found is not None:
-            return replace(found, cache_key=key)
+        return replace(_unpacked(cached, portfolio), cache_key=key)
     result, saved = holdings_compute(portfolio=portfolio, day=day, reads=reads)
     cache.set(key, _packed(result), RESULT_TIMEOUT)
     if saved is not None:
