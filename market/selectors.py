@@ -1,6 +1,8 @@
 """Reads of market data shared by pages, the API, tasks and other apps: asset visibility and
 search (local first, then the provider's, cached, with a short timeout), price series and
-coverage, the latest price and its staleness, fetch jobs, and the staff data-status report.
+coverage, the latest price and its staleness, fetch jobs, and the staff data-status report; the
+one FX-pair rule (`fx_pair_assets`) and the one loader of stored closes for computations
+(`closes_load`, `closes_latest_before`, kept in `market.selectors_closes` and read here).
 
 ``assets_to_refresh()`` decides which assets the scheduled refreshes keep fresh. Other apps
 extend it with ``refresh_source_register`` (the portfolios app adds held assets, benchmarks and
@@ -20,7 +22,6 @@ from typing import Protocol, TypeVar
 import numpy as np
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
 from django.db.models import (
     Case,
     Count,
@@ -41,6 +42,11 @@ from django.utils import timezone
 from market import providers
 from market.models import Asset, AssetClass, CorporateAction, FetchJob, Price, ProviderName, Quote
 from market.providers.base import ProviderError, SearchResult
+
+# The one loader of stored closes for computations (its own module for size; read it here).
+from market.selectors_closes import DayCloses as DayCloses
+from market.selectors_closes import closes_latest_before as closes_latest_before
+from market.selectors_closes import closes_load as closes_load
 from portfolia.validators import control_character_problem
 
 logger = logging.getLogger(__name__)
@@ -386,108 +392,6 @@ def price_range_start(*, code: str, today: dt.date | None = None) -> dt.date | N
 def price_series(*, asset: Asset, start: dt.date | None = None) -> list[tuple[dt.date, float]]:
     """(date, close) pairs from ``start`` (or the first) to the last stored close."""
     return list(prices_in_range(asset=asset, start=start).values_list("date", "close"))
-
-
-# --- Closes for computations: the one loader ---------------------------------------------------
-
-DayCloses = tuple[np.ndarray, np.ndarray]  # days (datetime64[D], ascending), closes (float64)
-
-
-def _day_closes(days: np.ndarray, closes: np.ndarray) -> DayCloses:
-    if days.size > 1 and not bool((days[1:] > days[:-1]).all()):
-        order = np.argsort(days, kind="stable")
-        days, closes = days[order], closes[order]
-    return days, closes
-
-
-def closes_load(
-    requests: Mapping[int, dt.date | None], *, until: dt.date | None = None
-) -> dict[int, DayCloses]:
-    """The daily closes of each asset from its date (None: from its first) to `until` (None:
-    to its last), in one query: asset id → (days as datetime64[D] ascending, closes as float64).
-    Assets without a close in their range are left out.
-
-    The only reader of stored closes for computations (holdings, performance, reports): on
-    PostgreSQL each asset's days and closes travel as two packed binary strings (loading
-    hundreds of thousands of rows as Python objects would cost more than the computation);
-    elsewhere as rows.
-    """
-    if not requests:
-        return {}
-    by_start: dict[dt.date | None, list[int]] = {}
-    for asset_id, since in requests.items():
-        by_start.setdefault(since, []).append(asset_id)
-    if connection.vendor == "postgresql":
-        return _closes_load_postgresql(by_start, until)
-    condition = Q()
-    for since, ids in by_start.items():
-        condition |= Q(asset_id__in=ids) if since is None else Q(asset_id__in=ids, date__gte=since)
-    rows = Price.objects.filter(condition)
-    if until is not None:
-        rows = rows.filter(date__lte=until)
-    found: dict[int, tuple[list, list]] = {}
-    for asset_id, day, close in rows.order_by("asset_id", "date").values_list(
-        "asset_id", "date", "close"
-    ):
-        days, closes = found.setdefault(asset_id, ([], []))
-        days.append(day)
-        closes.append(close)
-    return {
-        asset_id: (np.array(days, dtype="datetime64[D]"), np.array(closes, dtype=np.float64))
-        for asset_id, (days, closes) in found.items()
-    }
-
-
-def _closes_load_postgresql(
-    by_start: dict[dt.date | None, list[int]], until: dt.date | None
-) -> dict[int, DayCloses]:
-    table = connection.ops.quote_name(Price._meta.db_table)
-    clauses, params = [], []
-    for since, ids in by_start.items():
-        if since is None:
-            clauses.append("asset_id = ANY(%s)")
-            params.append(sorted(ids))
-        else:
-            clauses.append("(asset_id = ANY(%s) AND date >= %s)")
-            params += [sorted(ids), since]
-    where = f"({' OR '.join(clauses)})"
-    if until is not None:
-        where += " AND date <= %s"
-        params.append(until)
-    sql = f"""
-        SELECT asset_id, string_agg(int4send(date - DATE '1970-01-01'), ''),
-               string_agg(float8send(close), '')
-        FROM {table} WHERE {where} GROUP BY asset_id
-    """
-    out: dict[int, DayCloses] = {}
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        for asset_id, days, closes in cursor.fetchall():
-            out[asset_id] = _day_closes(
-                np.frombuffer(bytes(days), ">i4").astype(np.int64).astype("datetime64[D]"),
-                np.frombuffer(bytes(closes), ">f8").astype(np.float64),
-            )
-    return out
-
-
-def closes_latest_before(
-    *, asset_ids: Iterable[int], before: dt.date
-) -> dict[int, tuple[dt.date, float]]:
-    """Each asset's latest close dated before `before`, as (date, close), in one query (assets
-    with none are left out): where forward-filling starts when a loaded range begins later."""
-    ids = sorted(set(asset_ids))
-    if not ids:
-        return {}
-    prior = Price.objects.filter(asset=OuterRef("pk"), date__lt=before).order_by("-date")
-    rows = (
-        Asset.objects.filter(pk__in=ids)
-        .annotate(
-            prior_date=Subquery(prior.values("date")[:1]),
-            prior_close=Subquery(prior.values("close")[:1]),
-        )
-        .values_list("id", "prior_date", "prior_close")
-    )
-    return {asset_id: (day, close) for asset_id, day, close in rows if day is not None}
 
 
 # --- Latest price and staleness ----------------------------------------------------------------
