@@ -246,7 +246,8 @@ def holdings_compute(
         early = None
         if resume is None or resume < early_day:
             early = replay(txns, fx=fx, until=early_day, checkpoint=checkpoint, **options)
-        state = replay(txns, fx=fx, until=day, checkpoint=early or checkpoint, **options)
+        resume_from = early if early is not None else checkpoint
+        state = replay(txns, fx=fx, until=day, checkpoint=resume_from, **options)
     except MissingFxRate:
         if resume is not None:  # the full replay tells which rate, as the pages show it
             return holdings_compute(portfolio=portfolio, day=day, reads=reads, resumable=False)
