@@ -1,5 +1,7 @@
-"""A portfolio on a day (`holdings`): positions, values, gains, totals and the allocation,
-from a full ledger replay with lots (`holdings_build`) on the inputs `holdings_inputs` loads."""
+"""A portfolio on a day (`Holdings`): positions, values, gains, totals and the allocation, from a
+full ledger replay with lots (`holdings_build`, or `holdings_valued` on a replayed state) on the
+inputs `holdings_inputs` loads. The cached read pages and the API call is
+`holdings_model.holdings`."""
 
 from __future__ import annotations
 
