@@ -59,9 +59,15 @@ STATES_TIMEOUT = 7 * 24 * 3600
 STATES_KEPT = 6  # the latest days a lot state is kept for
 
 
-# Every stored field of an asset: the key holds them all, so a cached answer's assets (pickled
-# with it) are the stored ones.
-_ASSET_FIELDS = tuple(field.attname for field in Asset._meta.concrete_fields)
+# The stored fields of an asset the key holds, so a cached answer's assets (pickled with it)
+# are the stored ones: all but its price write log (`price_version` moves with it) and its
+# creation time (it never changes), left deferred as no holdings reader needs them (and they
+# cost half of the query).
+_ASSET_FIELDS = tuple(
+    field.attname
+    for field in Asset._meta.concrete_fields
+    if field.attname not in ("price_changes", "created_at")
+)
 
 
 @dataclass(frozen=True)
