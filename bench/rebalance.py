@@ -3,7 +3,7 @@
 Loads (once per run, replacing the previous one) a portfolio of `bench-rebalance@portfolia.local`
 holding --assets assets (a fifth of them in EUR, converted through `EURUSD=X`), each with 30 days
 of closes and one buy, targets of equal weight for all of them and cash records. Then it times
-`portfolios.selectors_targets.rebalance_plan` end to end (holdings from the database, the
+`portfolios.selectors.rebalancing.rebalance_plan` end to end (holdings from the database, the
 unheld-asset loader, the engine, the fingerprint) for a full plan, a buy-only plan with new cash
 and a whole-units plan with a minimum trade: best and median of --rounds rounds, with the SQL
 queries of one plan.
@@ -127,7 +127,7 @@ def main() -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from portfolios.selectors_targets import rebalance_plan
+    from portfolios.selectors.rebalancing import rebalance_plan
 
     call_command("migrate", verbosity=0)
     portfolio = load(options.assets)

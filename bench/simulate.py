@@ -7,7 +7,7 @@ a separate run) next to the size of the price matrix: the engine alone by defaul
     .venv/bin/python bench/simulate.py
 
 and with ``--db`` also the whole run as the service makes it (the price matrix and FX read from
-the database by `selectors_simulate.simulation_market_load`, then the engine). ``--db`` migrates
+the database by `selectors.backtests.simulation_market_load`, then the engine). ``--db`` migrates
 the database named by DATABASE_URL and adds 50 assets ``BSIM00``.. with 20 years of closes the
 first time (give it its own database):
 
@@ -113,7 +113,7 @@ def from_database(days: np.ndarray, closes: np.ndarray):
     from market.models import Asset
     from market.services import price_upsert
     from market.services.prices import ManualPrice
-    from portfolios.selectors_simulate import simulation_market_load
+    from portfolios.selectors.backtests import simulation_market_load
 
     call_command("migrate", verbosity=0)
     symbols = [f"BSIM{i:02d}" for i in range(ASSETS)]

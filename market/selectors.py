@@ -1,6 +1,8 @@
 """Reads of market data shared by pages, the API, tasks and other apps: asset visibility and
 search (local first, then the provider's, cached, with a short timeout), price series and
-coverage, the latest price and its staleness, fetch jobs, and the staff data-status report.
+coverage, the latest price and its staleness, fetch jobs, and the staff data-status report; the
+one FX-pair rule (`fx_pair_assets`) and the one loader of stored closes for computations
+(`closes_load`, `closes_latest_before`, kept in `market.selectors_closes` and read here).
 
 ``assets_to_refresh()`` decides which assets the scheduled refreshes keep fresh. Other apps
 extend it with ``refresh_source_register`` (the portfolios app adds held assets, benchmarks and
@@ -40,6 +42,11 @@ from django.utils import timezone
 from market import providers
 from market.models import Asset, AssetClass, CorporateAction, FetchJob, Price, ProviderName, Quote
 from market.providers.base import ProviderError, SearchResult
+
+# The one loader of stored closes for computations (its own module for size; read it here).
+from market.selectors_closes import DayCloses as DayCloses
+from market.selectors_closes import closes_latest_before as closes_latest_before
+from market.selectors_closes import closes_load as closes_load
 from portfolia.validators import control_character_problem
 
 logger = logging.getLogger(__name__)
@@ -218,7 +225,11 @@ K = TypeVar("K", bound=Hashable)
 
 
 def fx_pair_assets(
-    *, owner_id: int | None, pairs: Mapping[K, Sequence[str]], priced: bool = True
+    *,
+    owner_id: int | None,
+    pairs: Mapping[K, Sequence[str]],
+    priced: bool = True,
+    candidates: Iterable[Asset] | None = None,
 ) -> dict[K, list[Asset]]:
     """The one rule for which stored FX asset converts a currency (one query for all pairs).
 
@@ -228,16 +239,30 @@ def fx_pair_assets(
     symbol and in that order; for a symbol, the owner's manual asset (made on purpose) before the
     catalogue's. With `priced` (every read), only assets with stored prices count, so an empty
     manual pair never hides the catalogue's; the first asset of each list is the choice.
+    With `candidates` (assets the caller loaded already, a superset of those FX assets) the same
+    rule runs on them, without a query.
     """
     wanted = sorted({symbol for symbols in pairs.values() for symbol in symbols})
     if not wanted:
         return {key: [] for key in pairs}
-    owners = (
-        Q(owner__isnull=True) if owner_id is None else Q(owner__isnull=True) | Q(owner_id=owner_id)
-    )
-    rows = Asset.objects.filter(owners, symbol__in=wanted, asset_class=AssetClass.FX)
-    if priced:
-        rows = rows.filter(first_price_date__isnull=False)
+    if candidates is None:
+        owners = (
+            Q(owner__isnull=True)
+            if owner_id is None
+            else Q(owner__isnull=True) | Q(owner_id=owner_id)
+        )
+        rows = Asset.objects.filter(owners, symbol__in=wanted, asset_class=AssetClass.FX)
+        if priced:
+            rows = rows.filter(first_price_date__isnull=False)
+    else:
+        rows = [
+            asset
+            for asset in candidates
+            if asset.symbol in wanted
+            and asset.asset_class == AssetClass.FX
+            and asset.owner_id in (None, owner_id)
+            and (asset.first_price_date is not None or not priced)
+        ]
     found = sorted(rows, key=lambda asset: asset.pk)
     return {key: fx_pair_ranked(symbols, found) for key, symbols in pairs.items()}
 

@@ -14,7 +14,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from portfolia.rest import StrictQueryParamsMixin
-from portfolios import selectors_simulate, services
+from portfolios import services
+from portfolios.selectors import backtests as selectors_simulate
 from portfolios.serializers import PortfolioSerializer
 from portfolios.serializers.simulations import (
     SimulationRequestSerializer,

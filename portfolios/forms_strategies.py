@@ -1,5 +1,5 @@
 """HTML input of the strategies page: the assets, the method and its parameters (a cap in
-percent). Bounds are the API's (`serializers.strategies`, `selectors_strategies`)."""
+percent). Bounds are the API's (`serializers.strategies`, `selectors.strategy_inputs`)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from portfolios.engine.strategies import (
     MOMENTUM_WEIGHTINGS,
 )
 from portfolios.selectors import asset_queryset_for_user
-from portfolios.selectors_strategies import MAX_STRATEGY_ASSETS, MAX_WINDOW
+from portfolios.selectors.strategy_inputs import MAX_STRATEGY_ASSETS, MAX_WINDOW
 
 METHOD_LABELS = {
     "equal": "Equal weight",

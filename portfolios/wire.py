@@ -20,7 +20,7 @@ from portfolios.engine.strategies import weights_rounded
 from portfolios.models import SimulationRun
 from portfolios.performance import FlowsReport, PerformanceReport
 from portfolios.reports import IncomeReport, IncomeTotals, RealizedReport, RealizedSale
-from portfolios.selectors_strategies import StrategyResult
+from portfolios.selectors.strategy_inputs import StrategyResult
 
 RATE_PLACES = 10
 

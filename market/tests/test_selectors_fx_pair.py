@@ -65,6 +65,22 @@ def test_another_owners_manual_pair_and_non_fx_assets_are_not_candidates():
     assert chosen(owner) is None
 
 
+def test_on_assets_loaded_already_the_rule_chooses_as_its_query_does(django_assert_num_queries):
+    owner = UserFactory()
+    catalogue = fx("EURUSD=X")
+    fx("EURUSD=X", owner=owner, priced=False)  # an empty manual pair never counts
+    fx("EURUSD=X", owner=UserFactory())  # nor does another owner's
+    inverse = fx("USDEUR=X")
+    AssetFactory(symbol="USDEUR=X", asset_class="stock", provider="yahoo")  # nor a stock
+    loaded = list(Asset.objects.all())
+    with django_assert_num_queries(0):
+        found = selectors.fx_pair_assets(
+            owner_id=owner.pk, pairs={"EUR": EUR_USD}, candidates=loaded
+        )
+    assert found == selectors.fx_pair_assets(owner_id=owner.pk, pairs={"EUR": EUR_USD})
+    assert found == {"EUR": [catalogue, inverse]}
+
+
 def test_the_ensure_returns_a_stored_pair_even_without_prices_and_else_creates_the_direct_one():
     owner = UserFactory()
     unpriced = fx("USDEUR=X", priced=False)

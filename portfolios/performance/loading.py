@@ -15,15 +15,14 @@ from decimal import Decimal
 import numpy as np
 from django.conf import settings
 from django.db import connection
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Q
 
 from market import selectors as market_selectors
-from market.models import Asset, AssetClass, Price
+from market.models import Asset, AssetClass
 from portfolios.engine.market import (
     MINOR_UNITS,
     Closes,
     FxTable,
-    PriceTable,
     fx_pair_symbols,
 )
 from portfolios.engine.types import Txn
@@ -229,60 +228,28 @@ def market_meta(portfolio: Portfolio, digest: Digest) -> Market:
     )
 
 
-def closes_load(requests: dict[int, datetime.date | None]) -> dict[int, Closes]:
-    """Daily closes of each asset from its date (None: all of them), in one query.
-
-    On PostgreSQL each asset's days and closes travel as two packed binary strings (loading
-    hundreds of thousands of rows as Python objects would cost more than the computation);
-    elsewhere as rows.
-    """
-    if not requests:
-        return {}
-    by_start: dict[datetime.date | None, list[int]] = defaultdict(list)
-    for asset_id, since in requests.items():
-        by_start[since].append(asset_id)
-    out: dict[int, Closes] = {}
-    if connection.vendor == "postgresql":
-        table = connection.ops.quote_name(Price._meta.db_table)
-        clauses, params = [], []
-        for since, ids in by_start.items():
-            if since is None:
-                clauses.append("asset_id = ANY(%s)")
-                params.append(sorted(ids))
-            else:
-                clauses.append("(asset_id = ANY(%s) AND date >= %s)")
-                params += [sorted(ids), since]
-        sql = f"""
-            SELECT asset_id, string_agg(int4send(date - DATE '1970-01-01'), ''),
-                   string_agg(float8send(close), '')
-            FROM {table} WHERE {" OR ".join(clauses)} GROUP BY asset_id
-        """
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            for asset_id, days, closes in cursor.fetchall():
-                out[asset_id] = Closes.from_arrays(
-                    np.frombuffer(bytes(days), ">i4").astype(np.int64).astype("datetime64[D]"),
-                    np.frombuffer(bytes(closes), ">f8").astype(np.float64),
-                )
-        return out
-    condition = Q()
-    for since, ids in by_start.items():
-        condition |= Q(asset_id__in=ids) if since is None else Q(asset_id__in=ids, date__gte=since)
-    rows = list(Price.objects.filter(condition).values_list("asset_id", "date", "close"))
-    table = PriceTable.from_rows(rows)
-    for asset_id in requests:
-        series = table.series(asset_id)
-        if series is not None:
-            out[asset_id] = series
-    return out
+def closes_load(
+    requests: dict[int, datetime.date | None], *, until: datetime.date | None = None
+) -> dict[int, Closes]:
+    """Daily closes of each asset from its date (None: all of them) to `until` (None: the
+    last), in one query: `market.selectors.closes_load` (the one loader of stored closes, with
+    its PostgreSQL fast path), as the engine's `Closes`."""
+    found = market_selectors.closes_load(requests, until=until)
+    return {
+        asset_id: Closes.from_arrays(days, values) for asset_id, (days, values) in found.items()
+    }
 
 
 def closes_with_previous(
-    requests: dict[int, datetime.date | None], *, previous_before: dict[int, datetime.date]
+    requests: dict[int, datetime.date | None],
+    *,
+    previous_before: dict[int, datetime.date],
+    until: datetime.date | None = None,
 ) -> dict[int, Closes]:
-    """`closes_load`, then for assets in `previous_before` whose loaded closes start after that
-    day, their latest close before it (one more query, only when needed)."""
-    closes = closes_load(requests)
+    """`closes_load`, then for assets in `previous_before` whose loaded closes start on or after
+    that day (or that have none), their latest close before it (one more query, only when
+    needed: `market.selectors.closes_latest_before`, before the earliest of those days)."""
+    closes = closes_load(requests, until=until)
     lacking = [
         asset_id
         for asset_id, before in previous_before.items()
@@ -292,21 +259,17 @@ def closes_with_previous(
     ]
     if not lacking:
         return closes
-    cutoff = {asset_id: previous_before[asset_id] for asset_id in lacking}
-    earliest = min(cutoff.values())
-    prior = Price.objects.filter(asset=OuterRef("pk"), date__lt=earliest).order_by("-date")
-    extra = Asset.objects.filter(pk__in=lacking).annotate(
-        prior_date=Subquery(prior.values("date")[:1]),
-        prior_close=Subquery(prior.values("close")[:1]),
-    )
-    prior_rows = list(extra.values_list("id", "prior_date", "prior_close"))
-    for asset_id, prior_date, prior_close in prior_rows:
-        if prior_date is None:
-            continue
+    earliest = min(previous_before[asset_id] for asset_id in lacking)
+    prior = market_selectors.closes_latest_before(asset_ids=lacking, before=earliest)
+    for asset_id, (prior_date, prior_close) in prior.items():
         series = closes.get(asset_id)
-        days = [prior_date] + ([] if series is None else series.days.astype(object).tolist())
-        values = [prior_close] + ([] if series is None else series.values.tolist())
-        closes[asset_id] = Closes.from_arrays(days, values)
+        if series is None:
+            closes[asset_id] = Closes.from_arrays([prior_date], [prior_close])
+        else:
+            closes[asset_id] = Closes(
+                np.concatenate([np.array([prior_date], dtype="datetime64[D]"), series.days]),
+                np.concatenate([np.array([prior_close], dtype=np.float64), series.values]),
+            )
     return closes
 
 

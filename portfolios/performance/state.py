@@ -112,24 +112,34 @@ def marks_of(digest: Digest, market: Market) -> dict[int, tuple]:
 
 
 def price_change_day(head: Head, marks: dict[int, tuple]) -> datetime.date | None:
-    """The earliest day whose closes may differ from those the head was computed with: the
-    earliest date the price writes since then touched, from the logs of the assets whose
-    version moved (`market.services.prices_changed`; one query, only when one moved), however
-    far back (a correction); the first day when a log no longer holds every write since."""
+    """The earliest day whose closes may differ from those the head was computed with
+    (`prices_changed_from` its price marks)."""
+    return prices_changed_from(head.price_marks, marks, head.start)
+
+
+def prices_changed_from(
+    old: dict[int, tuple], new: dict[int, tuple], start: datetime.date | None
+) -> datetime.date | None:
+    """The earliest day whose closes may differ between two readings of the same assets' price
+    marks (`AssetInfo.marks`: first and last price date, price version): the earliest date the
+    price writes since then touched, from the logs of the assets whose version moved
+    (`market.services.prices_changed`; one query, only when one moved), however far back (a
+    correction); when a log no longer holds every write since, the earliest of the asset's
+    first price dates and `start`. None when no mark moved."""
     moved = {
-        asset_id: old[2]
-        for asset_id, new in marks.items()
-        if (old := head.price_marks.get(asset_id)) is not None and old != new
+        asset_id: old_marks[2]
+        for asset_id, new_marks in new.items()
+        if (old_marks := old.get(asset_id)) is not None and old_marks != new_marks
     }
     if not moved:
         return None
     logs = loading.price_change_logs(sorted(moved))
     earliest: datetime.date | None = None
     for asset_id, old_version in moved.items():
-        day = changed_since(logs.get(asset_id), old_version, marks[asset_id][2])
+        day = changed_since(logs.get(asset_id), old_version, new[asset_id][2])
         if day is None:
-            first, old_first = marks[asset_id][0], head.price_marks[asset_id][0]
-            day = min(day for day in (old_first, first, head.start) if day is not None)
+            first, old_first = new[asset_id][0], old[asset_id][0]
+            day = min(day for day in (old_first, first, start) if day is not None)
         earliest = day if earliest is None else min(earliest, day)
     return earliest
 

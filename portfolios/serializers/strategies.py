@@ -12,7 +12,7 @@ from rest_framework import serializers
 from portfolia.rest import StrictFieldsMixin
 from portfolia.validators import validate_query_date
 from portfolios.engine.strategies import METHODS, MOMENTUM_WEIGHTINGS
-from portfolios.selectors_strategies import (
+from portfolios.selectors.strategy_inputs import (
     MAX_STRATEGY_ASSETS,
     MAX_WINDOW,
 )

@@ -14,12 +14,10 @@ from django.utils import timezone
 from market import services as market_services
 from market.models import Asset
 from market.services import ensure_history
+from portfolios.engine.market import fx_pair_symbols
 from portfolios.models import (
     Portfolio,
     Transaction,
-)
-from portfolios.selectors import (
-    fx_pair_symbols,
 )
 
 logger = logging.getLogger(__name__)

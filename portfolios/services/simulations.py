@@ -3,7 +3,7 @@ saves its progress) and fail runs that would stay running for good. Saving a fin
 portfolio is `simulation_save`.
 
 The maths is `portfolios.engine.simulate`; the price matrix in one currency comes from
-`selectors_simulate.simulation_market_load` (the read model's loaders and FX rule).
+`selectors.backtests.simulation_market_load` (the read model's loaders and FX rule).
 
 Strategies plug in through `SIMULATION_METHODS`: a method name maps to a factory that takes the
 run's parameters and returns an engine `Rule` (``(date, days, closes) → weights``): ``"fixed"``
@@ -37,7 +37,7 @@ from portfolios.engine.strategies import METHODS as STRATEGY_METHODS
 from portfolios.errors import SimulationInputError
 from portfolios.models import SimulationRun
 from portfolios.performance.benchmark import benchmark_queue
-from portfolios.selectors_simulate import simulation_market_load
+from portfolios.selectors.backtests import simulation_market_load
 
 logger = logging.getLogger(__name__)
 

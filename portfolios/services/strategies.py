@@ -1,4 +1,4 @@
-"""Strategy weights as pages and the API ask for them: the read (`selectors_strategies`), and,
+"""Strategy weights as pages and the API ask for them: the read (`selectors.strategy_inputs`), and,
 when the market-cap method finds catalogue assets without a cap, a request to the provider for
 them (a quote refresh queued on commit; the worker stores their caps), so asking again in a
 minute can succeed. No provider is called inside the request."""
@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 
 from market import services as market_services
 from portfolios.errors import StrategyInputError
-from portfolios.selectors_strategies import StrategyResult, strategy_weights_for
+from portfolios.selectors.strategy_inputs import StrategyResult, strategy_weights_for
 
 CAPS_REQUESTED = (
     " Their market caps have been requested from the data provider: try again in a minute."

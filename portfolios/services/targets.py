@@ -27,7 +27,7 @@ from market.models import Asset, AssetClass
 from portfolia.errors import ConflictError, DomainError
 from portfolia.money import plain
 from portfolios.models import Portfolio, TargetAllocation, Transaction, TransactionKind
-from portfolios.selectors_targets import RebalanceInputs, rebalance_plan
+from portfolios.selectors.rebalancing import RebalanceInputs, rebalance_plan
 from portfolios.services.ledger import _lock
 from portfolios.services.transactions import transactions_create
 

@@ -24,15 +24,12 @@ from portfolios.models import (
     KIND_FIELDS,
     TRADE_KINDS,
     TRANSACTION_FIELDS,
+    TXN_COLUMNS,
     VALUE_FIELDS,
     Portfolio,
     Transaction,
 )
-from portfolios.selectors import (
-    TXN_COLUMNS,
-    txn_from_values,
-    txns_by_portfolio,
-)
+from portfolios.selectors import txn_from_values, txns_by_portfolio
 from portfolios.services.ledger import _lock, ledger_changed
 from portfolios.services.market_data import _on_commit_market_data
 

@@ -361,7 +361,7 @@ def _bar(day, close):
 
 
 def test_the_transaction_rows_are_those_the_orm_reads(history):
-    from portfolios.selectors import TXN_COLUMNS
+    from portfolios.models import TXN_COLUMNS
 
     pf, _ = history
     expected = list(

@@ -293,7 +293,7 @@ def test_the_summary_lists_only_the_users_portfolios(user, other_user):
 
 
 def test_fx_pair_symbols_include_yahoos_short_name_of_usd_pairs():
-    from portfolios.selectors import fx_pair_symbols
+    from portfolios.engine.market import fx_pair_symbols
 
     # JPY=X is Yahoo's name for USDJPY=X (JPY per USD), whichever way the conversion goes.
     assert fx_pair_symbols("JPY", "USD") == ["JPYUSD=X", "USDJPY=X", "JPY=X"]

@@ -307,7 +307,7 @@ def test_the_schema_documents_the_endpoint(auth_client):
 
 
 def test_weights_as_targets_are_percentage_points_adding_up_to_100(user, trio):
-    from portfolios.selectors_strategies import strategy_weights_for
+    from portfolios.selectors.strategy_inputs import strategy_weights_for
     from portfolios.wire import strategy_targets
 
     result = strategy_weights_for(
@@ -331,7 +331,7 @@ def test_weights_as_targets_are_percentage_points_adding_up_to_100(user, trio):
 
 
 def test_closes_are_business_days_carried_over_holidays_and_never_after_as_of():
-    from portfolios.selectors_strategies import strategy_closes
+    from portfolios.selectors.strategy_inputs import strategy_closes
 
     coin = AssetFactory(symbol="COIN", asset_class="crypto")
     # Wednesday 3 January is missing (a holiday), Saturday 6 trades (crypto), Monday 8 is
@@ -363,7 +363,7 @@ def test_closes_are_business_days_carried_over_holidays_and_never_after_as_of():
 
 def test_a_window_beyond_the_bound_from_a_direct_caller_is_refused_not_a_crash(user, trio):
     from portfolios.errors import StrategyInputError
-    from portfolios.selectors_strategies import strategy_weights_for
+    from portfolios.selectors.strategy_inputs import strategy_weights_for
 
     with pytest.raises(StrategyInputError, match="Needs"):
         strategy_weights_for(

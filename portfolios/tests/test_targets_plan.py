@@ -1,4 +1,4 @@
-"""Rebalance plans from the database (`selectors_targets.rebalance_plan`): today's prices and
+"""Rebalance plans from the database (`selectors.rebalancing.rebalance_plan`): today's prices and
 FX through the holdings selector, stale and missing prices named, and hand-computed trades."""
 
 import datetime as dt
@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from portfolios import services
-from portfolios.selectors_targets import (
+from portfolios.selectors.rebalancing import (
     NO_FX_RATE,
     NO_PRICE,
     STALE_PRICE,

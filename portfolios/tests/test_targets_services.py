@@ -12,7 +12,7 @@ from portfolios import services
 from portfolios.errors import LedgerViolation
 from portfolios.models import Portfolio, TargetAllocation, Transaction
 from portfolios.selectors import holdings
-from portfolios.selectors_targets import RebalanceInputs, rebalance_plan, targets_report
+from portfolios.selectors.rebalancing import RebalanceInputs, rebalance_plan, targets_report
 from portfolios.services import TargetInput
 from portfolios.tests.factories import AssetFactory, PortfolioFactory
 from portfolios.tests.test_targets_plan import held
@@ -192,7 +192,7 @@ def test_a_failure_midway_records_nothing(portfolio, two, monkeypatch):
 def test_a_sale_the_ledger_refuses_records_nothing(portfolio, two, monkeypatch):
     # The plan's sale asks for more than is held (the plan is forced to): the ledger replay
     # refuses it and the buy before it in the same step is not stored either.
-    from portfolios.selectors_targets import PlanTrade, RebalancePlan
+    from portfolios.selectors.rebalancing import PlanTrade, RebalancePlan
 
     plan = rebalance_plan(portfolio)
     broken = [

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from portfolios import selectors_simulate, services
+from portfolios import services
 from portfolios.engine.period import period_returns
 from portfolios.engine.returns import wealth_index
 from portfolios.engine.risk import drawdown_series
@@ -22,6 +22,7 @@ from portfolios.forms import form_apply_errors
 from portfolios.forms_simulate import SimulationForm, SimulationSaveForm
 from portfolios.models import SimulationRun
 from portfolios.presenters import chart_index, chart_values
+from portfolios.selectors import backtests as selectors_simulate
 from portfolios.wire import series_points
 
 RECENT_RUNS = 10

@@ -28,7 +28,7 @@ from portfolios.forms_targets import (
     target_rows_initial,
     targets_from_forms,
 )
-from portfolios.selectors_targets import RebalanceInputs, rebalance_plan, targets_report
+from portfolios.selectors.rebalancing import RebalanceInputs, rebalance_plan, targets_report
 from portfolios.views.common import redirect_page
 
 TEMPLATE = "portfolios/targets.html"

@@ -14,7 +14,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import trigger_client_event
 
 from market import services as market_services
-from market.models import Asset
 from portfolios import selectors, services
 from portfolios.errors import LedgerViolation
 from portfolios.forms import TransactionFilterForm, TransactionForm, form_apply_errors
@@ -25,14 +24,10 @@ from portfolios.views.overview import holdings_context
 TRANSACTIONS_PER_PAGE = 50
 
 
-def _portfolio_assets(portfolio: Portfolio) -> list[Asset]:
-    return list(
-        Asset.objects.filter(transactions__portfolio=portfolio).distinct().order_by("symbol")
-    )
-
-
 def _list_context(request: HttpRequest, portfolio: Portfolio) -> dict:
-    filter_form = TransactionFilterForm(request.GET or None, assets=_portfolio_assets(portfolio))
+    filter_form = TransactionFilterForm(
+        request.GET or None, assets=selectors.portfolio_assets(portfolio=portfolio)
+    )
     queryset = selectors.transaction_list(portfolio=portfolio, **filter_form.filters())
     page = Paginator(queryset, TRANSACTIONS_PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
