@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 
+from accounts.services import api_key_create
 from market.tests.factories import FetchJobFactory, ManualAssetFactory
 from portfolios.tests.factories import AssetFactory, PortfolioFactory, TransactionFactory
 
@@ -19,7 +20,14 @@ def world(user):
     )
     manual = ManualAssetFactory(owner=user, symbol="MINE")
     job = FetchJobFactory(asset=asset)
-    return {"portfolio": portfolio, "transaction": txn, "manual": manual, "job": job}
+    api_key, _ = api_key_create(user=user, name="script")
+    return {
+        "portfolio": portfolio,
+        "transaction": txn,
+        "manual": manual,
+        "job": job,
+        "api_key": api_key,
+    }
 
 
 @pytest.fixture
@@ -37,6 +45,8 @@ def api_operations(api_schema, world) -> list[tuple[str, str, str, dict]]:
         if path.startswith("/api/v1/portfolios/"):
             path = path.replace("{public_id}", str(world["portfolio"].public_id), 1)
             return path.replace("{transaction_id}", str(world["transaction"].public_id))
+        if path.startswith("/api/v1/api-keys/"):
+            return path.replace("{key_id}", str(world["api_key"].public_id))
         if path.startswith("/api/v1/jobs/"):
             return path.replace("{public_id}", str(world["job"].public_id))
         return path.replace("{public_id}", str(world["manual"].public_id))
