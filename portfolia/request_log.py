@@ -1,5 +1,5 @@
 """The request middleware: a request id for every request (``portfolia.logs``), returned as
-``X-Request-ID``, and one log line per request (logger ``portfolia.request``) with method,
+``X-Request-ID``, its latency counted (``portfolia.metrics``), and one log line per request (logger ``portfolia.request``) with method,
 path pattern (the URL resolver's route, never the raw path: ids stay out of the logs), status,
 duration in milliseconds, user id and request id.
 
@@ -18,7 +18,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 from django.utils.functional import empty
 
-from portfolia import logs
+from portfolia import logs, metrics
 
 logger = logging.getLogger("portfolia.request")
 
@@ -53,8 +53,12 @@ class RequestLogMiddleware:
         try:
             response = self.get_response(request)
             response[logs.HEADER] = request_id
-            duration_ms = round((time.perf_counter() - started) * 1000, 1)
+            seconds = time.perf_counter() - started
+            duration_ms = round(seconds * 1000, 1)
             route = route_of(request)
+            metrics.request_observe(
+                view=route, method=request.method, status=response.status_code, seconds=seconds
+            )
             logger.info(
                 "%s %s %s %.1fms",
                 request.method,

@@ -5,6 +5,8 @@ Without ``REDIS_URL`` the project runs embedded: SQLite, local-memory cache and 
 filesystem broker under ``var/``; with it, Redis is the cache and the broker.
 """
 
+import ipaddress
+import os
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -208,7 +210,7 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-SECURE_REDIRECT_EXEMPT = [r"^health/"]
+SECURE_REDIRECT_EXEMPT = [r"^health/", r"^metrics$"]
 X_FRAME_OPTIONS = "DENY"
 
 # A request's form fields and JSON body may hold up to this much (uploaded files are not
@@ -341,6 +343,26 @@ MARKET_JOB_QUEUED_LIMIT = env.int("MARKET_JOB_QUEUED_LIMIT", default=3600)
 # Calls per second to Yahoo, shared by every worker through the cache.
 MARKET_PROVIDER_RATE_LIMITS = {"yahoo": (env.int("YAHOO_CALLS_PER_SECOND", default=2), 1.0)}
 RISK_FREE_RATE = env.float("RISK_FREE_RATE", default=0.0)  # annual, for Sharpe and Sortino
+
+# --- Metrics (portfolia.metrics) ---------------------------------------------------------------
+
+# With several processes on one host (gunicorn workers, Celery), a folder they share, emptied at
+# start: prometheus-client's multiprocess mode adds their counts up. It must be in the
+# environment before prometheus_client is imported, hence set here, before any import of it.
+PROMETHEUS_MULTIPROC_DIR = env.str("PROMETHEUS_MULTIPROC_DIR", default="")
+if PROMETHEUS_MULTIPROC_DIR:
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = PROMETHEUS_MULTIPROC_DIR
+    Path(PROMETHEUS_MULTIPROC_DIR).mkdir(parents=True, exist_ok=True)
+# /metrics off DEBUG: a scraper sends "Authorization: Bearer <METRICS_TOKEN>" or connects from
+# one of these networks (the socket's address, never X-Forwarded-For); else it answers 404.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+try:
+    METRICS_ALLOWED_NETWORKS = [
+        ipaddress.ip_network(network, strict=False)
+        for network in env.list("METRICS_ALLOWED_NETWORKS", default=[])
+    ]
+except ValueError as error:
+    raise ImproperlyConfigured(f"METRICS_ALLOWED_NETWORKS: {error}") from error
 
 # --- Logging ----------------------------------------------------------------------------------
 
