@@ -57,8 +57,8 @@ class ApiKeyAuthentication(BaseAuthentication):
 def _address(request: Request) -> str | None:
     """The client's address as the throttles see it, if it is one address; else the socket's."""
     for candidate in (throttle.client_address(request), request.META.get("REMOTE_ADDR", "")):
-        try:
-            return str(ipaddress.ip_address(candidate.strip()))
+        try:  # without an IPv6 zone ("%eth0"), which the database's address type refuses
+            return str(ipaddress.ip_address(candidate.strip().partition("%")[0]))
         except ValueError:
             continue
     return None

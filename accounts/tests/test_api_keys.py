@@ -160,6 +160,23 @@ def test_last_use_is_recorded_with_the_address_at_most_once_a_minute(django_asse
     assert row.last_used_at > first - datetime.timedelta(seconds=61)
 
 
+@pytest.mark.parametrize(
+    ("forwarded", "stored"),
+    [
+        ("198.51.100.4", "198.51.100.4"),
+        ("fe80::1%eth0", "fe80::1"),
+        ("198.51.100.4, 10.0.0.1", "203.0.113.9"),  # a chain is no one address: the socket's
+        ("not-an-address", "203.0.113.9"),
+    ],
+)
+def test_the_last_use_address_is_one_valid_address(forwarded, stored):
+    row, key = api_key_create(user=UserFactory(), name="k")
+    client = key_client(key, REMOTE_ADDR="203.0.113.9", HTTP_X_FORWARDED_FOR=forwarded)
+    assert client.get("/api/v1/me/").status_code == 200
+    row.refresh_from_db()
+    assert row.last_used_ip == stored
+
+
 def test_bad_keys_lock_the_address_out_after_the_address_limit(settings):
     settings.CREDENTIAL_THROTTLE = {**settings.CREDENTIAL_THROTTLE, "IP_ATTEMPTS": 3}
     _, key = api_key_create(user=UserFactory(), name="k")
@@ -243,3 +260,12 @@ def test_the_page_refuses_bad_input_and_another_users_key(client):
     assert not ApiKey.objects.filter(user=user).exists()
     assert client.post(f"/accounts/api-keys/{theirs.public_id}/revoke/").status_code == 404
     assert client.get(f"/accounts/api-keys/{theirs.public_id}/revoke/").status_code == 405
+
+
+def test_the_request_line_names_the_keys_user(caplog):
+    user = UserFactory()
+    _, key = api_key_create(user=user, name="k")
+    caplog.set_level("INFO", logger="portfolia.request")
+    key_client(key).get(PORTFOLIOS)
+    [line] = [record for record in caplog.records if record.name == "portfolia.request"]
+    assert (line.user_id, line.status) == (user.pk, 200)
