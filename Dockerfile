@@ -9,4 +9,4 @@ RUN SECRET_KEY=collectstatic-only DEBUG=0 python manage.py collectstatic --noinp
 RUN useradd --create-home portfolia && mkdir -p var && chown -R portfolia var
 USER portfolia
 EXPOSE 8000
-CMD ["gunicorn", "portfolia.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "portfolia.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3"]

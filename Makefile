@@ -24,8 +24,10 @@ install-dev: $(VENV)/.installed-dev
 ## make run: install, migrate SQLite, seed the demo, serve web + Celery worker + beat on :8000
 run: export DEBUG ?= 1
 run: export MARKET_DATA_PROVIDER ?= demo
+run: export PROMETHEUS_MULTIPROC_DIR ?= $(CURDIR)/var/prometheus
 run: install
 	mkdir -p var
+	rm -rf "$(PROMETHEUS_MULTIPROC_DIR)" && mkdir -p "$(PROMETHEUS_MULTIPROC_DIR)"
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/honcho -f Procfile.dev start

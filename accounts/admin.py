@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
-from accounts.models import User
+from accounts.models import ApiKey, User
 
 
 class UserChangeFormForEmail(UserChangeForm):
@@ -38,3 +38,26 @@ class UserAdmin(DjangoUserAdmin):
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    """Keys are made by their owners; staff can see and revoke them, never read one."""
+
+    list_display = ("name", "user", "prefix", "scope", "created_at", "expires_at", "revoked_at")
+    list_filter = ("scope", "revoked_at", "expires_at")
+    search_fields = ("name", "prefix", "user__email")
+    readonly_fields = (
+        "user",
+        "name",
+        "prefix",
+        "scope",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "last_used_ip",
+    )
+    fields = (*readonly_fields, "revoked_at")
+
+    def has_add_permission(self, request) -> bool:
+        return False

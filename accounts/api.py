@@ -1,16 +1,25 @@
 """Auth API: registration, JWT token endpoints (throttled as 'auth'; registration and the token
-endpoint also share the pages' lockout, ``accounts.throttle``) and the current user."""
+endpoint also share the pages' lockout, ``accounts.throttle``), the current user, and the
+user's personal API keys (``accounts.authentication`` accepts them)."""
+
+import uuid
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions, permissions, status
+from rest_framework import exceptions, generics, permissions, status
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt import views as jwt_views
+from rest_framework_simplejwt.authentication import JWTAuthentication
 
-from accounts import throttle
+from accounts import selectors, throttle
+from accounts.models import ApiKey
 from accounts.serializers import (
+    ApiKeyCreatedSerializer,
+    ApiKeyCreateSerializer,
+    ApiKeySerializer,
     MeUpdateSerializer,
     RegisterSerializer,
     TokenObtainSerializer,
@@ -18,7 +27,7 @@ from accounts.serializers import (
     TokenVerifySerializer,
     UserSerializer,
 )
-from accounts.services import user_create, user_update
+from accounts.services import api_key_create, api_key_revoke, user_create, user_update
 from portfolia.rest import StrictQueryParamsMixin
 
 
@@ -31,18 +40,11 @@ class AuthThrottleMixin(StrictQueryParamsMixin):
         return [*super().get_throttles(), ScopedRateThrottle()]
 
 
-def _locked_out(wait: int) -> exceptions.Throttled:
-    """429 with the lockout message (and ``Retry-After``), as the pages say it."""
-    error = exceptions.Throttled(wait=wait)
-    error.detail = exceptions.ErrorDetail(throttle.lockout_message(wait), code="throttled")
-    return error
-
-
 def _lockout_check(scope: str, request: Request, account: str) -> None:
     """Refuse a locked account or address in ``scope``."""
     wait = throttle.locked_for(scope=scope, request=request, account=account)
     if wait:
-        raise _locked_out(wait)
+        raise throttle.locked_out_error(wait)
 
 
 def _account(request: Request) -> str:
@@ -80,7 +82,7 @@ class TokenObtainView(AuthThrottleMixin, jwt_views.TokenObtainPairView):
         except exceptions.AuthenticationFailed:
             wait = throttle.attempt_record(scope=throttle.LOGIN, request=request, account=account)
             if wait:
-                raise _locked_out(wait) from None
+                raise throttle.locked_out_error(wait) from None
             raise
         throttle.attempts_clear(scope=throttle.LOGIN, account=account)
         return response
@@ -107,3 +109,42 @@ class MeView(StrictQueryParamsMixin, APIView):
         serializer.is_valid(raise_exception=True)
         user = user_update(user=request.user, **serializer.validated_data)
         return Response(UserSerializer(user).data)
+
+
+class ApiKeysMixin(StrictQueryParamsMixin):
+    """Key management takes a JWT or the session, never an API key: a leaked key must not
+    mint lasting ones."""
+
+    authentication_classes = [JWTAuthentication, SessionAuthentication]
+
+
+class ApiKeyListView(ApiKeysMixin, generics.ListAPIView):
+    """The user's API keys (never the keys themselves); POST makes one and answers it once."""
+
+    serializer_class = ApiKeySerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return ApiKey.objects.none()
+        return selectors.api_keys_for_user(self.request.user)
+
+    @extend_schema(request=ApiKeyCreateSerializer, responses={201: ApiKeyCreatedSerializer})
+    def post(self, request: Request) -> Response:
+        serializer = ApiKeyCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        api_key, key = api_key_create(user=request.user, **serializer.validated_data)
+        data = ApiKeyCreatedSerializer(api_key, context={"key": key}).data
+        return Response(data, status=status.HTTP_201_CREATED)
+
+
+class ApiKeyDetailView(ApiKeysMixin, APIView):
+    @extend_schema(responses=ApiKeySerializer)
+    def get(self, request: Request, key_id: uuid.UUID) -> Response:
+        api_key = selectors.api_key_get_for_user(request.user, key_id)
+        return Response(ApiKeySerializer(api_key).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, key_id: uuid.UUID) -> Response:
+        """Revoke the key (it stays listed, revoked); revoking a revoked key is a no-op."""
+        api_key_revoke(api_key=selectors.api_key_get_for_user(request.user, key_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)

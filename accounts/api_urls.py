@@ -10,4 +10,6 @@ urlpatterns = [
     path("auth/token/refresh/", api.TokenRefreshView.as_view(), name="api-token-refresh"),
     path("auth/token/verify/", api.TokenVerifyView.as_view(), name="api-token-verify"),
     path("me/", api.MeView.as_view(), name="api-me"),
+    path("api-keys/", api.ApiKeyListView.as_view(), name="api-key-list"),
+    path("api-keys/<uuid:key_id>/", api.ApiKeyDetailView.as_view(), name="api-key-detail"),
 ]

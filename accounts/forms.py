@@ -1,9 +1,13 @@
-"""HTML input parsing for sign-up and profile; the writes happen in ``accounts.services``."""
+"""HTML input parsing for sign-up, profile and API keys; the writes happen in
+``accounts.services``."""
+
+import datetime
 
 from django import forms
 from django.contrib.auth.forms import BaseUserCreationForm
 
-from accounts.models import User
+from accounts.models import ApiKeyScope, User
+from accounts.services import API_KEY_LONGEST
 
 
 class SignUpForm(BaseUserCreationForm):
@@ -24,3 +28,30 @@ class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ("name", "base_currency")
+
+
+class ApiKeyForm(forms.Form):
+    """A new API key: its name, scope and optional last day (it expires at that day's end, UTC)."""
+
+    name = forms.CharField(max_length=100, help_text="What uses it, e.g. “nightly export script”.")
+    scope = forms.ChoiceField(choices=ApiKeyScope.choices, initial=ApiKeyScope.READ)
+    expires_on = forms.DateField(
+        required=False,
+        label="Expires after",
+        help_text="Optional: the last day it works.",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def clean_expires_on(self) -> datetime.date | None:
+        day = self.cleaned_data.get("expires_on")
+        if day is not None and day > datetime.date.today() + API_KEY_LONGEST:
+            raise forms.ValidationError(f"Choose a day within {API_KEY_LONGEST.days} days.")
+        return day
+
+    def expires_at(self) -> datetime.datetime | None:
+        day = self.cleaned_data.get("expires_on")
+        if day is None:
+            return None
+        return datetime.datetime.combine(
+            day + datetime.timedelta(days=1), datetime.time(), datetime.UTC
+        )

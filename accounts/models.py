@@ -1,4 +1,8 @@
-"""The custom user: the email address is the login, and each user has a base currency."""
+"""The custom user (the email address is the login, each user has a base currency) and the
+user's personal API keys."""
+
+import datetime
+import uuid
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
@@ -6,6 +10,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from portfolia.currencies import CURRENCY_CHOICES
+from portfolia.validators import validate_no_control_characters
 
 
 class UserManager(BaseUserManager["User"]):
@@ -74,3 +79,40 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.name.split(" ")[0] if self.name else self.email
+
+
+class ApiKeyScope(models.TextChoices):
+    READ = "read", "Read only"
+    WRITE = "write", "Read and write"
+
+
+class ApiKey(models.Model):
+    """A personal API key: a script's credential that is not its owner's password.
+
+    The key itself is shown once, when it is made; only its SHA-256 is kept (a key is 256 random
+    bits, so a fast hash is as safe as a slow one and costs nothing per request). ``prefix`` is
+    the key's public first part, to find the row without scanning and to tell keys apart."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(max_length=100, validators=[validate_no_control_characters])
+    prefix = models.CharField(max_length=16, unique=True, editable=False)
+    hashed_key = models.CharField(max_length=64, editable=False)
+    scope = models.CharField(max_length=5, choices=ApiKeyScope.choices, default=ApiKeyScope.READ)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    last_used_ip = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "API key"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    def is_usable(self, now: "datetime.datetime | None" = None) -> bool:
+        """Not revoked and not expired at ``now``."""
+        now = now or timezone.now()
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)

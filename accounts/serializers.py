@@ -3,7 +3,7 @@
 from rest_framework import serializers
 from rest_framework_simplejwt import serializers as jwt_serializers
 
-from accounts.models import User
+from accounts.models import ApiKey, ApiKeyScope, User
 from portfolia.currencies import CURRENCY_CHOICES
 from portfolia.rest import StrictFieldsMixin
 
@@ -37,3 +37,48 @@ class TokenRefreshSerializer(StrictFieldsMixin, jwt_serializers.TokenRefreshSeri
 
 class TokenVerifySerializer(StrictFieldsMixin, jwt_serializers.TokenVerifySerializer):
     pass
+
+
+class ApiKeySerializer(serializers.ModelSerializer):
+    """A key as listed: never the key itself (it is not kept), its prefix to tell it apart."""
+
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    revoked = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ApiKey
+        fields = (
+            "id",
+            "name",
+            "prefix",
+            "scope",
+            "created_at",
+            "expires_at",
+            "revoked",
+            "revoked_at",
+            "last_used_at",
+            "last_used_ip",
+        )
+        read_only_fields = fields
+
+    def get_revoked(self, api_key: ApiKey) -> bool:
+        return api_key.revoked_at is not None
+
+
+class ApiKeyCreateSerializer(StrictFieldsMixin, serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    scope = serializers.ChoiceField(choices=ApiKeyScope.choices, default=ApiKeyScope.READ)
+    expires_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+
+class ApiKeyCreatedSerializer(ApiKeySerializer):
+    """The answer to a create: the key, this once."""
+
+    key = serializers.SerializerMethodField(help_text="The key itself; shown this once only.")
+
+    class Meta(ApiKeySerializer.Meta):
+        fields = (*ApiKeySerializer.Meta.fields, "key")
+        read_only_fields = fields
+
+    def get_key(self, api_key: ApiKey) -> str:
+        return self.context["key"]

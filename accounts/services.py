@@ -1,10 +1,14 @@
-"""Every write to accounts: creating users and updating profiles."""
+"""Every write to accounts: creating users, updating profiles, making and revoking API keys."""
+
+import datetime
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
-from accounts.models import User
+from accounts import api_keys
+from accounts.models import ApiKey, User
 
 
 @transaction.atomic
@@ -36,3 +40,49 @@ def user_update(*, user: User, name: str | None = None, base_currency: str | Non
     user.full_clean(exclude=["password"])
     user.save(update_fields=["name", "base_currency"])
     return user
+
+
+# The furthest expiry a key may have.
+API_KEY_LONGEST = datetime.timedelta(days=3650)
+
+
+@transaction.atomic
+def api_key_create(
+    *,
+    user: User,
+    name: str,
+    scope: str = "read",
+    expires_at: datetime.datetime | None = None,
+) -> tuple[ApiKey, str]:
+    """Make a personal API key for ``user``; answer the row and the key, which is never
+    retrievable again (only its hash is stored)."""
+    now = timezone.now()
+    if expires_at is not None and not now < expires_at <= now + API_KEY_LONGEST:
+        raise ValidationError(
+            {
+                "expires_at": [
+                    f"The expiry must be in the future, within {API_KEY_LONGEST.days} days."
+                ]
+            }
+        )
+    prefix, key = api_keys.key_new()
+    row = ApiKey(
+        user=user,
+        name=name.strip(),
+        scope=scope,
+        expires_at=expires_at,
+        prefix=prefix,
+        hashed_key=api_keys.key_hash(key),
+    )
+    row.full_clean()
+    row.save()
+    return row, key
+
+
+@transaction.atomic
+def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
+    """Revoke ``api_key`` from now on (a revoked key stays listed; revoking again is a no-op)."""
+    if api_key.revoked_at is None:
+        api_key.revoked_at = timezone.now()
+        api_key.save(update_fields=["revoked_at"])
+    return api_key

@@ -30,11 +30,13 @@ import time
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
+from rest_framework import exceptions
 from rest_framework.throttling import BaseThrottle
 
 logger = logging.getLogger(__name__)
 
 LOGIN = "login"
+API_KEY = "api_key"  # wrong API keys, counted per address (accounts.authentication)
 PASSWORD_RESET = "password_reset"
 SIGNUP = "signup"
 
@@ -122,3 +124,10 @@ def attempts_clear(*, scope: str, account: str) -> None:
 def lockout_message(seconds: int) -> str:
     minutes = max(1, math.ceil(seconds / 60))
     return f"Too many attempts. Try again in {minutes} minute{'s' if minutes != 1 else ''}."
+
+
+def locked_out_error(wait: int) -> exceptions.Throttled:
+    """The API's 429 with the lockout message (and ``Retry-After``), as the pages say it."""
+    error = exceptions.Throttled(wait=wait)
+    error.detail = exceptions.ErrorDetail(lockout_message(wait), code="throttled")
+    return error

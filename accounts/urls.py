@@ -11,5 +11,7 @@ urlpatterns = [
     path("password_reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path("password_change/", views.PasswordChangeView.as_view(), name="password_change"),
     path("profile/", views.profile, name="profile"),
+    path("api-keys/", views.api_keys, name="api-keys"),
+    path("api-keys/<uuid:key_id>/revoke/", views.api_key_revoke_view, name="api-key-revoke"),
     path("", include("django.contrib.auth.urls")),
 ]

@@ -1,16 +1,21 @@
 """Account pages: sign-up, and Django's log in, password reset and password change behind the
-lockout of ``accounts.throttle``; profile (log out and the rest are Django's own views)."""
+lockout of ``accounts.throttle``; profile and API keys (log out and the rest are Django's own
+views)."""
+
+import uuid
 
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
-from accounts import throttle
-from accounts.forms import ProfileForm, SignUpForm
-from accounts.services import user_create, user_update
+from accounts import selectors, throttle
+from accounts.forms import ApiKeyForm, ProfileForm, SignUpForm
+from accounts.services import api_key_create, api_key_revoke, user_create, user_update
 
 
 def _locked(response: HttpResponse, seconds: int) -> HttpResponse:
@@ -133,3 +138,38 @@ def profile(request: HttpRequest) -> HttpResponse:
         messages.success(request, "Profile saved.")
         return redirect("profile")
     return render(request, "accounts/profile.html", {"form": form})
+
+
+@login_required
+def api_keys(request: HttpRequest) -> HttpResponse:
+    """The user's API keys; a POST makes one and shows it, this once (no redirect: the key is
+    never stored anywhere it could be shown again)."""
+    form = ApiKeyForm(request.POST or None)
+    created = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            api_key, key = api_key_create(
+                user=request.user,
+                name=form.cleaned_data["name"],
+                scope=form.cleaned_data["scope"],
+                expires_at=form.expires_at(),
+            )
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+        else:
+            created = {"api_key": api_key, "key": key}
+            form = ApiKeyForm()
+    context = {
+        "form": form,
+        "created": created,
+        "api_keys": selectors.api_keys_for_user(request.user),
+    }
+    return render(request, "accounts/api_keys.html", context)
+
+
+@login_required
+@require_POST
+def api_key_revoke_view(request: HttpRequest, key_id: uuid.UUID) -> HttpResponse:
+    api_key = api_key_revoke(api_key=selectors.api_key_get_for_user(request.user, key_id))
+    messages.success(request, f"API key “{api_key.name}” revoked.")
+    return redirect("api-keys")

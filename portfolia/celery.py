@@ -23,6 +23,13 @@ def ensure_broker_folders() -> None:
         Path(backend.removeprefix("file://")).mkdir(parents=True, exist_ok=True)
 
 
+@app.on_after_finalize.connect
+def _count_tasks(sender: Celery, **kwargs) -> None:
+    """The task metrics' signal handlers, imported once settings are read (the multiprocess
+    folder must be known before prometheus_client is imported)."""
+    import portfolia.metrics  # noqa: F401
+
+
 @app.on_after_configure.connect
 def _prepare_folders(sender: Celery, **kwargs) -> None:
     ensure_broker_folders()

@@ -28,7 +28,8 @@ ERROR_DESCRIPTIONS = {
     400: "Malformed or unknown input: a field, query parameter or ordering the endpoint does not "
     "take, a value of the wrong type or out of its field's rules (named in `fields`).",
     401: "Not authenticated (or, for the token endpoint, wrong credentials).",
-    403: "Authenticated but not allowed (e.g. a session request without its CSRF token).",
+    403: "Authenticated but not allowed (e.g. a session request without its CSRF token, or a "
+    "write with a read-only API key).",
     404: "No such object among yours, or no such path (a malformed id included).",
     409: "Collides with a concurrent change.",
     422: "Well-formed, but refused by a domain rule (e.g. selling more than is held).",

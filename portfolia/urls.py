@@ -1,4 +1,5 @@
-"""Top-level URLs: pages, admin, the JSON API with its schema and docs, and health checks."""
+"""Top-level URLs: pages, admin, the JSON API with its schema and docs, health checks and
+Prometheus metrics."""
 
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponsePermanentRedirect
@@ -6,7 +7,7 @@ from django.templatetags.static import static
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from portfolia import health
+from portfolia import health, metrics
 
 admin.site.site_header = "Portfolia administration"
 admin.site.site_title = "Portfolia"
@@ -28,5 +29,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("health/live", health.live, name="health-live"),
     path("health/ready", health.ready, name="health-ready"),
+    path("metrics", metrics.metrics_view, name="metrics"),
     path("favicon.ico", favicon, name="favicon"),
 ]

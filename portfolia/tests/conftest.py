@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 
+from accounts.services import api_key_create
 from market.tests.factories import FetchJobFactory, ManualAssetFactory
 from portfolios.models import SimulationRun
 from portfolios.tests.factories import AssetFactory, PortfolioFactory, TransactionFactory
@@ -21,7 +22,15 @@ def world(user):
     manual = ManualAssetFactory(owner=user, symbol="MINE")
     job = FetchJobFactory(asset=asset)
     run = SimulationRun.objects.create(owner=user, inputs={}, status="failed", error="Test.")
-    return {"portfolio": portfolio, "transaction": txn, "manual": manual, "job": job, "run": run}
+    api_key, _ = api_key_create(user=user, name="script")
+    return {
+        "portfolio": portfolio,
+        "transaction": txn,
+        "manual": manual,
+        "job": job,
+        "run": run,
+        "api_key": api_key,
+    }
 
 
 @pytest.fixture
@@ -41,6 +50,8 @@ def api_operations(api_schema, world) -> list[tuple[str, str, str, dict]]:
             return path.replace("{transaction_id}", str(world["transaction"].public_id))
         if path.startswith("/api/v1/simulations/"):
             return path.replace("{run_id}", str(world["run"].public_id))
+        if path.startswith("/api/v1/api-keys/"):
+            return path.replace("{key_id}", str(world["api_key"].public_id))
         if path.startswith("/api/v1/jobs/"):
             return path.replace("{public_id}", str(world["job"].public_id))
         return path.replace("{public_id}", str(world["manual"].public_id))
