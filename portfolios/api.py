@@ -33,8 +33,6 @@ from portfolios.serializers import (
     FlowsSerializer,
     HoldingsQuerySerializer,
     HoldingsSerializer,
-    ImportReportSerializer,
-    ImportRequestSerializer,
     PerformanceQuerySerializer,
     PerformanceSerializer,
     PortfolioSerializer,
@@ -45,6 +43,10 @@ from portfolios.serializers import (
     income_data,
     performance_data,
     realized_data,
+)
+from portfolios.serializers_brokers import (
+    BrokerImportReportSerializer,
+    BrokerImportRequestSerializer,
 )
 
 PORTFOLIO_ID = OpenApiParameter("public_id", OpenApiTypes.UUID, OpenApiParameter.PATH)
@@ -273,9 +275,9 @@ class TransactionImportView(StrictQueryParamsMixin, PortfolioScopedMixin, APIVie
 
     @extend_schema(
         parameters=[PORTFOLIO_ID],
-        request={"multipart/form-data": ImportRequestSerializer},
-        responses={200: ImportReportSerializer, 201: ImportReportSerializer},
-        summary="Import transactions from CSV",
+        request={"multipart/form-data": BrokerImportRequestSerializer},
+        responses={200: BrokerImportReportSerializer, 201: BrokerImportReportSerializer},
+        summary="Import transactions from CSV (Portfolia's format or a broker's export)",
         description="Every row is checked and reported. Nothing is saved on a dry run, nor when "
         "any row has an error (then 422 with the report beside the error). A saved import "
         "answers 201.",
@@ -284,16 +286,18 @@ class TransactionImportView(StrictQueryParamsMixin, PortfolioScopedMixin, APIVie
         data = request.data.dict()
         if "dry_run" not in data and "dry_run" in request.query_params:
             data["dry_run"] = request.query_params["dry_run"]
-        serializer = ImportRequestSerializer(data=data)
+        serializer = BrokerImportRequestSerializer(data=data)
         serializer.is_valid(raise_exception=True)
         report = services.transaction_import(
             portfolio=self.get_portfolio(),
             file=serializer.validated_data["file"],
             dry_run=serializer.validated_data["dry_run"],
+            format=serializer.validated_data["format"],
+            symbols=serializer.validated_data["symbols"],
         )
-        body = ImportReportSerializer(report).data
+        body = BrokerImportReportSerializer(report).data
         if not report.is_valid:
-            problems = report.error_count
+            problems = report.error_count + report.unresolved_count
             message = " ".join(report.file_errors) or (
                 f"{problems} row{'s' if problems != 1 else ''} cannot be imported; nothing was saved."
             )

@@ -1,0 +1,83 @@
+"""The transactions import's API shapes with broker formats: the `format` and `symbols`
+fields of the request, and each row's status, kind and reason in the report."""
+
+from __future__ import annotations
+
+import json
+
+from rest_framework import serializers
+
+from portfolia.validators import control_character_problem
+from portfolios import brokers
+from portfolios.serializers import (
+    ImportReportSerializer,
+    ImportRequestSerializer,
+    ImportRowSerializer,
+)
+from portfolios.services.imports import ImportStatus
+
+MAX_SYMBOL_ANSWERS = 1000
+
+
+class BrokerImportRequestSerializer(ImportRequestSerializer):
+    format = serializers.ChoiceField(
+        choices=[*brokers.FORMATS, brokers.MAPPING],
+        default=brokers.AUTO,
+        help_text="`auto` (detect from the header), `portfolia` or a broker preset; "
+        "`mapping` is not available yet.",
+    )
+    symbols = serializers.CharField(
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="JSON object: instrument identifier (ISIN, ticker or name) → symbol, or "
+        '"manual" for a manual asset; remembered for the next import once saved.',
+    )
+
+    def validate_symbols(self, text: str) -> dict[str, str]:
+        if not text.strip():
+            return {}
+        try:
+            answers = json.loads(text)
+        except ValueError as error:
+            raise serializers.ValidationError("Not JSON: give an object of strings.") from error
+        if not isinstance(answers, dict) or not all(
+            isinstance(key, str) and isinstance(value, str) for key, value in answers.items()
+        ):
+            raise serializers.ValidationError("Give an object of identifier → symbol strings.")
+        if len(answers) > MAX_SYMBOL_ANSWERS:
+            raise serializers.ValidationError(f"At most {MAX_SYMBOL_ANSWERS} answers.")
+        for key, value in answers.items():
+            problem = control_character_problem(key + value)
+            if problem or not key.strip() or not value.strip():
+                raise serializers.ValidationError(
+                    f"“{key[:40]}”: {problem or 'identifier and symbol must not be empty'}."
+                )
+            if len(key) > 100 or len(value) > 32:
+                raise serializers.ValidationError(
+                    f"“{key[:40]}”: identifiers hold 100 characters, symbols 32."
+                )
+        return answers
+
+
+class BrokerImportRowSerializer(ImportRowSerializer):
+    status = serializers.ChoiceField(choices=list(ImportStatus.ALL))
+    kind = serializers.CharField(help_text="The Portfolia kind, empty when not known.")
+    reason = serializers.CharField(help_text="Why the row is skipped or unresolved.")
+    identifier = serializers.CharField(help_text="The broker's instrument: ISIN, ticker or name.")
+
+
+class ImportTotalsSerializer(serializers.Serializer):
+    new = serializers.IntegerField()
+    duplicate = serializers.IntegerField()
+    unresolved = serializers.IntegerField()
+    skipped = serializers.IntegerField()
+    error = serializers.IntegerField()
+
+
+class BrokerImportReportSerializer(ImportReportSerializer):
+    format = serializers.CharField(help_text="The format used (the detected one for `auto`).")
+    format_detected = serializers.BooleanField()
+    totals = ImportTotalsSerializer(help_text="Rows of each status.")
+    unresolved_identifiers = serializers.ListField(child=serializers.CharField())
+    rows = BrokerImportRowSerializer(many=True)

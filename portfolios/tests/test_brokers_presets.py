@@ -1,0 +1,248 @@
+"""Each broker preset on its real sample export (portfolios/tests/fixtures/brokers/README.md):
+the rows by kind and by skip, and a few rows' numbers checked by hand against the file (the
+file's line numbers are in the comments; the header is line 1)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from portfolios import brokers
+
+SAMPLES = Path(__file__).parent / "fixtures" / "brokers"
+
+
+def sample(name: str) -> bytes:
+    return (SAMPLES / f"{name}-export.csv").read_bytes()
+
+
+def by_line(parsed: brokers.ParsedFile) -> dict[int, brokers.BrokerRow]:
+    return {row.line: row for row in parsed.rows}
+
+
+def kinds(parsed: brokers.ParsedFile) -> Counter:
+    return Counter(row.kind for row in parsed.rows if not row.skipped and not row.errors)
+
+
+def skips(parsed: brokers.ParsedFile) -> Counter:
+    return Counter(row.skipped for row in parsed.rows if row.skipped)
+
+
+@pytest.mark.parametrize(
+    ("name", "format"),
+    [
+        ("trading212", "trading212"),
+        ("schwab", "schwab"),
+        ("ibkr-trades", "ibkr"),
+        ("ibkr-dividends", "ibkr"),
+    ],
+)
+def test_detection_picks_the_preset_of_every_sample(name, format):
+    parsed = brokers.parse_file(sample(name))
+    assert (parsed.format, parsed.detected) == (format, True)
+    assert not [row for row in parsed.rows if row.errors]
+
+
+def test_detection_refuses_an_unknown_export_naming_the_known_formats():
+    with pytest.raises(brokers.CsvFormatError) as error:
+        brokers.parse_file(sample("bitvavo"))
+    message = str(error.value)
+    assert "not in a format Portfolia knows" in message
+    assert "Timezone, Date, Time, Type" in message
+    assert "portfolia, trading212" in message and "schwab" in message
+
+
+def test_a_file_of_another_preset_is_refused_when_its_format_is_named():
+    with pytest.raises(brokers.CsvFormatError, match="not a Charles Schwab export"):
+        brokers.parse_file(sample("trading212"), format="schwab")
+
+
+def test_trading212_sample():
+    parsed = brokers.parse_file(sample("trading212"), format="trading212")
+    assert len(parsed.rows) == 13  # 14 lines, the header apart
+    assert kinds(parsed) == {"buy": 3, "sell": 1, "dividend": 3, "deposit": 1, "interest": 1}
+    assert sum(skips(parsed).values()) == 4  # lines 11-14: distribution, transfer, split x2
+    rows = by_line(parsed)
+    deposit = rows[2]  # Deposit,2023-12-18 11:45:06.326,…,31.00,"EUR"
+    assert (deposit.kind, deposit.date, deposit.amount, deposit.currency) == (
+        "deposit",
+        dt.date(2023, 12, 18),
+        Decimal("31.00"),
+        "EUR",
+    )
+    buy = rows[3]  # Market buy CSCO 0.0290530000 @ 49.96 USD (= 1.4515 USD = 1.33 EUR at 1.09303)
+    assert (buy.kind, buy.isin, buy.ticker, buy.date) == (
+        "buy",
+        "US17275R1023",
+        "CSCO",
+        dt.date(2023, 12, 18),
+    )
+    assert (buy.quantity, buy.price, buy.fee, buy.currency, buy.amount) == (
+        Decimal("0.0290530000"),
+        Decimal("49.96"),
+        Decimal(0),
+        "USD",
+        None,
+    )
+    assert buy.external_id == "EOF7504196256"
+    sell = rows[6]  # Market sell ASTR 0.6125400000 @ 1.26 USD on 2023-12-26
+    assert (sell.kind, sell.quantity, sell.price, sell.date) == (
+        "sell",
+        Decimal("0.6125400000"),
+        Decimal("1.26"),
+        dt.date(2023, 12, 26),
+    )
+    dividend = rows[9]  # INRG dividend: Total 17.67 "EUR" (its per-share price is in GBX)
+    assert (dividend.kind, dividend.amount, dividend.currency) == (
+        "dividend",
+        Decimal("17.67"),
+        "EUR",
+    )
+    assert "Withholding tax 15.02 USD" in dividend.note
+    interest = rows[10]  # Interest on cash 0.01 EUR on 2023-11-06
+    assert (interest.kind, interest.amount, interest.date) == (
+        "interest",
+        Decimal("0.01"),
+        dt.date(2023, 11, 6),
+    )
+    assert rows[14].skipped.startswith("stock split")
+
+
+def test_trading212_gbx_prices_become_pounds():
+    header = sample("trading212").split(b"\n", 1)[0].decode()
+    line = (
+        "Market buy,2024-01-12 14:14:14,IE00B1XNHC34,INRG,iShares Global Clean Energy,"
+        "2,630.11,GBX,1.0,,GBP,12.6,GBP,,,,EOF1,,"
+    )
+    row = brokers.parse_file(f"{header}\n{line}\n", format="trading212").rows[0]
+    # 630.11 pence = 6.3011 pounds
+    assert (row.price, row.currency, row.quantity) == (Decimal("6.3011"), "GBP", Decimal(2))
+
+
+def test_schwab_sample():
+    parsed = brokers.parse_file(sample("schwab"), format="schwab")
+    assert len(parsed.rows) == 120
+    assert kinds(parsed) == {
+        "dividend": 44,  # 29 Reinvest Dividend + 6 Cash Dividend + 9 other dividend lines
+        "buy": 41,  # 40 Reinvest Shares + 1 Buy
+        "fee": 11,  # 10 Advisor Fee + 1 ADR Mgmt Fee
+        "interest": 5,
+        "sell": 2,
+        "withdrawal": 2,  # Wire Sent -$100000.00, MoneyLink Transfer -$30.00
+        "tax": 1,  # Foreign Tax Paid
+    }
+    assert sum(skips(parsed).values()) == 14
+    assert skips(parsed)["the export's summary line"] == 1  # line 121: Transactions Total
+    rows = by_line(parsed)
+    reinvest = rows[2]  # 11/01/2023,Reinvest Shares,SPY,…,1.6531,$420.10,,-$694.48
+    assert (reinvest.kind, reinvest.ticker, reinvest.date) == ("buy", "SPY", dt.date(2023, 11, 1))
+    assert (reinvest.quantity, reinvest.price, reinvest.fee, reinvest.currency) == (
+        Decimal("1.6531"),
+        Decimal("420.10"),
+        Decimal(0),
+        "USD",
+    )  # 1.6531 * 420.10 = 694.47 ≈ the $694.48 the dividend of line 3 paid
+    dividend = rows[3]  # 10/31/2023,Reinvest Dividend,SPY,…,$694.48
+    assert (dividend.kind, dividend.amount, dividend.date) == (
+        "dividend",
+        Decimal("694.48"),
+        dt.date(2023, 10, 31),
+    )
+    assert rows[100].quantity == Decimal(500135)  # Sell SNAXX "500,135" @ $1.00
+    assert (rows[101].kind, rows[101].amount) == ("withdrawal", Decimal("100000.00"))
+    in_lieu = rows[120]  # "10/14/2024 as of 10/10/2024",Cash In Lieu,SCHB,…,$5.49
+    assert (in_lieu.date, in_lieu.amount) == (dt.date(2024, 10, 10), Decimal("5.49"))
+    assert rows[108].skipped.startswith("stock split")  # AVGO 9 new shares
+
+
+def test_ibkr_trades_sample():
+    parsed = brokers.parse_file(sample("ibkr-trades"), format="ibkr")
+    assert kinds(parsed) == {"buy": 8}
+    # Lines 10-12 SELL 8000 / 10012 / 10020 with no ISIN: CHF.USD forex trades.
+    assert skips(parsed) == {"currency conversion inside the account": 3}
+    rows = by_line(parsed)
+    first = rows[2]  # "BUY","20230522","CH0111762537","7","282.7","1978.9","CHF","-5","CHF"
+    assert (first.isin, first.date, first.quantity, first.price, first.fee, first.currency) == (
+        "CH0111762537",
+        dt.date(2023, 5, 22),
+        Decimal(7),
+        Decimal("282.7"),
+        Decimal(5),
+        "CHF",
+    )
+    odd_fee = rows[6]  # "BUY","20230803","US9220427424","1","97.84","97.84","USD","-0.979"
+    assert (odd_fee.quantity, odd_fee.price, odd_fee.fee) == (
+        Decimal(1),
+        Decimal("97.84"),
+        Decimal("0.979"),
+    )
+
+
+def test_ibkr_cash_transactions_sample():
+    parsed = brokers.parse_file(sample("ibkr-dividends"), format="ibkr")
+    assert kinds(parsed) == {"dividend": 7, "tax": 4}  # 5 Dividends + 2 in lieu; 4 withholding
+    rows = by_line(parsed)
+    assert (rows[2].kind, rows[2].date, rows[2].amount, rows[2].currency) == (
+        "dividend",
+        dt.date(2023, 6, 23),
+        Decimal("137.23"),
+        "USD",
+    )
+    tax = rows[3]  # "Withholding Tax","20230913","CH0111762537",…,"-14.68","CHF"
+    assert (tax.kind, tax.date, tax.amount, tax.currency, tax.isin) == (
+        "tax",
+        dt.date(2023, 9, 13),
+        Decimal("14.68"),
+        "CHF",
+        "CH0111762537",
+    )
+    assert (rows[11].amount, rows[11].currency) == (Decimal(455), "JPY")  # in lieu, JPY
+
+
+# ── Reading the file: encodings, delimiters, damage ─────────────────────────────
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "utf-16-le", "cp1252"])
+def test_a_sample_reads_the_same_in_every_supported_encoding(encoding):
+    text = sample("trading212").decode("utf-8")
+    expected = brokers.parse_file(text)
+    parsed = brokers.parse_file(text.encode(encoding))
+    assert parsed.format == "trading212"
+    assert [(r.kind, r.quantity, r.price, r.amount) for r in parsed.rows] == [
+        (r.kind, r.quantity, r.price, r.amount) for r in expected.rows
+    ]
+
+
+def test_windows_1252_text_keeps_its_accents():
+    text = "Date,Action,Symbol,Description,Quantity,Price,Fees & Comm,Amount\n"
+    text += '01/02/2024,Cash Dividend,KO,"Coca-Cola Société",,,,$1.50\n'
+    row = brokers.parse_file(text.encode("cp1252")).rows[0]
+    assert row.name == "Coca-Cola Société" and row.amount == Decimal("1.50")
+
+
+def test_a_semicolon_delimited_sample_is_sniffed():
+    text = sample("ibkr-trades").decode().replace('","', '";"')
+    parsed = brokers.parse_file(text)
+    assert parsed.format == "ibkr" and kinds(parsed) == {"buy": 8}
+
+
+def test_a_truncated_file_fails_its_cut_line():
+    data = sample("schwab")
+    cut = data[: data.index(b"10/31/2023,Reinvest Shares,FIHBX") + 40]  # inside line 6
+    rows = brokers.parse_file(cut).rows
+    assert [row.line for row in rows if row.errors] == [6]
+    assert "cut short" in rows[-1].errors["line"][0]
+
+
+def test_a_binary_file_is_refused():
+    with pytest.raises(brokers.CsvFormatError, match="not text"):
+        brokers.parse_file(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe\x00")
+
+
+def test_an_unknown_format_name_is_refused():
+    with pytest.raises(brokers.CsvFormatError, match="Known formats: portfolia"):
+        brokers.parse_file(sample("schwab"), format="nasdaq")
