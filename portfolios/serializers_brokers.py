@@ -7,16 +7,14 @@ import json
 
 from rest_framework import serializers
 
-from portfolia.validators import control_character_problem
 from portfolios import brokers
 from portfolios.serializers import (
     ImportReportSerializer,
     ImportRequestSerializer,
     ImportRowSerializer,
 )
+from portfolios.services.broker_imports import symbol_answers_problem
 from portfolios.services.imports import ImportStatus
-
-MAX_SYMBOL_ANSWERS = 1000
 
 
 class BrokerImportRequestSerializer(ImportRequestSerializer):
@@ -45,18 +43,9 @@ class BrokerImportRequestSerializer(ImportRequestSerializer):
             isinstance(key, str) and isinstance(value, str) for key, value in answers.items()
         ):
             raise serializers.ValidationError("Give an object of identifier → symbol strings.")
-        if len(answers) > MAX_SYMBOL_ANSWERS:
-            raise serializers.ValidationError(f"At most {MAX_SYMBOL_ANSWERS} answers.")
-        for key, value in answers.items():
-            problem = control_character_problem(key + value)
-            if problem or not key.strip() or not value.strip():
-                raise serializers.ValidationError(
-                    f"“{key[:40]}”: {problem or 'identifier and symbol must not be empty'}."
-                )
-            if len(key) > 100 or len(value) > 32:
-                raise serializers.ValidationError(
-                    f"“{key[:40]}”: identifiers hold 100 characters, symbols 32."
-                )
+        problem = symbol_answers_problem(answers)
+        if problem:
+            raise serializers.ValidationError(problem)
         return answers
 
 
@@ -77,6 +66,7 @@ class ImportTotalsSerializer(serializers.Serializer):
 
 class BrokerImportReportSerializer(ImportReportSerializer):
     format = serializers.CharField(help_text="The format used (the detected one for `auto`).")
+    format_label = serializers.CharField(help_text="The format's name as users know it.")
     format_detected = serializers.BooleanField()
     totals = ImportTotalsSerializer(help_text="Rows of each status.")
     unresolved_identifiers = serializers.ListField(child=serializers.CharField())

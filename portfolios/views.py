@@ -57,6 +57,7 @@ from portfolios.performance import (
     mwr_flows_csv,
 )
 from portfolios.reports import income_csv, income_report, realized_csv, realized_gains
+from portfolios.views_brokers import import_options
 
 TRANSACTIONS_PER_PAGE = 50
 HOLDING_SORTS = {
@@ -501,9 +502,12 @@ def transaction_import(request: HttpRequest, public_id) -> HttpResponse:
             if not confirm.is_valid():
                 context["confirm_errors"] = confirm.errors.get("csv_file")
             else:
-                raw = confirm.cleaned_data["csv_file"]
-                report = services.transaction_import(portfolio=portfolio, file=raw, dry_run=False)
-                if report.is_valid:
+                raw, options = confirm.cleaned_data["csv_file"], import_options(request.POST)
+                again = "preview" in request.POST  # symbols given for unresolved rows
+                report = services.transaction_import(
+                    portfolio=portfolio, file=raw, dry_run=again, **options
+                )
+                if report.is_valid and not again:
                     created, skipped = report.created, report.duplicate_count
                     messages.success(
                         request,
@@ -520,7 +524,9 @@ def transaction_import(request: HttpRequest, public_id) -> HttpResponse:
             context["upload_form"] = upload_form
             if upload_form.is_valid():
                 raw = upload_form.cleaned_data["file"].read()
-                report = services.transaction_import(portfolio=portfolio, file=raw, dry_run=True)
+                report = services.transaction_import(
+                    portfolio=portfolio, file=raw, dry_run=True, **import_options(request.POST)
+                )
                 context.update(report=report, csv_file=ImportConfirmForm.encode(raw))
     template = "portfolios/import.html"
     if _htmx_target(request) == "import-result":

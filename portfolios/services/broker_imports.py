@@ -14,12 +14,27 @@ from decimal import Decimal
 from market import selectors as market_selectors
 from market.models import Asset, AssetClass
 from market.services import asset_create_manual, assets_resolve
+from portfolia.validators import control_character_problem
 from portfolios.brokers import BrokerRow
 from portfolios.models import InstrumentSymbol
 
 MANUAL = "manual"
+MAX_SYMBOL_ANSWERS = 1000
 MAX_INSTRUMENT_LOOKUPS = 100
 TRADE_KINDS = ("buy", "sell")
+
+
+def symbol_answers_problem(answers: Mapping[str, str]) -> str | None:
+    """Why a `symbols` map (identifier → symbol or "manual") is refused, or None."""
+    if len(answers) > MAX_SYMBOL_ANSWERS:
+        return f"At most {MAX_SYMBOL_ANSWERS} answers."
+    for key, value in answers.items():
+        problem = control_character_problem(key + value)
+        if problem or not key.strip() or not value.strip():
+            return f"“{key[:40]}”: {problem or 'identifier and symbol must not be empty'}."
+        if len(key) > 100 or len(value) > 32:
+            return f"“{key[:40]}”: identifiers hold 100 characters, symbols 32."
+    return None
 
 
 def _provider_match(row: BrokerRow) -> str | None:

@@ -89,6 +89,8 @@ class ImportReport:
     dry_run: bool
     format: str = ""  # the format used ("portfolia" or a broker preset's name)
     format_detected: bool = False  # True when `auto` chose it
+    format_label: str = ""
+    symbols: dict[str, str] = field(default_factory=dict)  # the answers given, to carry on
     rows: list[ImportRow] = field(default_factory=list)
     file_errors: list[str] = field(default_factory=list)
     saved: bool = False
@@ -180,6 +182,8 @@ def transaction_import(
         report.file_errors.append(str(error))
         return report
     report.format, report.format_detected = parsed_file.format, parsed_file.detected
+    report.format_label = parsed_file.label
+    report.symbols = dict(symbols or {})
     parsed = parsed_file.rows
     if not parsed:
         report.file_errors.append("The file has no transactions below its header.")
