@@ -15,14 +15,20 @@ from typing import IO
 from portfolios import importers
 from portfolios.importers import CsvFormatError, CsvRow
 
-from . import ibkr, schwab, trading212
+from . import freetrade, ibkr, revolut, schwab, trading212
 from .base import BrokerRow, Preset, apply_preset, read_rows
 from .text import read_text, sniff_delimiter
 
 PORTFOLIA = "portfolia"
 AUTO = "auto"
 MAPPING = "mapping"
-PRESETS: tuple[Preset, ...] = (*trading212.PRESETS, *ibkr.PRESETS, *schwab.PRESETS)
+PRESETS: tuple[Preset, ...] = (
+    *trading212.PRESETS,
+    *ibkr.PRESETS,
+    *schwab.PRESETS,
+    *revolut.PRESETS,
+    *freetrade.PRESETS,
+)
 # Every format name the import takes (presets planned but not written yet are refused by name).
 PRESET_NAMES = tuple(dict.fromkeys(preset.name for preset in PRESETS))
 FORMATS = (AUTO, PORTFOLIA, *PRESET_NAMES)

@@ -78,13 +78,21 @@ class Preset:
         return all(column in names for column in self.signature)
 
     def kind_of(self, action: str) -> str | None:
-        key = action.strip().lower()
-        if key in self.actions:
-            return self.actions[key]
-        for prefix, kind in self.actions.items():
-            if prefix.endswith("*") and key.startswith(prefix[:-1]):
-                return kind
-        return None
+        return _lookup(self.actions, action)
+
+    def skip_reason(self, action: str) -> str | None:
+        return _lookup(self.skipped, action)
+
+
+def _lookup(table: Mapping[str, str], action: str) -> str | None:
+    """The value for a lower-cased action; keys ending in * match as prefixes."""
+    key = action.strip().lower()
+    if key in table:
+        return table[key]
+    for prefix, value in table.items():
+        if prefix.endswith("*") and key.startswith(prefix[:-1]):
+            return value
+    return None
 
 
 _CURRENCY_MARKS = re.compile(r"[$€£¥\s\u00a0]")
@@ -181,8 +189,8 @@ def apply_preset(preset: Preset, row: BrokerRow) -> None:
     action = row.cell(columns.get("action", ""))
     kind = preset.kind_of(action) if "action" in columns else None
     row.kind = kind or ""
-    if kind is None and action.strip().lower() in preset.skipped:
-        row.skipped = preset.skipped[action.strip().lower()]
+    if kind is None and preset.skip_reason(action):
+        row.skipped = preset.skip_reason(action) or ""
     elif row.cells and row.cells[0] in preset.footers:
         row.skipped = "the export's summary line"
     row.isin = row.cell(columns.get("isin", "")).upper()

@@ -39,6 +39,8 @@ def skips(parsed: brokers.ParsedFile) -> Counter:
         ("schwab", "schwab"),
         ("ibkr-trades", "ibkr"),
         ("ibkr-dividends", "ibkr"),
+        ("revolut-invest", "revolut"),
+        ("freetrade", "freetrade"),
     ],
 )
 def test_detection_picks_the_preset_of_every_sample(name, format):
@@ -201,6 +203,73 @@ def test_ibkr_cash_transactions_sample():
         "CH0111762537",
     )
     assert (rows[11].amount, rows[11].currency) == (Decimal(455), "JPY")  # in lieu, JPY
+
+
+def test_revolut_sample():
+    parsed = brokers.parse_file(sample("revolut-invest"), format="revolut")
+    assert kinds(parsed) == {
+        "buy": 3,
+        "sell": 1,
+        "dividend": 1,
+        "fee": 1,
+        "deposit": 1,
+        "withdrawal": 1,
+    }
+    # lines 8, 10, 11: TRANSFER FROM REVOLUT … TO REVOLUT SECURITIES EUROPE UAB; line 9: split
+    assert sum(skips(parsed).values()) == 4
+    rows = by_line(parsed)
+    buy = rows[4]  # 2023-09-22T13:30:10.514Z,O,BUY - MARKET,1.63453043,$52.07,$85.11,USD
+    assert (buy.kind, buy.ticker, buy.date, buy.quantity, buy.price, buy.currency) == (
+        "buy",
+        "O",
+        dt.date(2023, 9, 22),
+        Decimal("1.63453043"),
+        Decimal("52.07"),
+        "USD",
+    )  # 1.63453043 * 52.07 = 85.11
+    assert (rows[2].kind, rows[2].amount) == ("withdrawal", Decimal("30.93"))  # -$30.93
+    comma = rows[13]  # 2025-09-08…,MSFT,BUY - MARKET,"0,76672417",€26.09,€20,EUR
+    assert (comma.quantity, comma.price, comma.currency) == (
+        Decimal("0.76672417"),
+        Decimal("26.09"),
+        "EUR",
+    )
+
+
+def test_freetrade_sample():
+    parsed = brokers.parse_file(sample("freetrade"), format="freetrade")
+    assert kinds(parsed) == {
+        "buy": 4,  # 3 ORDER BUY + 1 FREESHARE_ORDER
+        "dividend": 4,  # 3 DIVIDEND + 1 PROPERTY
+        "interest": 1,
+        "deposit": 1,
+        "withdrawal": 1,
+    }
+    assert skips(parsed) == {"a statement notice, not a transaction": 2}
+    rows = by_line(parsed)
+    stamp = rows[9]  # Alliance Trust ORDER BUY 421 @ 11.97869359 GBP, Stamp Duty 25.22
+    assert (stamp.quantity, stamp.price, stamp.fee, stamp.currency, stamp.date) == (
+        Decimal(421),
+        Decimal("11.97869359"),
+        Decimal("25.22"),  # 5043.03 shares + 25.22 = the 5068.25 total
+        "GBP",
+        dt.date(2024, 2, 23),
+    )
+    fx = rows[11]  # Nvidia BUY 4.1056135 @ 617.439318 USD; FX fee 7.76 GBP at 1.26952945
+    assert (fx.quantity, fx.price, fx.currency, fx.isin) == (
+        Decimal("4.10561350"),
+        Decimal("617.43931800"),
+        "USD",
+        "US67066G1040",
+    )
+    assert fx.fee == Decimal("9.8515")  # 7.76 * 1.26952945 = 9.85154853 USD
+    dividend = rows[5]  # Nvidia DIVIDEND 0.31 GBP net; 0.46 gross, 0.07 USD withheld
+    assert (dividend.kind, dividend.amount, dividend.currency) == (
+        "dividend",
+        Decimal("0.31"),
+        "GBP",
+    )
+    assert "0.07 USD" in dividend.note
 
 
 # ── Reading the file: encodings, delimiters, damage ─────────────────────────────
