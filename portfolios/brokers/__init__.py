@@ -15,7 +15,7 @@ from typing import IO
 from portfolios import importers
 from portfolios.importers import CsvFormatError, CsvRow
 
-from . import freetrade, ibkr, revolut, schwab, trading212
+from . import degiro, freetrade, ibkr, revolut, schwab, trading212
 from .base import BrokerRow, Preset, apply_preset, read_rows
 from .text import read_text, sniff_delimiter
 
@@ -28,6 +28,7 @@ PRESETS: tuple[Preset, ...] = (
     *schwab.PRESETS,
     *revolut.PRESETS,
     *freetrade.PRESETS,
+    *degiro.PRESETS,
 )
 # Every format name the import takes (presets planned but not written yet are refused by name).
 PRESET_NAMES = tuple(dict.fromkeys(preset.name for preset in PRESETS))

@@ -69,11 +69,15 @@ class Preset:
     skipped: Mapping[str, str] = field(default_factory=dict)  # lower-cased action → reason
     date_formats: tuple[str, ...] = ("%Y-%m-%d",)
     decimal: str = "."  # "," for decimal commas, "auto" when a file mixes both
+    match: Callable[[list[str]], bool] | None = None  # in place of `signature` (headers
+    # that change with the export's language)
     footers: tuple[str, ...] = ()  # first cells of summary lines ("Transactions Total")
     row: RowCode | None = None
     rows: Callable[[list[BrokerRow]], list[BrokerRow]] | None = None
 
     def matches(self, header: list[str]) -> bool:
+        if self.match is not None:
+            return self.match(header_names(header))
         names = {name.strip() for name in header}
         return all(column in names for column in self.signature)
 

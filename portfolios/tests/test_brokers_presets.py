@@ -41,6 +41,7 @@ def skips(parsed: brokers.ParsedFile) -> Counter:
         ("ibkr-dividends", "ibkr"),
         ("revolut-invest", "revolut"),
         ("freetrade", "freetrade"),
+        ("degiro", "degiro"),
     ],
 )
 def test_detection_picks_the_preset_of_every_sample(name, format):
@@ -270,6 +271,66 @@ def test_freetrade_sample():
         "GBP",
     )
     assert "0.07 USD" in dividend.note
+
+
+def test_degiro_sample():
+    parsed = brokers.parse_file(sample("degiro"), format="degiro")
+    assert len(parsed.rows) == 74
+    assert kinds(parsed) == {
+        "buy": 10,
+        "sell": 3,
+        "dividend": 9,
+        "tax": 6,  # Dividendbelasting x4, Impôts sur dividende x2
+        "fee": 6,  # 4 exchange connection fees, Corporate Action Kosten, AMC's EUR fee (line 36)
+        "deposit": 2,  # iDEAL Deposit (line 4), Ingreso (line 55)
+        "interest": 2,  # DEGIRO courtesy (lines 63, 64)
+    }
+    reasons = skips(parsed)
+    assert reasons["currency conversion inside the account"] == 12
+    assert reasons["cash sweep to or from the flatex / money-market account"] == 11
+    assert sum(count for reason, count in reasons.items() if reason.startswith("fee of")) == 7
+    assert reasons["continuation of line 18's order id"] == 1
+    rows = by_line(parsed)
+    vici = rows[22]  # "Koop 1 @ 33,9 USD", order 5925d76b-…; fee line 21: -1,00 EUR
+    assert (vici.kind, vici.isin, vici.date, vici.quantity, vici.price, vici.currency) == (
+        "buy",
+        "US9256521090",
+        dt.date(2022, 12, 15),
+        Decimal(1),
+        Decimal("33.9"),
+        "USD",
+    )
+    # The fee at the order's FX rate (line 18, "1,0624" USD per EUR): 1.00 * 1.0624 USD
+    assert vici.fee == Decimal("1.0624")
+    assert rows[18].external_id == "5925d76b-eb36-46e3-b017-a61a6d03c3e7"  # joined with line 19
+    assert rows[21].skipped == "fee of the trade on line 22 (joined to its fee)"
+    world = rows[44]  # "Compra 1 ISHARES MSCI WOR A@82,055 EUR (IE00B4L5Y983)", fee -1.00 EUR
+    assert (world.quantity, world.price, world.fee, world.currency) == (
+        Decimal(1),
+        Decimal("82.055"),
+        Decimal("1.00"),
+        "EUR",
+    )
+    aviva = rows[56]  # "Sell 4 AVIVA@496 GBX": 4.96 GBP a share, 4 * 4.96 = the 19,84 GBP
+    assert (aviva.kind, aviva.price, aviva.currency) == ("sell", Decimal("4.96"), "GBP")
+    tax = rows[11]  # COCA-COLA Dividendbelasting USD "-0,07"
+    assert (tax.kind, tax.amount, tax.currency, tax.date) == (
+        "tax",
+        Decimal("0.07"),
+        "USD",
+        dt.date(2022, 12, 16),
+    )
+    fund = rows[71]  # "Conversion Fonds Monétaires finalisée: Vente 1 046,3825 @ 0,9854 EUR"
+    assert fund.skipped.startswith("cash sweep")
+    amc_fee = rows[36]  # EUR fee of a USD trade without an FX line: a fee of its own
+    assert (amc_fee.kind, amc_fee.amount, amc_fee.currency) == ("fee", Decimal("1.00"), "EUR")
+
+
+def test_degiro_is_read_by_position_whatever_the_header_language():
+    lines = sample("degiro").decode().split("\n")
+    lines[0] = "Date,Time,Value date,Product,ISIN,Description,FX,Change,,Balance,,Order Id"
+    parsed = brokers.parse_file("\n".join(lines))
+    assert parsed.format == "degiro" and kinds(parsed)["buy"] == 10
 
 
 # ── Reading the file: encodings, delimiters, damage ─────────────────────────────
