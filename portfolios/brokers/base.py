@@ -43,6 +43,12 @@ class BrokerRow(CsvRow):
     name: str = ""
     skipped: str = ""
     cells: list[str] = field(default_factory=list)
+    # The export gives money in the account's currency without naming it (XTB): the
+    # portfolio's base currency is taken for it.
+    in_account_currency: bool = False
+    # When in the day (if the export says): same-day rows are saved in time order, so a
+    # newest-first file's buy comes before the sell it allows.
+    moment: datetime.datetime | None = None
 
     @property
     def identifier(self) -> str:
@@ -125,22 +131,26 @@ def number(text: str, decimal: str = ".") -> Decimal | None:
     return -value if negative else value
 
 
-def parse_date(text: str, formats: tuple[str, ...]) -> datetime.date:
-    """A date in one of `formats` or ISO 8601; "07/15/2024 as of 07/12/2024" (Schwab: booked
-    on the 15th for a trade of the 12th) is the "as of" date."""
+def parse_moment(text: str, formats: tuple[str, ...]) -> datetime.datetime:
+    """A date (and time, when the export gives one) in one of `formats` or ISO 8601;
+    "07/15/2024 as of 07/12/2024" (Schwab: booked on the 15th for a trade of the 12th) is the
+    "as of" date."""
     text = text.strip().rsplit(" as of ", 1)[-1]
     for fmt in formats:
         try:
-            return datetime.datetime.strptime(text, fmt).date()
+            return datetime.datetime.strptime(text, fmt)
         except ValueError:
             continue
     try:  # ISO 8601 timestamps ("2023-09-22T13:30:10.514Z", "2025-01-17 16:57:02 UTC")
-        return datetime.datetime.fromisoformat(
-            text.removesuffix(" UTC").replace("Z", "+00:00")
-        ).date()
+        moment = datetime.datetime.fromisoformat(text.removesuffix(" UTC").replace("Z", "+00:00"))
+        return moment.replace(tzinfo=None)
     except ValueError:
         pass
     raise ValueError(f"“{text}” is not a date this export writes.")
+
+
+def parse_date(text: str, formats: tuple[str, ...]) -> datetime.date:
+    return parse_moment(text, formats).date()
 
 
 def header_names(cells: list[str]) -> list[str]:
@@ -207,7 +217,8 @@ def apply_preset(preset: Preset, row: BrokerRow) -> None:
         return
     try:
         if "date" in columns:
-            row.date = parse_date(row.cell(columns["date"]), preset.date_formats)
+            row.moment = parse_moment(row.cell(columns["date"]), preset.date_formats)
+            row.date = row.moment.date()
         for name in ("quantity", "price", "amount", "fee"):
             if name in columns:
                 value = number(row.cell(columns[name]), preset.decimal)

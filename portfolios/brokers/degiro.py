@@ -18,20 +18,11 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from .base import BrokerRow, Preset, number, parse_date
+from .base import BrokerRow, Preset, number, parse_moment
 
-DATE, VALUE_DATE, PRODUCT, ISIN, DESCRIPTION, FX, CURRENCY, AMOUNT, ORDER = (
-    0,
-    2,
-    3,
-    4,
-    5,
-    6,
-    7,
-    8,
-    11,
-)
-DATE_FORMATS = ("%d-%m-%Y",)
+DATE, TIME, VALUE_DATE, PRODUCT, ISIN, DESCRIPTION, FX = 0, 1, 2, 3, 4, 5, 6
+CURRENCY, AMOUNT, ORDER = 7, 8, 11
+DATE_FORMATS = ("%d-%m-%Y %H:%M", "%d-%m-%Y ")
 FEE_PLACES = Decimal("0.0001")
 
 BUY = ("koop", "buy", "kauf", "achat", "compra", "acquisto")
@@ -120,7 +111,8 @@ def _classify(row: BrokerRow, preset: Preset) -> None:
             row.skipped = reason
             return
     try:
-        row.date = parse_date(cells[DATE], DATE_FORMATS)
+        row.moment = parse_moment(f"{cells[DATE]} {cells[TIME]}", DATE_FORMATS)
+        row.date = row.moment.date()
         amount = number(cells[AMOUNT], "auto")
     except ValueError as error:
         row.fail(str(error))

@@ -75,7 +75,14 @@ def broker_rows_resolve(
     A `manual` answer creates the owner's manual asset for the instrument (inside the caller's
     transaction: a dry run rolls it back)."""
     given = {key.strip().upper(): value.strip() for key, value in (symbols or {}).items()}
-    wanted = {row.identifier.upper(): row for row in rows if row.identifier and not row.skipped}
+    wanted: dict[str, BrokerRow] = {}  # one row per instrument, a trade's first (its currency)
+    for row in rows:
+        if row.identifier and not row.skipped:
+            key = row.identifier.upper()
+            if key not in wanted or (
+                row.kind in TRADE_KINDS and wanted[key].kind not in TRADE_KINDS
+            ):
+                wanted[key] = row
     remembered = dict(
         InstrumentSymbol.objects.filter(owner=owner, identifier__in=list(wanted)).values_list(
             "identifier", "symbol"

@@ -7,6 +7,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import IO
 
 from django.core.exceptions import ValidationError
@@ -214,7 +215,8 @@ def transaction_import(
     pending_ids: dict[str, int] = {}  # a fake id per provider asset not created yet
     seen_external: set[str] = set()
     candidates: list[tuple[ImportRow, Transaction, Txn]] = []
-    pending_assets: dict[int, PendingAsset] = {}  # by candidate index
+    pending_assets: dict[int, PendingAsset] = {}  # by the candidate's fake engine id
+    moments: dict[int, datetime | None] = {}  # by the candidate's fake engine id
     for index, parsed_row in enumerate(parsed):
         row = ImportRow(
             line=parsed_row.line,
@@ -251,7 +253,12 @@ def transaction_import(
             amount=parsed_row.amount,
             ratio=parsed_row.ratio,
             fee=parsed_row.fee,
-            currency=parsed_row.currency or (asset.currency if asset else ""),
+            currency=parsed_row.currency
+            or (
+                portfolio.base_currency
+                if getattr(parsed_row, "in_account_currency", False)
+                else (asset.currency if asset else "")
+            ),
             fx_rate=parsed_row.fx_rate,
             note=parsed_row.note,
             external_id=parsed_row.external_id,
@@ -303,9 +310,13 @@ def transaction_import(
         if external_id:
             seen_external.add(external_id)
         if isinstance(asset, PendingAsset):
-            pending_assets[len(candidates)] = asset
+            pending_assets[engine_txn.id] = asset
+        moments[engine_txn.id] = getattr(parsed_row, "moment", None)
         candidates.append((row, txn, engine_txn))
 
+    # Same-day rows in time order where the file says it (a stable sort: files without times,
+    # Portfolia's own among them, keep their order).
+    candidates.sort(key=lambda item: (item[1].date, moments.get(item[2].id) or datetime.min))
     _import_ledger_check(portfolio, report, stored, candidates)
     report.cash_switch_offered = any(
         row.status == ImportStatus.ERROR and row.value("kind").strip().lower() in CASH_KINDS
@@ -319,11 +330,11 @@ def transaction_import(
         return report
 
     to_create: list[Transaction] = []
-    for index, (row, txn, _engine_txn) in enumerate(candidates):
+    for row, txn, engine_txn in candidates:
         if row.status != ImportStatus.NEW:
             continue
-        if index in pending_assets:
-            txn.asset = asset_materialise(asset=pending_assets[index])
+        if engine_txn.id in pending_assets:
+            txn.asset = asset_materialise(asset=pending_assets[engine_txn.id])
         to_create.append(txn)
     Transaction.objects.bulk_create(to_create)
     if to_create:

@@ -27,6 +27,10 @@ def sample(name: str) -> bytes:
     return (SAMPLES / f"{name}-export.csv").read_bytes()
 
 
+def sample_named(name: str) -> bytes:
+    return (SAMPLES / f"{name}.csv").read_bytes()
+
+
 @pytest.fixture
 def portfolio(user):
     return PortfolioFactory(owner=user, base_currency="USD", records_cash=False)
@@ -225,3 +229,32 @@ def test_bad_format_or_symbols_answer_400(auth_client, portfolio, field, value):
     )
     assert response.status_code == 400
     assert not Transaction.objects.exists()
+
+
+def test_xtb_repeated_rows_are_duplicates_and_cash_is_in_the_base_currency(user):
+    portfolio = PortfolioFactory(owner=user, base_currency="EUR", records_cash=True)
+    manual = dict.fromkeys(("SPYL.DE", "ZAL.DE", "FLOA.L", "XRAY", "FB", "TXT.WA"), "manual")
+    report = services.transaction_import(portfolio=portfolio, file=sample("xtb"), symbols=manual)
+    by_line = {row.line: row for row in report.rows}
+    # Lines 37-39 repeat lines 23-25 (same IDs): the repeats are duplicates, the first new.
+    assert [by_line[line].status for line in (23, 24, 25)] == ["new"] * 3
+    assert [by_line[line].status for line in (37, 38, 39)] == ["duplicate"] * 3
+    assert by_line[24].asset_name == "iShares Core S&P 500 UCITS ETF USD (Acc)"  # CSPX.UK
+    assert (by_line[5].raw["currency"], by_line[5].raw["amount"]) == ("", "500")
+    assert by_line[43].status == "error"  # "010.09.2024"
+    assert report.totals == {"new": 35, "duplicate": 3, "unresolved": 0, "skipped": 7, "error": 1}
+    assert not Asset.objects.filter(owner=user).exists()  # a preview creates nothing
+
+
+def test_a_ghostfolio_manual_asset_is_named_and_a_far_future_date_refused(portfolio):
+    first = services.transaction_import(portfolio=portfolio, file=sample_named("ghostfolio-sample"))
+    house = first.rows[3]  # line 5: Penthouse Apartment, MANUAL
+    assert (house.status, house.identifier) == ("unresolved", "Penthouse Apartment")
+    assert first.rows[1].status == "new"  # line 3: MSFT, in the demo catalogue
+    answered = services.transaction_import(
+        portfolio=portfolio,
+        file=sample_named("ghostfolio-sample"),
+        symbols={"Penthouse Apartment": "manual", "US5949181045": "MSFT"},
+    )
+    assert [row.status for row in answered.rows] == ["new", "new", "new", "new", "error"]
+    assert "date" in answered.rows[4].errors  # line 6 is dated 2050-06-06
