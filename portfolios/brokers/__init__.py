@@ -15,7 +15,7 @@ from typing import IO
 from portfolios import importers
 from portfolios.importers import CsvFormatError, CsvRow
 
-from . import degiro, freetrade, ghostfolio, ibkr, revolut, schwab, trading212, xtb
+from . import coinbase, degiro, etoro, freetrade, ghostfolio, ibkr, revolut, schwab, trading212, xtb
 from .base import BrokerRow, Preset, apply_preset, read_rows
 from .text import read_text, sniff_delimiter
 
@@ -31,6 +31,8 @@ PRESETS: tuple[Preset, ...] = (
     *degiro.PRESETS,
     *ghostfolio.PRESETS,
     *xtb.PRESETS,
+    *etoro.PRESETS,
+    *coinbase.PRESETS,
 )
 # Every format name the import takes (presets planned but not written yet are refused by name).
 PRESET_NAMES = tuple(dict.fromkeys(preset.name for preset in PRESETS))

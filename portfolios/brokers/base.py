@@ -22,6 +22,13 @@ from portfolia.validators import control_character_problem
 from portfolios.importers import MAX_ROWS, CsvFormatError, CsvRow
 
 TRADE = ("buy", "sell")
+# The decimal places Portfolia stores (portfolios.models.Transaction).
+PLACES = {
+    "quantity": Decimal("1e-10"),
+    "price": Decimal("1e-10"),
+    "amount": Decimal("1e-4"),
+    "fee": Decimal("1e-4"),
+}
 # Minor currency units brokers quote in: code → (major code, units per major unit).
 MINOR_UNITS = {
     "GBX": ("GBP", 100),
@@ -261,3 +268,8 @@ def finish(row: BrokerRow) -> None:
             value = getattr(row, name)
             if value:
                 setattr(row, name, value / units)
+    # To the places Portfolia stores (sub-cent digits of "€0.12649" style exports).
+    for name, places in PLACES.items():
+        value = getattr(row, name)
+        if value is not None and value.as_tuple().exponent < places.as_tuple().exponent:
+            setattr(row, name, value.quantize(places))

@@ -46,6 +46,8 @@ def skips(parsed: brokers.ParsedFile) -> Counter:
         ("ghostfolio-sample", "ghostfolio"),
         ("ibkr-flex-trades-ghostfolio", "ibkr"),
         ("xtb", "xtb"),
+        ("etoro", "etoro"),
+        ("coinbase", "coinbase"),
     ],
 )
 def test_detection_picks_the_preset_of_every_sample(name, format):
@@ -427,6 +429,54 @@ def test_xtb_sample():
     # The same ID on a buy and a sell (lines 18, 19) stays two transactions
     assert rows[18].external_id != rows[19].external_id
     assert rows[37].external_id == rows[23].external_id  # line 37 repeats line 23
+
+
+def test_etoro_sample():
+    parsed = brokers.parse_file(sample("etoro"), format="etoro")
+    assert kinds(parsed) == {
+        "dividend": 11,  # lines 3-5, 9, 10, 16-18, 20-22
+        "buy": 3,  # Open Position AMD, SLAB, SWKS (lines 13-15)
+        "sell": 3,  # Position closed OLED, AMAT, AMD (lines 11, 12, 19)
+        "interest": 1,
+        "fee": 1,  # Withdrawal Conversion Fee -1.36
+        "withdrawal": 1,
+        "tax": 1,  # SDRT (6.97)
+    }
+    assert skips(parsed) == {
+        "CFD position (not a holding)": 3,
+        "CFD overnight fee (not a holding)": 2,
+        "CFD overnight refund (not a holding)": 1,
+        "a zero amount": 1,  # Withdraw Fee 0.00
+    }
+    rows = by_line(parsed)
+    opened = rows[13]  # 09/01/2024 15:37:16,Open Position,AMD/USD,49.88,0.337209
+    assert (opened.kind, opened.ticker, opened.date, opened.quantity, opened.currency) == (
+        "buy",
+        "AMD",
+        dt.date(2024, 1, 9),
+        Decimal("0.337209"),
+        "USD",
+    )
+    assert opened.price == Decimal("147.920133")  # 49.88 / 0.337209 = 147.92013...
+    closed = rows[11]  # Position closed,OLED/USD,18.43,0.102626
+    assert (closed.kind, closed.price) == ("sell", Decimal("179.584121"))  # 18.43 / 0.102626
+    assert (rows[29].kind, rows[29].amount, rows[29].ticker) == ("tax", Decimal("6.97"), "HNKE")
+
+
+def test_coinbase_sample():
+    parsed = brokers.parse_file(sample("coinbase"), format="coinbase")
+    assert kinds(parsed) == {"buy": 2}
+    assert sum(skips(parsed).values()) == 6  # 2 staking, send, receive, 2 converts
+    buy = by_line(parsed)[8]  # Buy,BTC,0.00166779,EUR,€39999.331136545,€67.01,€70.00,€2.99
+    assert (buy.ticker, buy.quantity, buy.price, buy.fee, buy.currency, buy.date) == (
+        "BTC-EUR",
+        Decimal("0.00166779"),
+        Decimal("39999.3311365450"),
+        Decimal("2.99"),  # 67.01 + 2.99 = the 70.00 total
+        "EUR",
+        dt.date(2022, 3, 25),
+    )
+    assert by_line(parsed)[9].ticker == "BTC-USD"
 
 
 # ── Reading the file: encodings, delimiters, damage ─────────────────────────────
