@@ -84,6 +84,10 @@ class Preset:
     decimal: str = "."  # "," for decimal commas, "auto" when a file mixes both
     match: Callable[[list[str]], bool] | None = None  # in place of `signature` (headers
     # that change with the export's language)
+    currency: str = ""  # the export's one currency, when it names none (Schwab: USD)
+    # A signed amount that reverses the kind: a "deposit" taking money out is a withdrawal.
+    if_negative: Mapping[str, str] = field(default_factory=dict)
+    if_positive: Mapping[str, str] = field(default_factory=dict)
     footers: tuple[str, ...] = ()  # first cells of summary lines ("Transactions Total")
     row: RowCode | None = None
     rows: Callable[[list[BrokerRow]], list[BrokerRow]] | None = None
@@ -236,12 +240,15 @@ def apply_preset(preset: Preset, row: BrokerRow) -> None:
     except ValueError as error:
         row.fail(str(error))
         return
-    if row.currency in ("", None) and "amount_currency" in columns:
-        row.currency = row.cell(columns["amount_currency"]).upper()
+    if not row.currency:
+        row.currency = preset.currency
     if preset.row is not None:
         preset.row(row, preset)
     if row.errors or row.skipped:
         return
+    if row.amount:
+        flips = preset.if_negative if row.amount < 0 else preset.if_positive
+        row.kind = flips.get(row.kind, row.kind)
     if not row.kind:
         known = ", ".join(sorted({*preset.actions, *preset.skipped}))
         row.fail(f"“{action}” is not an action this preset knows ({known}).")

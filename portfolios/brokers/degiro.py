@@ -16,14 +16,12 @@ line of its own, which is joined back.
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 
-from .base import BrokerRow, Preset, number, parse_moment
+from .base import PLACES, BrokerRow, Preset, number, parse_moment
 
 DATE, TIME, VALUE_DATE, PRODUCT, ISIN, DESCRIPTION, FX = 0, 1, 2, 3, 4, 5, 6
 CURRENCY, AMOUNT, ORDER = 7, 8, 11
 DATE_FORMATS = ("%d-%m-%Y %H:%M", "%d-%m-%Y ")
-FEE_PLACES = Decimal("0.0001")
 
 BUY = ("koop", "buy", "kauf", "achat", "compra", "acquisto")
 SELL = ("verkoop", "sell", "verkauf", "vente", "venta", "venda", "vendita")
@@ -161,7 +159,7 @@ def _join(rows: list[BrokerRow]) -> list[BrokerRow]:
             if fee.currency == trade.currency:
                 size = abs(fee.amount or 0)
             elif rate and fee.currency == "EUR":
-                size = (abs(fee.amount or 0) * rate).quantize(FEE_PLACES)
+                size = (abs(fee.amount or 0) * rate).quantize(PLACES["fee"])
             else:
                 continue  # stays a fee of its own, in its currency
             trade.fee += size

@@ -23,7 +23,6 @@ def _row(row: BrokerRow, preset: Preset) -> None:
     details = row.cell("Details")
     if "/" in details:
         row.ticker = details.split("/", 1)[0].strip().upper()
-    row.currency = "USD"
     position = row.cell("Position ID")
     row.external_id = f"{position}:{row.kind}" if position not in ("", "-") else ""
     if row.kind in ("buy", "sell"):
@@ -67,6 +66,7 @@ PRESETS = (
         },
         date_formats=("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y"),
         decimal="auto",
+        currency="USD",
         row=_row,
     ),
 )

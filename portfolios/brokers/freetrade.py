@@ -12,8 +12,6 @@ from decimal import Decimal
 
 from .base import BrokerRow, Preset, number
 
-FEE_PLACES = Decimal("0.0001")
-
 
 def _row(row: BrokerRow, preset: Preset) -> None:
     kind = row.cell("Type").upper()
@@ -37,7 +35,7 @@ def _row(row: BrokerRow, preset: Preset) -> None:
             if not rate:
                 row.fail("Costs in another currency without an FX rate.")
                 return
-            costs = (costs * rate).quantize(FEE_PLACES)
+            costs = costs * rate  # rounded to Portfolia's places by base.finish
         row.fee = costs
         if kind == "FREESHARE_ORDER":
             row.note = "Free share"

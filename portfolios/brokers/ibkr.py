@@ -21,10 +21,6 @@ def _trade(row: BrokerRow, preset: Preset) -> None:
 
 
 def _cash(row: BrokerRow, preset: Preset) -> None:
-    if row.kind == "deposit" and row.amount is not None and row.amount < 0:
-        row.kind = "withdrawal"
-    if row.kind == "tax" and row.amount is not None and row.amount > 0:
-        row.kind = "dividend"  # a withholding refunded: income again
     row.name = row.cell("Description")
 
 
@@ -73,6 +69,8 @@ PRESETS = (
             "deposits & withdrawals": "deposit",
         },
         date_formats=DATE_FORMATS,
+        if_negative={"deposit": "withdrawal"},
+        if_positive={"tax": "dividend"},  # a withholding refunded: income again
         row=_cash,
     ),
 )

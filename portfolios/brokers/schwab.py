@@ -8,16 +8,7 @@ are signed ($-694.48 leaves the account); money moves take their direction from 
 
 from __future__ import annotations
 
-from .base import BrokerRow, Preset
-
-
-def _row(row: BrokerRow, preset: Preset) -> None:
-    row.currency = "USD"
-    if row.kind == "deposit" and row.amount is not None and row.amount < 0:
-        row.kind = "withdrawal"
-    if row.kind == "dividend" and row.amount is not None and row.amount < 0:
-        row.kind = "tax"  # a dividend reversed
-
+from .base import Preset
 
 PRESETS = (
     Preset(
@@ -87,6 +78,7 @@ PRESETS = (
         },
         date_formats=("%m/%d/%Y",),
         footers=("Transactions Total",),
-        row=_row,
+        currency="USD",
+        if_negative={"deposit": "withdrawal", "dividend": "tax"},  # a dividend reversed
     ),
 )

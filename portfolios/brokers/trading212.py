@@ -12,8 +12,6 @@ from decimal import Decimal
 
 from .base import BrokerRow, Preset, number
 
-FEE_PLACES = Decimal("0.0001")
-
 
 def _row(row: BrokerRow, preset: Preset) -> None:
     if row.kind in ("buy", "sell"):
@@ -29,7 +27,7 @@ def _row(row: BrokerRow, preset: Preset) -> None:
             if not rate:
                 row.fail("A conversion fee without an exchange rate.")
                 return
-            fee = (abs(fee) * rate).quantize(FEE_PLACES)
+            fee = abs(fee) * rate  # rounded to Portfolia's places by base.finish
         row.fee = abs(fee)
     else:
         row.currency = row.cell("Currency (Total)").upper()

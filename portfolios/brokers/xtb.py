@@ -56,10 +56,6 @@ def _row(row: BrokerRow, preset: Preset) -> None:
         row.quantity, row.price = number(trade["quantity"]), number(trade["price"])
         row.external_id = f"{row.cell('ID')}:{row.kind}"
         return
-    if row.amount is not None and row.amount < 0 and row.kind in ("interest", "dividend"):
-        row.kind = "fee" if row.kind == "interest" else "tax"  # a correction taking it back
-    elif row.amount is not None and row.amount > 0 and row.kind == "tax":
-        row.kind = "dividend"  # a withholding refunded
 
 
 PRESETS = (
@@ -93,6 +89,9 @@ PRESETS = (
             "spin off": "spin-off: record the new shares by hand",
         },
         date_formats=("%d.%m.%Y %H:%M:%S",),
+        # Corrections taking money back, withholdings refunded.
+        if_negative={"interest": "fee", "dividend": "tax"},
+        if_positive={"tax": "dividend"},
         row=_row,
     ),
 )
