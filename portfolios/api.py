@@ -294,6 +294,7 @@ class TransactionImportView(StrictQueryParamsMixin, PortfolioScopedMixin, APIVie
             dry_run=serializer.validated_data["dry_run"],
             format=serializer.validated_data["format"],
             symbols=serializer.validated_data["symbols"],
+            mapping=serializer.validated_data["mapping"],
         )
         body = BrokerImportReportSerializer(report).data
         if not report.is_valid:

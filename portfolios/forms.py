@@ -244,7 +244,11 @@ class ImportUploadForm(forms.Form):
     )
     format = forms.ChoiceField(
         label="Format",
-        choices=[(name, IMPORT_FORMAT_LABELS.get(name, name)) for name in brokers.FORMATS],
+        choices=[
+            (name, IMPORT_FORMAT_LABELS.get(name, name))
+            for name in brokers.FORMATS
+            if name != brokers.MAPPING  # the page has no mapping editor yet (API only)
+        ],
         initial=brokers.AUTO,
         required=False,
     )

@@ -8,6 +8,8 @@ import json
 from rest_framework import serializers
 
 from portfolios import brokers
+from portfolios.brokers.mapping import FIELDS as MAPPING_FIELDS
+from portfolios.brokers.mapping import preset_from_mapping
 from portfolios.serializers import (
     ImportReportSerializer,
     ImportRequestSerializer,
@@ -19,10 +21,19 @@ from portfolios.services.imports import ImportStatus
 
 class BrokerImportRequestSerializer(ImportRequestSerializer):
     format = serializers.ChoiceField(
-        choices=[*brokers.FORMATS, brokers.MAPPING],
+        choices=list(brokers.FORMATS),
         default=brokers.AUTO,
-        help_text="`auto` (detect from the header), `portfolia` or a broker preset; "
-        "`mapping` is not available yet.",
+        help_text="`auto` (detect from the header), `portfolia`, a broker preset, or "
+        "`mapping` (with `mapping`).",
+    )
+    mapping = serializers.CharField(
+        required=False,
+        default="",
+        allow_blank=True,
+        max_length=20_000,
+        help_text='JSON for format `mapping`: {"columns": {field: header name}, "actions": '
+        '{file value: kind or "skip"}, "date_format": "%d/%m/%Y", "decimal": "." | "," | '
+        '"auto"}; fields: ' + ", ".join(MAPPING_FIELDS) + ".",
     )
     symbols = serializers.CharField(
         required=False,
@@ -47,6 +58,21 @@ class BrokerImportRequestSerializer(ImportRequestSerializer):
         if problem:
             raise serializers.ValidationError(problem)
         return answers
+
+    def validate_mapping(self, text: str) -> dict | None:
+        if not text.strip():
+            return None
+        try:
+            mapping = json.loads(text)
+            preset_from_mapping(mapping)
+        except ValueError as error:  # CsvFormatError is a ValueError, and so is bad JSON
+            raise serializers.ValidationError(str(error)) from error
+        return mapping
+
+    def validate(self, data: dict) -> dict:
+        if data.get("format") == brokers.MAPPING and not data.get("mapping"):
+            raise serializers.ValidationError({"mapping": ["The mapping format needs a mapping."]})
+        return data
 
 
 class BrokerImportRowSerializer(ImportRowSerializer):

@@ -16,7 +16,7 @@ def import_options(data: QueryDict) -> dict:
     auto; answers with a control character or too long are left out, the row stays
     unresolved and says so)."""
     format = data.get("format", brokers.AUTO)
-    if format not in brokers.FORMATS:
+    if format not in brokers.FORMATS or format == brokers.MAPPING:  # the API's only
         format = brokers.AUTO
     symbols = {
         key.removeprefix(SYMBOL_PREFIX): value.strip()

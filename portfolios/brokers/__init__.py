@@ -17,6 +17,7 @@ from portfolios.importers import CsvFormatError, CsvRow
 
 from . import coinbase, degiro, etoro, freetrade, ghostfolio, ibkr, revolut, schwab, trading212, xtb
 from .base import BrokerRow, Preset, apply_preset, read_rows
+from .mapping import preset_from_mapping
 from .text import read_text, sniff_delimiter
 
 PORTFOLIA = "portfolia"
@@ -36,7 +37,7 @@ PRESETS: tuple[Preset, ...] = (
 )
 # Every format name the import takes (presets planned but not written yet are refused by name).
 PRESET_NAMES = tuple(dict.fromkeys(preset.name for preset in PRESETS))
-FORMATS = (AUTO, PORTFOLIA, *PRESET_NAMES)
+FORMATS = (AUTO, PORTFOLIA, *PRESET_NAMES, MAPPING)
 
 
 @dataclass
@@ -79,12 +80,12 @@ def detect(text: str) -> tuple[str, Preset | None]:
     )
 
 
-def parse_file(file: IO[bytes] | IO[str] | bytes | str, *, format: str = AUTO) -> ParsedFile:
-    """Read a file in `format` (or the detected one) into rows; raises CsvFormatError when the
-    file as a whole cannot be read in it."""
+def parse_file(
+    file: IO[bytes] | IO[str] | bytes | str, *, format: str = AUTO, mapping: dict | None = None
+) -> ParsedFile:
+    """Read a file in `format` (or the detected one; `mapping` for the mapping format) into
+    rows; raises CsvFormatError when the file as a whole cannot be read in it."""
     text = read_text(file)
-    if format == MAPPING:
-        raise CsvFormatError("The column-mapping format is not available yet; pick a preset.")
     if format not in FORMATS:
         raise CsvFormatError(f"“{format}” is not a format. {known_formats_sentence()}")
     detected = format == AUTO
@@ -94,6 +95,12 @@ def parse_file(file: IO[bytes] | IO[str] | bytes | str, *, format: str = AUTO) -
         return ParsedFile(PORTFOLIA, importers.parse_transactions_csv(text), detected)
     delimiter = sniff_delimiter(text)
     header = _header(text, delimiter)
+    if format == MAPPING:
+        preset = preset_from_mapping(mapping)
+        missing = [name for name in preset.signature if name not in {c.strip() for c in header}]
+        if missing:
+            raise CsvFormatError(f"The file has no column(s) {', '.join(missing)}.")
+        return _parsed(preset, text, delimiter, detected=False)
     candidates = [preset for preset in PRESETS if preset.name == format]
     preset = next((preset for preset in candidates if preset.matches(header)), None)
     if preset is None:
@@ -101,6 +108,10 @@ def parse_file(file: IO[bytes] | IO[str] | bytes | str, *, format: str = AUTO) -
         raise CsvFormatError(
             f"This is not a {candidates[0].label} export: its header lacks {expected}."
         )
+    return _parsed(preset, text, delimiter, detected)
+
+
+def _parsed(preset: Preset, text: str, delimiter: str, detected: bool) -> ParsedFile:
     _header_names, rows = read_rows(text, delimiter)
     for row in rows:
         apply_preset(preset, row)

@@ -263,6 +263,8 @@ def finish(row: BrokerRow) -> None:
         value = getattr(row, name)
         if value is not None:
             setattr(row, name, abs(value))
+    if row.kind in ("deposit", "withdrawal"):  # cash only: no instrument to match
+        row.isin = row.ticker = row.name = ""
     if row.kind in TRADE:
         row.amount = None
     elif row.kind != "split":

@@ -165,11 +165,13 @@ def transaction_import(
     dry_run: bool = True,
     format: str = brokers.AUTO,
     symbols: Mapping[str, str] | None = None,
+    mapping: dict | None = None,
 ) -> ImportReport:
     """Import transactions from Portfolia's CSV format (`portfolios.importers`) or a broker's
     export (`portfolios.brokers`; `format` "auto" detects which). A broker row whose instrument
     is not matched is `unresolved` (`symbols` answers identifier → symbol or "manual", and is
-    remembered once saved); one that is no transaction is `skipped` with its reason.
+    remembered once saved); one that is no transaction is `skipped` with its reason. `mapping`
+    describes the columns of a file in the `mapping` format (`portfolios.brokers.mapping`).
 
     Every row is checked (format, per-kind rules, symbol, the ledger replayed with all new
     rows); nothing is saved unless every row is valid, and nothing on a dry run. A row whose
@@ -178,7 +180,7 @@ def transaction_import(
     """
     report = ImportReport(dry_run=dry_run)
     try:
-        parsed_file = brokers.parse_file(file, format=format)
+        parsed_file = brokers.parse_file(file, format=format, mapping=mapping)
     except importers.CsvFormatError as error:
         report.file_errors.append(str(error))
         return report

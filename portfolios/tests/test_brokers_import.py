@@ -258,3 +258,47 @@ def test_a_ghostfolio_manual_asset_is_named_and_a_far_future_date_refused(portfo
     )
     assert [row.status for row in answered.rows] == ["new", "new", "new", "new", "error"]
     assert "date" in answered.rows[4].errors  # line 6 is dated 2050-06-06
+
+
+def test_the_api_takes_a_mapping_as_json(auth_client, portfolio):
+    mapping = {
+        "columns": {
+            "date": "TradeDate",
+            "action": "Buy/Sell",
+            "isin": "ISIN",
+            "quantity": "Quantity",
+            "price": "TradePrice",
+            "currency": "CurrencyPrimary",
+        },
+        "actions": {"BUY": "buy", "SELL": "skip"},
+        "date_format": "%Y%m%d",
+    }
+    response = auth_client.post(
+        url(portfolio),
+        {
+            "file": upload("ibkr-trades"),
+            "format": "mapping",
+            "mapping": json.dumps(mapping),
+            "symbols": json.dumps({VT: "manual", SMMCHA: "manual"}),
+        },
+        format="multipart",
+    )
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert (body["format"], body["format_label"]) == ("mapping", "Column mapping")
+    assert body["totals"] == {"new": 8, "duplicate": 0, "unresolved": 0, "skipped": 3, "error": 0}
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"format": "mapping"},  # no mapping
+        {"format": "mapping", "mapping": "{oops"},
+        {"format": "mapping", "mapping": json.dumps({"columns": {}, "actions": {}})},
+    ],
+)
+def test_a_bad_mapping_answers_400(auth_client, portfolio, fields):
+    response = auth_client.post(
+        url(portfolio), {"file": upload("ibkr-trades"), **fields}, format="multipart"
+    )
+    assert response.status_code == 400

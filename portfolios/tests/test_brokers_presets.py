@@ -5,6 +5,7 @@ file's line numbers are in the comments; the header is line 1)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter
 from decimal import Decimal
 from pathlib import Path
@@ -547,3 +548,71 @@ def test_a_nul_in_a_cell_fails_its_row_only():
     rows = brokers.parse_file(text).rows
     assert [row.line for row in rows if row.errors] == [2]
     assert "NUL" in rows[0].errors["line"][0]
+
+
+# ── The mapping format, on a broker without a preset (Bitvavo) ──────────────────
+
+BITVAVO = {
+    "columns": {
+        "date": "Date",
+        "action": "Type",
+        "ticker": "Currency",
+        "quantity": "Amount",
+        "amount": "Amount",
+        "price": "Quote Price",
+        "currency": "Quote Currency",
+        "fee": "Fee amount",
+        "external_id": "Transaction ID",
+    },
+    "actions": {
+        "buy": "buy",
+        "sell": "sell",
+        "deposit": "deposit",
+        "withdrawal": "skip",
+        "staking": "skip",
+    },
+}
+
+
+def test_a_mapping_reads_a_file_no_preset_knows():
+    parsed = brokers.parse_file(sample("bitvavo"), format="mapping", mapping=BITVAVO)
+    assert (parsed.format, parsed.detected) == ("mapping", False)
+    assert kinds(parsed) == {"buy": 10, "sell": 2, "deposit": 7}
+    assert skips(parsed) == {"skipped by the mapping": 15}  # 6 withdrawals, 9 staking
+    buy = by_line(parsed)[3]  # buy,ETH,0.0053543,EUR,1862.8,EUR,-10.00,EUR,0.02600996
+    assert (buy.ticker, buy.quantity, buy.price, buy.currency, buy.date) == (
+        "ETH",
+        Decimal("0.0053543"),
+        Decimal("1862.8"),
+        "EUR",
+        dt.date(2023, 11, 30),
+    )  # 0.0053543 * 1862.8 = 9.974 + the fee = the 10.00 paid
+    assert buy.fee == Decimal("0.0260")  # 0.02600996 to the 4 places Portfolia stores
+    sell = by_line(parsed)[22]  # sell,XLM,-286.98,EUR,0.086047
+    assert (sell.kind, sell.quantity, sell.price) == (
+        "sell",
+        Decimal("286.98"),
+        Decimal("0.086047"),
+    )
+    deposit = by_line(parsed)[4]  # deposit,EUR,10: cash only, no instrument
+    assert (deposit.kind, deposit.amount, deposit.identifier) == ("deposit", Decimal(10), "")
+
+
+@pytest.mark.parametrize(
+    ("mapping", "message"),
+    [
+        (None, "needs a mapping"),
+        ({"columns": {"date": "Date"}, "actions": {}}, "lacks the column(s) for: action"),
+        ({"columns": {"date": "Date", "action": "Type", "colour": "X"}, "actions": {}}, "colour"),
+        (
+            {"columns": {"date": "Date", "action": "Type"}, "actions": {"buy": "purchase"}},
+            "not a kind",
+        ),
+        ({"columns": {"date": "Date", "action": "Kind"}, "actions": {}}, "no column(s) Kind"),
+        ({**BITVAVO, "decimal": ";"}, "decimal"),
+        ({**BITVAVO, "columns": {**BITVAVO["columns"], "note": "N\x00"}}, "control character"),
+    ],
+)
+def test_a_wrong_mapping_is_refused_saying_why(mapping, message):
+    with pytest.raises(brokers.CsvFormatError, match=re.escape(message)):
+        brokers.parse_file(sample("bitvavo"), format="mapping", mapping=mapping)
