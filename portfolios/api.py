@@ -33,14 +33,16 @@ from portfolios.serializers import (
     FlowsSerializer,
     HoldingsQuerySerializer,
     HoldingsSerializer,
-    ImportReportSerializer,
-    ImportRequestSerializer,
     PerformanceQuerySerializer,
     PerformanceSerializer,
     PortfolioSerializer,
     TransactionSavedSerializer,
     TransactionSerializer,
     YearQuerySerializer,
+)
+from portfolios.serializers.broker_imports import (
+    BrokerImportReportSerializer,
+    BrokerImportRequestSerializer,
 )
 from portfolios.wire import flows_data, income_data, performance_data, realized_data
 
@@ -270,9 +272,9 @@ class TransactionImportView(StrictQueryParamsMixin, PortfolioScopedMixin, APIVie
 
     @extend_schema(
         parameters=[PORTFOLIO_ID],
-        request={"multipart/form-data": ImportRequestSerializer},
-        responses={200: ImportReportSerializer, 201: ImportReportSerializer},
-        summary="Import transactions from CSV",
+        request={"multipart/form-data": BrokerImportRequestSerializer},
+        responses={200: BrokerImportReportSerializer, 201: BrokerImportReportSerializer},
+        summary="Import transactions from CSV (Portfolia's format or a broker's export)",
         description="Every row is checked and reported. Nothing is saved on a dry run, nor when "
         "any row has an error (then 422 with the report beside the error). A saved import "
         "answers 201.",
@@ -281,16 +283,19 @@ class TransactionImportView(StrictQueryParamsMixin, PortfolioScopedMixin, APIVie
         data = request.data.dict()
         if "dry_run" not in data and "dry_run" in request.query_params:
             data["dry_run"] = request.query_params["dry_run"]
-        serializer = ImportRequestSerializer(data=data)
+        serializer = BrokerImportRequestSerializer(data=data)
         serializer.is_valid(raise_exception=True)
         report = services.transaction_import(
             portfolio=self.get_portfolio(),
             file=serializer.validated_data["file"],
             dry_run=serializer.validated_data["dry_run"],
+            format=serializer.validated_data["format"],
+            symbols=serializer.validated_data["symbols"],
+            mapping=serializer.validated_data["mapping"],
         )
-        body = ImportReportSerializer(report).data
+        body = BrokerImportReportSerializer(report).data
         if not report.is_valid:
-            problems = report.error_count
+            problems = report.error_count + report.unresolved_count
             message = " ".join(report.file_errors) or (
                 f"{problems} row{'s' if problems != 1 else ''} cannot be imported; nothing was saved."
             )

@@ -10,6 +10,7 @@ from market.models import Asset
 from portfolia.currencies import CURRENCY_CHOICES
 from portfolia.money import plain
 from portfolia.validators import validate_query_date
+from portfolios import brokers
 from portfolios.importers import COLUMNS, file_size_problem
 from portfolios.models import CostBasisMethod, TransactionKind
 from portfolios.performance import PERIODS, period_name
@@ -228,11 +229,28 @@ class TransactionFilterForm(forms.Form):
         }
 
 
+IMPORT_FORMAT_LABELS = {
+    brokers.AUTO: "Detect from the file",
+    brokers.PORTFOLIA: "Portfolia CSV",
+    **{preset.name: preset.label.split(" (")[0] for preset in brokers.PRESETS},
+}
+
+
 class ImportUploadForm(forms.Form):
     file = forms.FileField(
         label="CSV file",
-        help_text=f"Columns: {', '.join(COLUMNS)}.",
+        help_text=f"Portfolia's columns ({', '.join(COLUMNS)}) or a broker's export.",
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+    format = forms.ChoiceField(
+        label="Format",
+        choices=[
+            (name, IMPORT_FORMAT_LABELS.get(name, name))
+            for name in brokers.FORMATS
+            if name != brokers.MAPPING  # the page has no mapping editor yet (API only)
+        ],
+        initial=brokers.AUTO,
+        required=False,
     )
 
     def clean_file(self):

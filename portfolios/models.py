@@ -594,3 +594,25 @@ class TargetAllocation(models.Model):
     def __str__(self) -> str:
         what = "cash" if self.is_cash else (self.asset_class or str(self.asset))
         return f"{what}: {self.weight} %"
+
+
+class InstrumentSymbol(models.Model):
+    """A user's answer to "which asset is this?" for a broker file's instrument identifier
+    (an ISIN, a ticker or a name), remembered for their next import."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="instrument_symbols"
+    )
+    identifier = models.CharField(max_length=100)
+    symbol = models.CharField(max_length=32)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "identifier"], name="instrument_symbol_unique_per_owner"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.identifier} → {self.symbol}"

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import IO
 
 from django.core.exceptions import ValidationError
@@ -13,7 +15,7 @@ from django.db import transaction as db_transaction
 
 from market.models import Asset
 from market.services import PendingAsset, asset_materialise, assets_resolve
-from portfolios import importers, selectors
+from portfolios import brokers, importers, selectors
 from portfolios.engine.cash import NegativeCash
 from portfolios.engine.types import LedgerError, Txn, format_date
 from portfolios.models import (
@@ -25,6 +27,12 @@ from portfolios.models import (
 )
 from portfolios.selectors import (
     split_warnings,
+)
+from portfolios.services.broker_imports import (
+    broker_rows_resolve,
+    broker_symbols_remember,
+    minor_unit_align,
+    portfolia_values,
 )
 from portfolios.services.ledger import _lock, ledger_changed
 from portfolios.services.market_data import _on_commit_market_data
@@ -45,7 +53,10 @@ logger = logging.getLogger(__name__)
 class ImportStatus:
     NEW = "new"
     DUPLICATE = "duplicate"
+    UNRESOLVED = "unresolved"  # a broker row whose instrument is not matched yet
+    SKIPPED = "skipped"  # a broker row that is no transaction (its reason says why)
     ERROR = "error"
+    ALL = (NEW, DUPLICATE, UNRESOLVED, SKIPPED, ERROR)
 
 
 @dataclass
@@ -59,6 +70,9 @@ class ImportRow:
     asset_name: str = ""
     asset_is_new: bool = False
     warnings: list[str] = field(default_factory=list)  # shown, never blocking
+    kind: str = ""  # the Portfolia kind, when known
+    reason: str = ""  # why a row is skipped or unresolved
+    identifier: str = ""  # a broker row's instrument (ISIN, ticker or name)
 
     @property
     def message(self) -> str:
@@ -74,6 +88,10 @@ class ImportReport:
     (never on a dry run, never when any row or the file has an error)."""
 
     dry_run: bool
+    format: str = ""  # the format used ("portfolia" or a broker preset's name)
+    format_detected: bool = False  # True when `auto` chose it
+    format_label: str = ""
+    symbols: dict[str, str] = field(default_factory=dict)  # the answers given, to carry on
     rows: list[ImportRow] = field(default_factory=list)
     file_errors: list[str] = field(default_factory=list)
     saved: bool = False
@@ -99,12 +117,34 @@ class ImportReport:
         return sum(1 for row in self.rows if row.status == ImportStatus.ERROR)
 
     @property
+    def unresolved_count(self) -> int:
+        return sum(1 for row in self.rows if row.status == ImportStatus.UNRESOLVED)
+
+    @property
+    def skipped_count(self) -> int:
+        return sum(1 for row in self.rows if row.status == ImportStatus.SKIPPED)
+
+    @property
+    def totals(self) -> dict[str, int]:
+        """The number of rows of each status (every status named, 0 when none)."""
+        counts = dict.fromkeys(ImportStatus.ALL, 0)
+        for row in self.rows:
+            counts[row.status] += 1
+        return counts
+
+    @property
+    def unresolved_identifiers(self) -> list[str]:
+        return sorted(
+            {row.identifier for row in self.rows if row.status == ImportStatus.UNRESOLVED}
+        )
+
+    @property
     def warning_count(self) -> int:
         return sum(1 for row in self.rows if row.warnings)
 
     @property
     def is_valid(self) -> bool:
-        return not self.file_errors and self.error_count == 0
+        return not self.file_errors and self.error_count == 0 and self.unresolved_count == 0
 
     @property
     def new_assets(self) -> list[str]:
@@ -119,9 +159,19 @@ def _dedupe_key(txn: Txn) -> tuple:
 
 @db_transaction.atomic
 def transaction_import(
-    *, portfolio: Portfolio, file: IO[bytes] | IO[str] | bytes | str, dry_run: bool = True
+    *,
+    portfolio: Portfolio,
+    file: IO[bytes] | IO[str] | bytes | str,
+    dry_run: bool = True,
+    format: str = brokers.AUTO,
+    symbols: Mapping[str, str] | None = None,
+    mapping: dict | None = None,
 ) -> ImportReport:
-    """Import transactions from Portfolia's CSV format (`portfolios.importers`).
+    """Import transactions from Portfolia's CSV format (`portfolios.importers`) or a broker's
+    export (`portfolios.brokers`; `format` "auto" detects which). A broker row whose instrument
+    is not matched is `unresolved` (`symbols` answers identifier → symbol or "manual", and is
+    remembered once saved); one that is no transaction is `skipped` with its reason. `mapping`
+    describes the columns of a file in the `mapping` format (`portfolios.brokers.mapping`).
 
     Every row is checked (format, per-kind rules, symbol, the ledger replayed with all new
     rows); nothing is saved unless every row is valid, and nothing on a dry run. A row whose
@@ -130,15 +180,24 @@ def transaction_import(
     """
     report = ImportReport(dry_run=dry_run)
     try:
-        parsed = importers.parse_transactions_csv(file)
+        parsed_file = brokers.parse_file(file, format=format, mapping=mapping)
     except importers.CsvFormatError as error:
         report.file_errors.append(str(error))
         return report
+    report.format, report.format_detected = parsed_file.format, parsed_file.detected
+    report.format_label = parsed_file.label
+    report.symbols = dict(symbols or {})
+    parsed = parsed_file.rows
     if not parsed:
         report.file_errors.append("The file has no transactions below its header.")
         return report
     portfolio = _lock(portfolio)
     owner = portfolio.owner
+    picks = broker_rows_resolve(
+        owner=owner,
+        rows=[row for row in parsed if isinstance(row, brokers.BrokerRow)],
+        symbols=symbols,
+    )
 
     found, unknown = assets_resolve(
         owner=owner, symbols=[row.symbol for row in parsed if row.symbol]
@@ -158,10 +217,20 @@ def transaction_import(
     pending_ids: dict[str, int] = {}  # a fake id per provider asset not created yet
     seen_external: set[str] = set()
     candidates: list[tuple[ImportRow, Transaction, Txn]] = []
-    pending_assets: dict[int, PendingAsset] = {}  # by candidate index
+    pending_assets: dict[int, PendingAsset] = {}  # by the candidate's fake engine id
+    moments: dict[int, datetime | None] = {}  # by the candidate's fake engine id
     for index, parsed_row in enumerate(parsed):
-        row = ImportRow(line=parsed_row.line, raw=parsed_row.raw, errors=dict(parsed_row.errors))
+        row = ImportRow(
+            line=parsed_row.line,
+            raw=parsed_row.raw,
+            errors=dict(parsed_row.errors),
+            kind=parsed_row.kind if parsed_row.kind in TransactionKind.values else "",
+        )
         report.rows.append(row)
+        if isinstance(parsed_row, brokers.BrokerRow):
+            row.identifier = parsed_row.identifier
+            if not _broker_row_status(row, parsed_row):
+                continue
         asset: Asset | PendingAsset | None = None
         if parsed_row.symbol:
             asset = found.get(parsed_row.symbol.upper())
@@ -170,6 +239,9 @@ def transaction_import(
             else:
                 row.asset_name = asset.name
                 row.asset_is_new = isinstance(asset, PendingAsset)
+                if isinstance(parsed_row, brokers.BrokerRow):
+                    minor_unit_align(parsed_row, asset.currency)
+                    row.raw = portfolia_values(parsed_row)
         if row.errors:
             row.status = ImportStatus.ERROR
             continue
@@ -183,7 +255,12 @@ def transaction_import(
             amount=parsed_row.amount,
             ratio=parsed_row.ratio,
             fee=parsed_row.fee,
-            currency=parsed_row.currency or (asset.currency if asset else ""),
+            currency=parsed_row.currency
+            or (
+                portfolio.base_currency
+                if getattr(parsed_row, "in_account_currency", False)
+                else (asset.currency if asset else "")
+            ),
             fx_rate=parsed_row.fx_rate,
             note=parsed_row.note,
             external_id=parsed_row.external_id,
@@ -235,9 +312,13 @@ def transaction_import(
         if external_id:
             seen_external.add(external_id)
         if isinstance(asset, PendingAsset):
-            pending_assets[len(candidates)] = asset
+            pending_assets[engine_txn.id] = asset
+        moments[engine_txn.id] = getattr(parsed_row, "moment", None)
         candidates.append((row, txn, engine_txn))
 
+    # Same-day rows in time order where the file says it (a stable sort: files without times,
+    # Portfolia's own among them, keep their order).
+    candidates.sort(key=lambda item: (item[1].date, moments.get(item[2].id) or datetime.min))
     _import_ledger_check(portfolio, report, stored, candidates)
     report.cash_switch_offered = any(
         row.status == ImportStatus.ERROR and row.value("kind").strip().lower() in CASH_KINDS
@@ -246,23 +327,43 @@ def transaction_import(
     _import_split_warnings(candidates)
     if not report.is_valid or dry_run:
         _import_cash_picture(portfolio, report, stored, candidates)
+        if picks:  # the manual assets `symbols` asked for: shown in the preview, not kept
+            db_transaction.set_rollback(True)
         return report
 
     to_create: list[Transaction] = []
-    for index, (row, txn, _engine_txn) in enumerate(candidates):
+    for row, txn, engine_txn in candidates:
         if row.status != ImportStatus.NEW:
             continue
-        if index in pending_assets:
-            txn.asset = asset_materialise(asset=pending_assets[index])
+        if engine_txn.id in pending_assets:
+            txn.asset = asset_materialise(asset=pending_assets[engine_txn.id])
         to_create.append(txn)
     Transaction.objects.bulk_create(to_create)
     if to_create:
         ledger_changed(portfolio=portfolio, since=min(txn.date for txn in to_create))
     report.saved = bool(to_create)
     report.created = len(to_create)
+    broker_symbols_remember(owner=owner, picks=picks)
     if to_create:
         _on_commit_market_data(portfolio, to_create)
     return report
+
+
+def _broker_row_status(row: ImportRow, parsed_row: brokers.BrokerRow) -> bool:
+    """Give a broker row its preview values and its status when it is skipped, wrong or
+    unresolved; True when it goes on to the checks every row gets."""
+    row.raw = portfolia_values(parsed_row)
+    if parsed_row.skipped:
+        row.status, row.reason = ImportStatus.SKIPPED, parsed_row.skipped
+        return False
+    if row.errors:
+        row.status = ImportStatus.ERROR
+        return False
+    if parsed_row.identifier and not parsed_row.symbol:
+        row.status = ImportStatus.UNRESOLVED
+        row.reason = f"No asset matches “{parsed_row.identifier}”: give its symbol, or “manual”."
+        return False
+    return True
 
 
 def _import_cash_picture(

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from portfolios import selectors, services
 from portfolios.forms import ImportConfirmForm, ImportUploadForm
+from portfolios.views.broker_imports import import_options
 from portfolios.views.common import csv_response, htmx_target, redirect_page
 
 
@@ -29,9 +30,12 @@ def transaction_import(request: HttpRequest, public_id) -> HttpResponse:
             if not confirm.is_valid():
                 context["confirm_errors"] = confirm.errors.get("csv_file")
             else:
-                raw = confirm.cleaned_data["csv_file"]
-                report = services.transaction_import(portfolio=portfolio, file=raw, dry_run=False)
-                if report.is_valid:
+                raw, options = confirm.cleaned_data["csv_file"], import_options(request.POST)
+                again = "preview" in request.POST  # symbols given for unresolved rows
+                report = services.transaction_import(
+                    portfolio=portfolio, file=raw, dry_run=again, **options
+                )
+                if report.is_valid and not again:
                     created, skipped = report.created, report.duplicate_count
                     messages.success(
                         request,
@@ -48,7 +52,9 @@ def transaction_import(request: HttpRequest, public_id) -> HttpResponse:
             context["upload_form"] = upload_form
             if upload_form.is_valid():
                 raw = upload_form.cleaned_data["file"].read()
-                report = services.transaction_import(portfolio=portfolio, file=raw, dry_run=True)
+                report = services.transaction_import(
+                    portfolio=portfolio, file=raw, dry_run=True, **import_options(request.POST)
+                )
                 context.update(report=report, csv_file=ImportConfirmForm.encode(raw))
     template = "portfolios/import.html"
     if htmx_target(request) == "import-result":
