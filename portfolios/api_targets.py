@@ -5,7 +5,9 @@ PUT takes a JSON list of targets, each `{"asset": "<public id>", "weight": "50",
 or `{"asset_class": "bond", "weight": "40"}`, and `{"cash": true, "weight": "5"}` for cash
 (with cash records); it replaces them all (`[]` clears them). POST …/rebalance/ takes the plan's
 inputs and the `fingerprint` the GET answered: it records all the trades (201) or, when the plan
-is no longer the one shown, nothing (409). Thin: the same services and selectors as the page.
+is no longer the one shown, nothing (409). POST …/targets/from-strategy/ takes the body of
+`strategies/weights/` and sets the weights it computes as the targets ("use as targets").
+Thin: the same services and selectors as the page.
 """
 
 from django.core.exceptions import ValidationError
@@ -21,6 +23,7 @@ from portfolios.api import PORTFOLIO_ID, PortfolioScopedMixin
 from portfolios.errors import MarketDataPending
 from portfolios.selectors.rebalancing import RebalanceInputs, rebalance_plan, targets_report
 from portfolios.serializers import TransactionSerializer
+from portfolios.serializers.strategies import StrategyRequestSerializer, strategy_params
 from portfolios.serializers.targets import (
     RebalancePlanSerializer,
     RebalanceQuerySerializer,
@@ -48,6 +51,12 @@ def _targets_from(request: Request) -> list[services.TargetInput]:
     if errors:
         raise serializers.ValidationError({"targets": errors})
     return rows
+
+
+def _refusal(error: ValidationError) -> serializers.ValidationError:
+    """A refused set of targets as a 400 (the set's rules, named in the message too)."""
+    problems = error.message_dict.get("targets", error.messages)
+    return serializers.ValidationError({"non_field_errors": problems, "targets": problems})
 
 
 class _TargetsMixin(StrictQueryParamsMixin, PortfolioScopedMixin):
@@ -80,11 +89,8 @@ class TargetsView(_TargetsMixin, APIView):
     def put(self, request: Request, public_id=None) -> Response:
         try:
             services.targets_set(portfolio=self.get_portfolio(), targets=_targets_from(request))
-        except ValidationError as error:  # the set's rules: named in the message too
-            problems = error.message_dict.get("targets", error.messages)
-            raise serializers.ValidationError(
-                {"non_field_errors": problems, "targets": problems}
-            ) from error
+        except ValidationError as error:
+            raise _refusal(error) from error
         return self.report()
 
 
@@ -136,3 +142,31 @@ class RebalanceView(_TargetsMixin, APIView):
         )
         data = {"recorded": len(created), "transactions": created}
         return Response(RecordedSerializer(data).data, status=status.HTTP_201_CREATED)
+
+
+class TargetsFromStrategyView(_TargetsMixin, APIView):
+    @extend_schema(
+        parameters=[PORTFOLIO_ID],
+        request=StrategyRequestSerializer,
+        responses=TargetsSerializer,
+        summary="Use a strategy's weights as the targets",
+        description="The body of `POST /api/v1/strategies/weights/`. The weights are computed "
+        "and replace the portfolio's targets as asset targets in points adding up to exactly "
+        "100 (assets weighted 0 get none). Refusals are those of strategies/weights/ (400).",
+    )
+    def post(self, request: Request, public_id=None) -> Response:
+        body = StrategyRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        try:
+            services.strategy_targets_use(
+                user=request.user,
+                portfolio=self.get_portfolio(),
+                asset_ids=data["assets"],
+                method=data["method"],
+                params=strategy_params(data),
+                as_of=data.get("as_of"),
+            )
+        except ValidationError as error:
+            raise _refusal(error) from error
+        return self.report()

@@ -48,6 +48,11 @@ urlpatterns = [
         name="api-performance-flows",
     ),
     path(f"{portfolio}targets/", api_targets.TargetsView.as_view(), name="api-targets"),
+    path(
+        f"{portfolio}targets/from-strategy/",
+        api_targets.TargetsFromStrategyView.as_view(),
+        name="api-targets-from-strategy",
+    ),
     path(f"{portfolio}rebalance/", api_targets.RebalanceView.as_view(), name="api-rebalance"),
     path(f"{portfolio}income/", api.IncomeView.as_view(), name="api-income"),
     path(f"{portfolio}realized/", api.RealizedView.as_view(), name="api-realized"),

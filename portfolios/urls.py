@@ -12,6 +12,7 @@ urlpatterns = [
     path("portfolios/new/", views.portfolio_new, name="portfolio-new"),
     path("portfolios/record-buy/", views.record_buy, name="record-buy"),
     path("strategies/", views.strategies, name="strategies"),
+    path("strategies/targets/", views.strategy_use_as_targets, name="strategy-use-as-targets"),
     path(portfolio, views.portfolio_overview, name="portfolio-overview"),
     path(f"{portfolio}settings/", views.portfolio_settings, name="portfolio-settings"),
     path(f"{portfolio}cash-records/", views.portfolio_cash_records, name="portfolio-cash-records"),

@@ -269,9 +269,6 @@ def rolling_point(rolling: dict, day) -> dict:
 WEIGHT_PLACES = 10
 
 
-TARGET_PLACES = 2  # percentage points, as targets take them
-
-
 def _plain(value: float | None) -> str | None:
     return None if value is None else format(Decimal(repr(float(value))), "f")
 
@@ -342,19 +339,6 @@ def strategy_data(result: StrategyResult) -> dict:
             "assets": per_asset,
         },
     }
-
-
-def strategy_targets(result: StrategyResult) -> list[dict]:
-    """The weights as a portfolio's targets take them (`PUT .../targets/`): percentage points
-    with two decimals adding up to exactly 100, one row per asset with a weight. For "use as
-    targets", which the targets feature (`services.targets_set`) records."""
-    points = weights_rounded(result.weights.weights, TARGET_PLACES + 2)
-    step = Decimal(1).scaleb(-TARGET_PLACES)
-    return [
-        {"asset": str(asset.public_id), "weight": f"{(weight * 100).quantize(step):f}"}
-        for asset, weight in zip(result.assets, points, strict=True)
-        if weight > 0
-    ]
 
 
 def _metrics_data(metrics: dict | None) -> dict | None:

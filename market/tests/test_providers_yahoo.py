@@ -39,10 +39,9 @@ from market.providers import (
     TransientProviderError,
     get_provider,
 )
-from market.providers.yahoo import (
+from market.providers.yahoo import YahooProvider, classify_exception
+from market.providers.yahoo_parsing import (
     RATE_LIMIT_RETRY_AFTER,
-    YahooProvider,
-    classify_exception,
     frame_from_history,
     guess_currency,
     market_cap_from_quote_summary,

@@ -42,7 +42,7 @@ from portfolios.services.simulations import (
     simulation_spec_check,
     simulation_start,
 )
-from portfolios.services.strategies import strategy_weights_compute
+from portfolios.services.strategies import strategy_targets_use, strategy_weights_compute
 from portfolios.services.targets import (
     NothingToRecord,
     TargetInput,
@@ -86,6 +86,7 @@ __all__ = [
     "simulation_runs_sweep",
     "simulation_spec_check",
     "simulation_start",
+    "strategy_targets_use",
     "strategy_weights_compute",
     "targets_set",
     "targets_set_from_weights",

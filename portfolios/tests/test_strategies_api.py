@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from market.models import Asset
 from market.tests.factories import ManualAssetFactory
-from portfolios.tests.factories import AssetFactory, FxAssetFactory, prices
+from portfolios.tests.factories import AssetFactory, FxAssetFactory, PortfolioFactory, prices
 from portfolios.tests.test_strategies_engine import U1, U2, U3, closes_from_returns
 
 pytestmark = pytest.mark.django_db
@@ -306,28 +306,48 @@ def test_the_schema_documents_the_endpoint(auth_client):
     assert {"window", "tolerance", "converged", "assets", "market_cap_currency"} <= set(inputs)
 
 
-def test_weights_as_targets_are_percentage_points_adding_up_to_100(user, trio):
-    from portfolios.selectors.strategy_inputs import strategy_weights_for
-    from portfolios.wire import strategy_targets
-
-    result = strategy_weights_for(
-        user=user,
-        asset_ids=[asset.public_id for asset in trio],
-        method="risk_parity",
-        params={"window": 4},
-        as_of=FRIDAY,
+def test_weights_used_as_targets_are_points_adding_up_to_exactly_100(auth_client, user, trio):
+    portfolio = PortfolioFactory(owner=user)
+    response = auth_client.post(
+        f"/api/v1/portfolios/{portfolio.public_id}/targets/from-strategy/",
+        body(trio, "risk_parity", window=4, as_of="2024-01-05"),
+        format="json",
     )
+    assert response.status_code == 200, response.json()
+    # The risk-parity weights (first test) 0.42365911, 0.27676865, 0.29957223 in points with
+    # four places: the floors 42.3659 + 27.6768 + 29.9572 = 99.9999, and the step left goes to
+    # the largest remainder (B's 0.65 of a step, against A's 0.11 and C's 0.23).
+    weights = {row["symbol"]: Decimal(row["weight"]) for row in response.json()["results"]}
+    assert weights == {
+        "AAA": Decimal("42.3659"),
+        "BBB": Decimal("27.6769"),
+        "CCC": Decimal("29.9572"),
+    }
+    assert sum(t.weight for t in portfolio.targets.all()) == 100
 
-    targets = strategy_targets(result)
-    # 0.42365911, 0.27676865, 0.29957223 x 10^4 = 4236.59, 2767.69, 2995.72: the floors sum
-    # to 9998, and the two units left go to the largest remainders (C's .72, B's .69):
-    # 42.36, 27.68, 29.96 (rounding each would give 42.37 + 27.68 + 29.96 = 100.01).
-    assert targets == [
-        {"asset": str(trio[0].public_id), "weight": "42.36"},
-        {"asset": str(trio[1].public_id), "weight": "27.68"},
-        {"asset": str(trio[2].public_id), "weight": "29.96"},
-    ]
-    assert sum(Decimal(row["weight"]) for row in targets) == 100
+
+def test_weights_cannot_become_the_targets_of_another_users_portfolio(
+    auth_client, other_user, trio
+):
+    portfolio = PortfolioFactory(owner=other_user)
+    response = auth_client.post(
+        f"/api/v1/portfolios/{portfolio.public_id}/targets/from-strategy/",
+        body(trio, "equal"),
+        format="json",
+    )
+    assert response.status_code == 404
+    assert not portfolio.targets.exists()
+
+
+def test_a_strategy_refusal_sets_no_targets(auth_client, user, trio):
+    portfolio = PortfolioFactory(owner=user)
+    response = auth_client.post(
+        f"/api/v1/portfolios/{portfolio.public_id}/targets/from-strategy/",
+        body(trio, "risk_parity", window=40, as_of="2024-01-05"),  # 4 returns, not 40
+        format="json",
+    )
+    assert response.status_code == 400
+    assert not portfolio.targets.exists()
 
 
 def test_closes_are_business_days_carried_over_holidays_and_never_after_as_of():

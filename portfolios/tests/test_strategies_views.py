@@ -4,12 +4,13 @@ numbers), refusals shown in place, and only the user's own assets offered."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.test import Client
 
 from market.tests.factories import ManualAssetFactory
-from portfolios.tests.factories import AssetFactory, prices
+from portfolios.tests.factories import AssetFactory, PortfolioFactory, prices
 from portfolios.tests.test_strategies_engine import U1, U2, U3, closes_from_returns
 
 pytestmark = pytest.mark.django_db
@@ -108,3 +109,52 @@ def test_the_page_needs_a_login():
     response = Client().get(URL)
 
     assert response.status_code == 302
+
+
+def test_the_result_offers_use_as_targets_with_the_same_inputs(client, user, trio):
+    portfolio = PortfolioFactory(owner=user, name="Core")
+    response = client.get(URL, query(trio, "equal", as_of="2024-01-05"))
+    page = response.content.decode()
+    assert 'action="/strategies/targets/"' in page
+    assert f'<option value="{portfolio.public_id}">Core</option>' in page
+    assert '<input type="hidden" name="method" value="equal">' in page
+    assert f'<input type="hidden" name="assets" value="{trio[2].public_id}">' in page
+
+
+def test_use_as_targets_sets_the_weights_and_opens_the_targets_page(client, user, trio):
+    portfolio = PortfolioFactory(owner=user)
+    response = client.post(
+        "/strategies/targets/",
+        {**query(trio, "equal", as_of="2024-01-05"), "portfolio": str(portfolio.public_id)},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == f"/portfolios/{portfolio.public_id}/targets/"
+    # Thirds in points with four places: 33.3334 (the first takes the last step) + 33.3333 x 2.
+    assert sorted(t.weight for t in portfolio.targets.all()) == [
+        Decimal("33.3333"),
+        Decimal("33.3333"),
+        Decimal("33.3334"),
+    ]
+
+
+def test_use_as_targets_of_another_users_portfolio_is_404(client, other_user, trio):
+    portfolio = PortfolioFactory(owner=other_user)
+    response = client.post(
+        "/strategies/targets/", {**query(trio, "equal"), "portfolio": str(portfolio.public_id)}
+    )
+    assert response.status_code == 404
+    assert not portfolio.targets.exists()
+
+
+def test_a_refused_strategy_shows_why_and_sets_no_targets(client, user, trio):
+    portfolio = PortfolioFactory(owner=user)
+    response = client.post(
+        "/strategies/targets/",
+        {
+            **query(trio, "risk_parity", window=40, as_of="2024-01-05"),
+            "portfolio": str(portfolio.public_id),
+        },
+    )
+    assert response.status_code == 200
+    assert "40" in response.content.decode()  # the refusal names the window it lacked
+    assert not portfolio.targets.exists()

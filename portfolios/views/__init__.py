@@ -27,7 +27,7 @@ from portfolios.views.portfolios import (
 )
 from portfolios.views.rebalancing import rebalance_record, targets
 from portfolios.views.reports import income, income_export, realized, realized_export
-from portfolios.views.strategy_weights import strategies
+from portfolios.views.strategy_weights import strategies, strategy_use_as_targets
 from portfolios.views.transactions import (
     asset_options,
     transaction_delete,
@@ -58,6 +58,7 @@ __all__ = [
     "simulation_new",
     "simulation_save",
     "strategies",
+    "strategy_use_as_targets",
     "targets",
     "transaction_delete",
     "transaction_detail",
