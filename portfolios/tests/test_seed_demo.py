@@ -60,3 +60,22 @@ def test_seed_demo_stores_demo_market_caps_for_its_stocks():
     # The demo's 15.4 billion shares at a close of tens to hundreds of dollars.
     assert aapl.market_cap is not None and 1e11 < aapl.market_cap < 1e13
     assert Asset.objects.get(symbol="^GSPC").market_cap is None  # an index has none
+
+
+def test_the_usd_demo_has_class_targets_adding_up_to_100_and_a_plan():
+    from portfolios.selectors.rebalancing import rebalance_plan, targets_report
+
+    call_command("seed_demo")
+    portfolio = Portfolio.objects.get(base_currency="USD")
+    targets = list(portfolio.targets.all())
+    # stock 40 + etf 20 + bond 20 + commodity 7 + crypto 3 + cash 10.
+    assert sum(t.weight for t in targets) == 100
+    assert {t.asset_class for t in targets if t.asset_class} == {
+        "stock",
+        "etf",
+        "bond",
+        "commodity",
+        "crypto",
+    }
+    assert targets_report(portfolio=portfolio).kind == "asset_class"
+    assert rebalance_plan(portfolio).trades  # the demo drifted: the plan has trades

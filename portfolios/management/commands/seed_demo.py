@@ -51,6 +51,16 @@ MARKET_SYMBOLS = ("^GSPC", "^STOXX50E", "EURUSD=X")
 CENT = Decimal("0.01")
 
 
+# The USD demo's targets: asset class, weight in points, drift band in points (cash: 10 ± 5).
+DEMO_CLASS_TARGETS = (
+    ("stock", 40, Decimal(5)),
+    ("etf", 20, Decimal(5)),
+    ("bond", 20, Decimal(5)),
+    ("commodity", 7, Decimal(3)),
+    ("crypto", 3, Decimal(2)),
+)
+
+
 def _price(value: float) -> Decimal:
     places = Decimal("0.01") if value >= 1 else Decimal("0.000001")
     return Decimal(repr(value)).quantize(places)
@@ -297,7 +307,17 @@ class Command(BaseCommand):
 
         for symbol in ("V", "AAPL", "KO", "SCHD", "AGG"):
             self._dividends(plan, symbol, "USD")
-        return self._record(portfolio, plan)
+        recorded = self._record(portfolio, plan)
+        # Targets by asset class, so the Targets page shows drift and a plan from the start.
+        services.targets_set(
+            portfolio=portfolio,
+            targets=[
+                services.TargetInput(asset_class=asset_class, weight=Decimal(weight), band=band)
+                for asset_class, weight, band in DEMO_CLASS_TARGETS
+            ]
+            + [services.TargetInput(cash=True, weight=Decimal(10), band=Decimal(5))],
+        )
+        return recorded
 
     def _eur_portfolio(self, user) -> int:
         portfolio = services.portfolio_create(
