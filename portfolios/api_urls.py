@@ -2,7 +2,8 @@
 
 from django.urls import path
 
-from portfolios import api, api_simulate, api_strategies, api_targets
+from portfolios.api import portfolios as api
+from portfolios.api import simulations, strategies, targets
 
 portfolio_list = api.PortfolioViewSet.as_view({"get": "list", "post": "create"})
 portfolio_detail = api.PortfolioViewSet.as_view(
@@ -36,7 +37,7 @@ urlpatterns = [
     ),
     path(f"{portfolio}holdings/", api.HoldingsView.as_view(), name="api-holdings"),
     path(f"{portfolio}allocation/", api.AllocationView.as_view(), name="api-allocation"),
-    # Performance and reports (portfolios/api.py).
+    # Performance and reports (portfolios/api/portfolios.py).
     path(
         f"{portfolio}performance/",
         api.PerformanceView.as_view(),
@@ -47,33 +48,33 @@ urlpatterns = [
         api.PerformanceFlowsView.as_view(),
         name="api-performance-flows",
     ),
-    path(f"{portfolio}targets/", api_targets.TargetsView.as_view(), name="api-targets"),
+    path(f"{portfolio}targets/", targets.TargetsView.as_view(), name="api-targets"),
     path(
         f"{portfolio}targets/from-strategy/",
-        api_targets.TargetsFromStrategyView.as_view(),
+        targets.TargetsFromStrategyView.as_view(),
         name="api-targets-from-strategy",
     ),
-    path(f"{portfolio}rebalance/", api_targets.RebalanceView.as_view(), name="api-rebalance"),
+    path(f"{portfolio}rebalance/", targets.RebalanceView.as_view(), name="api-rebalance"),
     path(f"{portfolio}income/", api.IncomeView.as_view(), name="api-income"),
     path(f"{portfolio}realized/", api.RealizedView.as_view(), name="api-realized"),
     path(
         "strategies/weights/",
-        api_strategies.StrategyWeightsView.as_view(),
+        strategies.StrategyWeightsView.as_view(),
         name="api-strategy-weights",
     ),
 ]
 
-# Backtests (portfolios/api_simulate.py).
+# Backtests (portfolios/simulations.py).
 urlpatterns += [
-    path("simulations/", api_simulate.SimulationListView.as_view(), name="api-simulation-list"),
+    path("simulations/", simulations.SimulationListView.as_view(), name="api-simulation-list"),
     path(
         "simulations/<uuid:run_id>/",
-        api_simulate.SimulationDetailView.as_view(),
+        simulations.SimulationDetailView.as_view(),
         name="api-simulation-detail",
     ),
     path(
         "simulations/<uuid:run_id>/portfolio/",
-        api_simulate.SimulationSaveView.as_view(),
+        simulations.SimulationSaveView.as_view(),
         name="api-simulation-save",
     ),
 ]

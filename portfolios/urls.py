@@ -61,7 +61,7 @@ urlpatterns = [
         views.realized_export,
         name="portfolio-realized-csv",
     ),
-    # Backtests (portfolios/views.py).
+    # Backtests (portfolios/views/backtests.py).
     path("simulations/", views.simulation_new, name="simulation-new"),
     path("simulations/<uuid:run_id>/", views.simulation_detail, name="simulation-detail"),
     path(

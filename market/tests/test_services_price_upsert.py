@@ -16,9 +16,8 @@ pytestmark = pytest.mark.django_db
 
 
 def _portable(*, asset, bars):
-    rows, skipped = services.prices._price_rows(bars)
-    result = services.prices._upsert_portable(asset.pk, rows)
-    return UpsertResult(result.inserted, result.updated, result.unchanged, skipped)
+    result = price_upsert(asset=asset, bars=bars, portable=True)
+    return UpsertResult(result.inserted, result.updated, result.unchanged, result.skipped)
 
 
 # On PostgreSQL price_upsert takes the INSERT … ON CONFLICT path; the portable path is also

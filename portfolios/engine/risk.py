@@ -430,6 +430,27 @@ class BenchmarkComparison:
     correlation: float | None
 
 
+def benchmark_paired_returns(
+    days: ArrayLike,
+    wealth: ArrayLike,
+    benchmark_close: ArrayLike,
+    benchmark_close_before_start: float,
+) -> tuple[FloatArray, FloatArray] | None:
+    """The portfolio's and the benchmark's business-day returns over ``days``, side by side
+    (the benchmark's close forward-filled from its close the day before the start), as every
+    comparison with the benchmark measures them. ``None`` when the period is empty or the
+    benchmark has no close before the start."""
+    d = np.asarray(days, dtype="datetime64[D]").reshape(-1)
+    if d.size == 0:
+        return None
+    measured = price_business_day_returns(d, benchmark_close, benchmark_close_before_start)
+    if measured is None:
+        return None
+    _, bench = measured
+    _, r = business_day_returns(d, _returns(wealth))
+    return r, bench
+
+
 def benchmark_comparison(
     days: ArrayLike,
     wealth: ArrayLike,
@@ -442,15 +463,11 @@ def benchmark_comparison(
     ``benchmark_close`` is aligned with ``days`` (NaN where there is no bar; forward-filled).
     ``None`` when the period is empty or the benchmark has no close before the start.
     """
-    d = np.asarray(days, dtype="datetime64[D]").reshape(-1)
+    paired = benchmark_paired_returns(days, wealth, benchmark_close, benchmark_close_before_start)
+    if paired is None:
+        return None
+    r, bench = paired
     w = _returns(wealth)
-    if d.size == 0:
-        return None
-    measured = price_business_day_returns(d, benchmark_close, benchmark_close_before_start)
-    if measured is None:
-        return None
-    _, bench = measured
-    _, r = business_day_returns(d, w)
     end_close = _forward_filled(_returns(benchmark_close), float(benchmark_close_before_start))
     bench_twr = float(end_close[-1]) / float(benchmark_close_before_start) - 1.0
     alpha, slope = alpha_beta(r, bench, daily_risk_free(risk_free_rate))

@@ -30,10 +30,10 @@ from portfolios.engine.risk import (
     TRADING_DAYS_PER_YEAR,
     _finite,
     _returns,
+    benchmark_paired_returns,
     business_day_returns,
     daily_risk_free,
     max_drawdown_of_returns,
-    price_business_day_returns,
 )
 
 __all__ = [
@@ -382,14 +382,10 @@ def capture_ratios(
     """Up and down capture of the portfolio's business-day returns against the benchmark's,
     measured like `risk.benchmark_comparison` (its close forward-filled, from its close the day
     before start). ``None`` when the period is empty or the benchmark has no base close."""
-    d = np.asarray(days, dtype="datetime64[D]").reshape(-1)
-    if d.size == 0:
+    paired = benchmark_paired_returns(days, wealth, benchmark_close, benchmark_close_before_start)
+    if paired is None:
         return None
-    measured = price_business_day_returns(d, benchmark_close, benchmark_close_before_start)
-    if measured is None:
-        return None
-    _, bench = measured
-    _, r = business_day_returns(d, wealth)
+    r, bench = paired
     up, down = up_capture(r, bench), down_capture(r, bench)
     notes: dict[str, str] = {}
     if up is None:

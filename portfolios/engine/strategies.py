@@ -63,6 +63,7 @@ __all__ = [
     "caps_apply",
     "risk_contributions",
     "risk_parity_solve",
+    "rows_needed",
     "strategy_weights",
     "weights_rounded",
 ]
@@ -115,6 +116,14 @@ class StrategyWeights:
 
 
 # ── Parameters ───────────────────────────────────────────────────────────────
+
+
+def rows_needed(params: Mapping[str, object] | None) -> int:
+    """How many trailing rows of closes a method reads: its window's returns plus one (the
+    default window for a missing or malformed one, which `strategy_weights` then refuses)."""
+    window = (params or {}).get("window", DEFAULT_WINDOW)
+    usable = isinstance(window, int) and not isinstance(window, bool) and window > 0
+    return (window if usable else DEFAULT_WINDOW) + 1
 
 
 def _int_param(params: Mapping[str, object], name: str, default: int, minimum: int) -> int:

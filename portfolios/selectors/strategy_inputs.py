@@ -28,9 +28,9 @@ from django.utils import timezone
 from market.models import Asset
 from portfolios.engine.market import FxTable, MissingFxRate, business_day_range
 from portfolios.engine.strategies import (
-    DEFAULT_WINDOW,
     StrategyError,
     StrategyWeights,
+    rows_needed,
     strategy_weights,
 )
 from portfolios.errors import StrategyInputError
@@ -149,11 +149,9 @@ def strategy_market_caps(
 
 
 def _needed_rows(params: Mapping[str, object]) -> int:
-    """Closes to load: the window's returns plus one (at most MAX_WINDOW's: a longer window
-    then finds too few closes and says so; a malformed one is the engine's to refuse)."""
-    window = params.get("window", DEFAULT_WINDOW)
-    usable = isinstance(window, int) and not isinstance(window, bool) and window > 0
-    return min(window if usable else DEFAULT_WINDOW, MAX_WINDOW) + 1
+    """Closes to load: what the method reads, at most MAX_WINDOW's (a longer window then finds
+    too few closes and says so)."""
+    return min(rows_needed(params), MAX_WINDOW + 1)
 
 
 def strategy_weights_for(

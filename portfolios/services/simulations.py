@@ -32,7 +32,12 @@ from market.models import Asset
 from portfolia.validators import control_character_problem, date_problem, number_problem
 from portfolios.engine.market import to_date
 from portfolios.engine.simulate import REBALANCE_CHOICES, Rule, SimulationError, simulate
-from portfolios.engine.strategies import METHOD_PARAMETERS, StrategyError, strategy_weights
+from portfolios.engine.strategies import (
+    METHOD_PARAMETERS,
+    StrategyError,
+    rows_needed,
+    strategy_weights,
+)
 from portfolios.engine.strategies import METHODS as STRATEGY_METHODS
 from portfolios.errors import SimulationInputError
 from portfolios.models import SimulationRun
@@ -58,7 +63,12 @@ def _strategy_rule(method: str, params: Mapping[str, object]) -> Rule:
     business days up to that date (the rows `engine.strategies` counts its windows in), so a
     252-day window is a trading year, as on the Strategies page."""
 
+    # Only the trailing rows the method reads are handed on (a slack of calendar days for
+    # weekends and holidays): the whole history at every rebalance would cost O(days²).
+    calendar_rows = 2 * rows_needed(params) + 14
+
     def rule(day: datetime.date, days: np.ndarray, closes: np.ndarray) -> Sequence[float]:
+        days, closes = days[-calendar_rows:], closes[-calendar_rows:]
         business = np.is_busday(days.astype("datetime64[D]"))
         try:
             chosen = strategy_weights(

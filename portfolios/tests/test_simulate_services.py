@@ -325,3 +325,24 @@ def test_market_cap_is_no_backtest_method_since_only_todays_caps_are_known():
     assert {"equal", "inverse_volatility", "risk_parity", "momentum"} <= set(
         services.SIMULATION_METHODS
     )
+
+
+def test_a_strategy_rule_reads_only_the_trailing_rows_and_answers_as_on_the_whole_history():
+    import numpy as np
+
+    from portfolios.engine.strategies import strategy_weights
+
+    days = np.arange(
+        np.datetime64("2023-01-01"), np.datetime64("2024-06-30"), dtype="datetime64[D]"
+    )
+    rng = np.random.default_rng(3)
+    closes = 100 * np.exp(np.cumsum(rng.normal(0, [0.01, 0.02, 0.03], (days.size, 3)), axis=0))
+    day = D(2024, 6, 28)
+    business = np.is_busday(days)
+    for method in ("inverse_volatility", "risk_parity", "momentum"):
+        params = {"window": 60, "top_n": 2} if method == "momentum" else {"window": 60}
+        rule = services.SIMULATION_METHODS[method](params)
+        whole = strategy_weights(
+            method, days=days[business], closes=closes[business], as_of=day, params=params
+        )
+        assert rule(day, days, closes) == pytest.approx(whole.weights, abs=1e-12), method

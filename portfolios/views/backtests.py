@@ -19,7 +19,7 @@ from portfolios.engine.returns import wealth_index
 from portfolios.engine.risk import drawdown_series
 from portfolios.errors import SimulationInputError
 from portfolios.forms import form_apply_errors
-from portfolios.forms_simulate import SimulationForm, SimulationSaveForm
+from portfolios.forms.simulations import SimulationForm, SimulationSaveForm
 from portfolios.models import SimulationRun
 from portfolios.presenters import chart_index, chart_values
 from portfolios.selectors import backtests as selectors_simulate

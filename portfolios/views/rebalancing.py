@@ -19,7 +19,7 @@ from portfolia.errors import ConflictError, DomainError
 from portfolios import selectors, services
 from portfolios.errors import MarketDataPending
 from portfolios.forms import form_apply_errors
-from portfolios.forms_targets import (
+from portfolios.forms.targets import (
     CashTargetForm,
     PlanForm,
     RecordForm,

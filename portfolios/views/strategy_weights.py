@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from portfolios import selectors, services
 from portfolios.errors import StrategyInputError
-from portfolios.forms_strategies import METHOD_LABELS, StrategyForm
+from portfolios.forms.strategies import METHOD_LABELS, StrategyForm
 from portfolios.views.common import redirect_page
 from portfolios.wire import strategy_data
 

@@ -18,7 +18,7 @@ from portfolios.performance import PERIODS, period_name
 DECIMAL_INPUT = {"inputmode": "decimal", "autocomplete": "off"}
 
 
-def _decimal_field(label: str, *, required: bool = False, help_text: str = "") -> forms.Field:
+def decimal_field(label: str, *, required: bool = False, help_text: str = "") -> forms.Field:
     # No count of digits here: the service names the bound a too large number breaks
     # (`transaction_rule_errors`), and the column's decimal places.
     return forms.DecimalField(
@@ -137,19 +137,17 @@ class TransactionForm(forms.Form):
             attrs={"autocomplete": "off", "placeholder": "Symbol, e.g. AAPL", "spellcheck": "false"}
         ),
     )
-    quantity = _decimal_field("Quantity")
-    price = _decimal_field("Unit price")
-    amount = _decimal_field("Amount", help_text="The total cash of the dividend, fee, deposit…")
-    ratio = _decimal_field(
-        "Split ratio", help_text="New units per old unit: 4 for a 4-for-1 split."
-    )
-    fee = _decimal_field("Fee")
+    quantity = decimal_field("Quantity")
+    price = decimal_field("Unit price")
+    amount = decimal_field("Amount", help_text="The total cash of the dividend, fee, deposit…")
+    ratio = decimal_field("Split ratio", help_text="New units per old unit: 4 for a 4-for-1 split.")
+    fee = decimal_field("Fee")
     currency = forms.ChoiceField(
         choices=[("", "The asset's"), *CURRENCY_CHOICES],
         required=False,
         help_text="Empty: the asset's currency (the portfolio's for cash).",
     )
-    fx_rate = _decimal_field(
+    fx_rate = decimal_field(
         "FX rate",
         help_text="Base currency per unit of this currency, if your broker gave one.",
     )

@@ -16,7 +16,7 @@ from market.selectors import assets_visible
 from portfolia.currencies import CURRENCY_CHOICES
 from portfolia.validators import control_character_problem
 from portfolios.engine.simulate import REBALANCE_CHOICES
-from portfolios.forms import _decimal_field
+from portfolios.forms.common import decimal_field
 from portfolios.services.simulations import MAX_ASSETS, SIMULATION_METHODS
 
 REBALANCE_LABELS = {
@@ -65,13 +65,13 @@ class SimulationForm(forms.Form):
     )
     start = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    initial_amount = _decimal_field("Initial amount", required=True)
-    monthly_contribution = _decimal_field("Monthly contribution")
+    initial_amount = decimal_field("Initial amount", required=True)
+    monthly_contribution = decimal_field("Monthly contribution")
     rebalance = forms.ChoiceField(
         choices=[(name, REBALANCE_LABELS[name]) for name in REBALANCE_CHOICES], initial="monthly"
     )
-    drift_band = _decimal_field("Drift band (points)", help_text="For drift rebalancing, e.g. 5.")
-    fee = _decimal_field("Fee per trade")
+    drift_band = decimal_field("Drift band (points)", help_text="For drift rebalancing, e.g. 5.")
+    fee = decimal_field("Fee per trade")
     currency = forms.ChoiceField(choices=CURRENCY_CHOICES)
     benchmark = forms.CharField(
         max_length=32, required=False, initial="^GSPC", help_text="A symbol; ^GSPC by default."

@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 
 from portfolia.rest import StrictQueryParamsMixin
 from portfolios import services
-from portfolios.api import PORTFOLIO_ID, PortfolioScopedMixin
+from portfolios.api.portfolios import PORTFOLIO_ID, PortfolioScopedMixin
 from portfolios.errors import MarketDataPending
 from portfolios.selectors.rebalancing import RebalanceInputs, rebalance_plan, targets_report
 from portfolios.serializers import TransactionSerializer

@@ -12,7 +12,7 @@ from market.models import AssetClass
 from portfolia.money import plain
 from portfolia.validators import control_character_problem
 from portfolios.engine.rebalance import Mode
-from portfolios.forms import DECIMAL_INPUT
+from portfolios.forms.common import DECIMAL_INPUT
 from portfolios.services import TargetInput
 
 EXTRA_ROWS = 3
