@@ -301,7 +301,7 @@ if REDIS_URL:
 else:
     # Filesystem broker: producer and worker share one folder, so a worker in another
     # process still runs the tasks (never the web process).
-    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_URL = "filesystem://localhost//"  # a host named, so kombu does not warn
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_DATA_DIR / "queue"),
         "data_folder_out": str(CELERY_DATA_DIR / "queue"),
