@@ -1,0 +1,156 @@
+"""The net worth of all a user's portfolios (`selectors.networth.net_worth`) and its API, against
+hand-computed numbers.
+
+The scenario (user's base currency USD; today 2026-01-05):
+
+- A (USD, records cash): deposit 1200 and buy 10 X at 100 on 01-01; X closes 100, 100, 110,
+  121, 133.1 on 01-01..01-05; on 01-03 it withdraws 200 (a transfer to B).
+  V_A = 1200, 1200, 1100 (10 x 110, cash 0), 1210, 1331.
+- B (EUR, records cash): deposit 500 EUR on 01-01; on 01-03 a deposit of 200 USD (the
+  transfer from A); EURUSD=X 1.10 on 01-01..01-03, 1.20 from 01-04.
+  B's cash in EUR: 500, 500, 500 + 200/1.1 = 681.8181..; in USD: 550, 550, 750, 818.1818..,
+  818.1818.. (681.8181.. x 1.2 = 600 + 240/1.1).
+- The whole, in USD: V = 1750, 1750, 1850, 2028.1818.., 2149.1818..; its only external flow
+  is the 1750 paid in on 01-01 (1200 + 500 x 1.1): the 200 moved from A to B is not one.
+  r_3 = 1850 / 1750 - 1, r_4 = 2028.18 / 1850 - 1, r_5 = 2149.18 / 2028.18 - 1, so
+  TWR(MAX) = 2149.1818.. / 1750 - 1 = 0.2281038961..
+  (Counting the transfer as flows would give r_3 = (1850 + 200) / (1750 + 200) - 1, another TWR.)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from accounts.tests.factories import UserFactory
+from portfolios.selectors.networth import net_worth
+from portfolios.tests.performance_builders import asset, fx_pair, portfolio, txn
+
+D = dt.date
+TODAY = D(2026, 1, 5)
+B_USD_END = 600 + 240 / 1.1  # 818.1818..
+WHOLE_END = 1331 + B_USD_END  # 2149.1818..
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def owner():
+    return UserFactory(base_currency="USD")
+
+
+@pytest.fixture
+def two_portfolios(owner):
+    x = asset(
+        "X",
+        closes={D(2026, 1, 1): 100, D(2026, 1, 3): 110, D(2026, 1, 4): 121, D(2026, 1, 5): 133.1},
+    )
+    fx_pair("EURUSD=X", {D(2026, 1, 1): 1.10, D(2026, 1, 4): 1.20})
+    a = portfolio(owner=owner, name="A", base_currency="USD", records_cash=True)
+    b = portfolio(owner=owner, name="B", base_currency="EUR", records_cash=True)
+    txn(a, "deposit", D(2026, 1, 1), amount=1200)
+    txn(a, "buy", D(2026, 1, 1), x, quantity=10, price=100)
+    txn(b, "deposit", D(2026, 1, 1), amount=500)
+    txn(a, "withdrawal", D(2026, 1, 3), amount=200, currency="USD")
+    txn(b, "deposit", D(2026, 1, 3), amount=200, currency="USD")
+    return a, b
+
+
+def test_two_currencies_sum_in_the_users_base_currency(owner, two_portfolios):
+    result = net_worth(owner, period="MAX", today=TODAY)
+    assert result.currency == "USD"
+    assert result.total_value == pytest.approx(WHOLE_END)
+    # Day change of 01-05: 2149.18 - 2028.18 - 0 + 0 = 121 (X: 121 -> 133.1 on 10 shares).
+    assert result.day_change == pytest.approx(121)
+    assert result.day_change_pct == pytest.approx(121 / (1210 + B_USD_END))
+    # Total gain: V - net invested = 2149.18 - 1750.
+    assert result.total_gain == pytest.approx(WHOLE_END - 1750)
+    assert result.gain == pytest.approx(WHOLE_END - 1750)
+
+
+def test_internal_transfer_is_not_an_external_flow(owner, two_portfolios):
+    result = net_worth(owner, period="MAX", today=TODAY)
+    assert result.transfers == 1
+    assert result.inflows == pytest.approx(1750)  # 1200 + 500 x 1.10, not + 200
+    assert result.outflows == pytest.approx(0)
+    assert result.twr == pytest.approx(WHOLE_END / 1750 - 1, abs=1e-12)  # 0.2281038961
+    # One inflow of 1750 on 01-01, the value 2149.18 on 01-05 (4 days later): the 5-day
+    # period's own rate solves 1750 (1 + r)^(4/5) = 2149.18.
+    assert result.mwr_period == pytest.approx((WHOLE_END / 1750) ** (5 / 4) - 1, rel=1e-6)
+    # The chart: value and cumulative TWR per day.
+    assert [round(v, 6) for v in result.series.value] == [
+        1750,
+        1750,
+        1850,
+        round(1210 + B_USD_END, 6),
+        round(WHOLE_END, 6),
+    ]
+    assert result.series.twr[2] == pytest.approx(1850 / 1750 - 1)
+
+
+def test_unmatched_withdrawal_stays_an_external_flow(owner, two_portfolios):
+    a, _ = two_portfolios
+    txn(a, "withdrawal", D(2026, 1, 4), amount=10)  # no deposit of 10 anywhere that day
+    result = net_worth(owner, period="MAX", today=TODAY)
+    assert result.transfers == 1
+    assert result.outflows == pytest.approx(10)
+
+
+def test_shares_and_allocation_add_up_to_100_percent(owner, two_portfolios):
+    result = net_worth(owner, period="1Y", today=TODAY)
+    shares = {item.name: item.share for item in result.portfolios}
+    assert shares["A"] == pytest.approx(1331 / WHOLE_END)  # 0.6193...
+    assert shares["B"] == pytest.approx(B_USD_END / WHOLE_END)
+    assert sum(shares.values()) == pytest.approx(1)
+    by_class = {piece.key: piece for piece in result.allocations["asset_class"]}
+    # X: 10 x 133.1 = 1331 USD; cash: A 0, B 681.8181.. EUR x 1.2 = 818.18 USD.
+    assert float(by_class["cash"].value) == pytest.approx(B_USD_END)
+    assert sum(piece.weight for piece in result.allocations["asset"]) == pytest.approx(
+        Decimal(1)
+    )
+    by_currency = {piece.key: float(piece.value) for piece in result.allocations["currency"]}
+    assert by_currency["USD"] == pytest.approx(1331)
+    assert by_currency["EUR"] == pytest.approx(B_USD_END)
+
+
+def test_user_without_portfolios_has_an_empty_net_worth(owner):
+    result = net_worth(owner, today=TODAY)
+    assert result.portfolio_count == 0
+    assert result.has_transactions is False
+    assert result.total_value == 0
+    assert result.portfolios == ()
+    assert result.series is None
+
+
+def test_only_own_portfolios_count(owner, two_portfolios):
+    stranger = UserFactory(base_currency="USD")
+    other = portfolio(owner=stranger, name="Theirs", records_cash=True)
+    txn(other, "deposit", D(2026, 1, 1), amount=99_999)
+    txn(other, "withdrawal", D(2026, 1, 3), amount=200)  # would match B's deposit otherwise
+    mine = net_worth(owner, period="MAX", today=TODAY)
+    assert mine.total_value == pytest.approx(WHOLE_END)
+    assert {item.name for item in mine.portfolios} == {"A", "B"}
+    theirs = net_worth(stranger, period="MAX", today=TODAY)
+    assert theirs.total_value == pytest.approx(99_799)
+    assert theirs.transfers == 0
+
+
+def test_warm_net_worth_runs_two_queries(owner, two_portfolios):
+    net_worth(owner, period="1Y", today=TODAY)
+    with CaptureQueriesContext(connection) as queries:
+        again = net_worth(owner, period="1Y", today=TODAY)
+    assert len(queries) == 2  # the portfolios, the price marks
+    assert again.total_value == pytest.approx(WHOLE_END)
+
+
+def test_a_new_transaction_changes_the_cached_answer(owner, two_portfolios):
+    a, _ = two_portfolios
+    net_worth(owner, period="1Y", today=TODAY)
+    txn(a, "deposit", D(2026, 1, 5), amount=100)
+    assert net_worth(owner, period="1Y", today=TODAY).total_value == pytest.approx(
+        WHOLE_END + 100
+    )
