@@ -214,7 +214,9 @@ def _compute(
     market = market_data_load(
         owner=portfolios[0].owner_id,
         asset_ids=(),
-        currencies_by_base={currency: {p.base_currency for p, _, _ in measured} | _cash_currencies(portfolios)},
+        currencies_by_base={
+            currency: {p.base_currency for p, _, _ in measured} | _cash_currencies(portfolios)
+        },
         day=today,
     )
     fx = market.fx[currency]
@@ -239,7 +241,9 @@ def _compute(
     allocations = _allocations(measured, fx, today)
     if allocations is None:
         return NetWorth(**{**empty.__dict__, "pending": FX_PENDING})
-    return _figures(empty, resolved, days, value, inflow, outflow, ends, len(transfers), allocations)
+    return _figures(
+        empty, resolved, days, value, inflow, outflow, ends, len(transfers), allocations
+    )
 
 
 def _figures(

@@ -109,9 +109,7 @@ def test_shares_and_allocation_add_up_to_100_percent(owner, two_portfolios):
     by_class = {piece.key: piece for piece in result.allocations["asset_class"]}
     # X: 10 x 133.1 = 1331 USD; cash: A 0, B 681.8181.. EUR x 1.2 = 818.18 USD.
     assert float(by_class["cash"].value) == pytest.approx(B_USD_END)
-    assert sum(piece.weight for piece in result.allocations["asset"]) == pytest.approx(
-        Decimal(1)
-    )
+    assert sum(piece.weight for piece in result.allocations["asset"]) == pytest.approx(Decimal(1))
     by_currency = {piece.key: float(piece.value) for piece in result.allocations["currency"]}
     assert by_currency["USD"] == pytest.approx(1331)
     assert by_currency["EUR"] == pytest.approx(B_USD_END)
@@ -151,6 +149,102 @@ def test_a_new_transaction_changes_the_cached_answer(owner, two_portfolios):
     a, _ = two_portfolios
     net_worth(owner, period="1Y", today=TODAY)
     txn(a, "deposit", D(2026, 1, 5), amount=100)
-    assert net_worth(owner, period="1Y", today=TODAY).total_value == pytest.approx(
-        WHOLE_END + 100
+    assert net_worth(owner, period="1Y", today=TODAY).total_value == pytest.approx(WHOLE_END + 100)
+
+
+# --- The API ----------------------------------------------------------------------------------
+# Requests measure to the real today: after 2026-01-05 nothing moves (closes forward-filled), so
+# MAX keeps the figures above.
+
+URL = "/api/v1/net-worth/"
+
+
+def test_api_sends_the_figures_as_the_performance_api_writes_them(owner, two_portfolios):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(owner)
+    body = client.get(URL, {"period": "max"}).json()
+    assert body["currency"] == "USD"
+    assert body["period"] == "MAX"
+    assert body["start"] == "2026-01-01"
+    assert body["total_value"] == "2149.18"  # 1331 + 818.18
+    assert body["inflows"] == "1750.00"
+    assert body["net_flows"] == "1750.00"
+    assert body["twr"] == "0.2281038961"  # 2149.181818 / 1750 - 1
+    assert body["internal_transfers"] == 1
+    assert [item["name"] for item in body["portfolios"]] == ["A", "B"]
+    assert body["portfolios"][1]["value_local"] == "681.82"  # 500 + 200 / 1.1 EUR
+    assert sum(Decimal(item["share"]) for item in body["portfolios"]) == pytest.approx(
+        Decimal(1), abs=Decimal("1e-9")
     )
+    assert body["series"][0] == {
+        "date": "2026-01-01",
+        "value": "1750.00",
+        "net_invested": "1750.00",
+        "twr": "0.0000000000",
+    }
+    assert "series" not in client.get(URL, {"period": "1Y", "series": "false"}).json()
+
+
+def test_api_keys_match_the_schema(owner, two_portfolios, client):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(owner)
+    body = api.get(URL).json()
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    components = schema["components"]["schemas"]
+    assert set(body) == set(components["NetWorth"]["properties"])
+    assert set(body["portfolios"][0]) == set(components["NetWorthPortfolio"]["properties"])
+    assert set(body["allocation"]) == set(components["NetWorthAllocation"]["properties"])
+    assert set(body["series"][0]) == set(components["NetWorthPoint"]["properties"])
+    assert "/api/v1/net-worth/" in schema["paths"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"period": "2Y"},
+        {"period": "1Y", "start": "2026-01-01"},
+        {"start": "2026-01-02\x00"},
+        {"start": "99999-01-01"},
+        {"end": "1800-01-01"},
+        {"series": "maybe"},
+        {"unknown": "1"},
+    ],
+)
+def test_api_refuses_bad_input_with_400(owner, query):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(owner)
+    response = client.get(URL, query)
+    assert response.status_code == 400
+    assert "error" in response.json()
+
+
+def test_api_needs_a_login_and_answers_an_empty_user(owner):
+    from rest_framework.test import APIClient
+
+    assert APIClient().get(URL).status_code == 401
+    client = APIClient()
+    client.force_authenticate(owner)
+    body = client.get(URL).json()
+    assert body["portfolio_count"] == 0
+    assert body["total_value"] == "0.00"
+    assert body["twr"] is None
+    assert body["portfolios"] == [] and body["series"] == []
+    assert body["allocation"] == {"asset": [], "asset_class": [], "currency": []}
+
+
+def test_api_answers_503_while_an_exchange_rate_loads(owner):
+    from rest_framework.test import APIClient
+
+    eur = portfolio(owner=owner, base_currency="EUR", records_cash=True)
+    txn(eur, "deposit", D(2026, 1, 1), amount=100)  # no EURUSD=X stored
+    client = APIClient()
+    client.force_authenticate(owner)
+    response = client.get(URL)
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "market_data_pending"
