@@ -248,3 +248,51 @@ def test_api_answers_503_while_an_exchange_rate_loads(owner):
     response = client.get(URL)
     assert response.status_code == 503
     assert response.json()["error"]["code"] == "market_data_pending"
+
+
+# --- The pages --------------------------------------------------------------------------------
+
+
+def test_dashboard_puts_the_net_worth_on_top_with_a_link(owner, two_portfolios, client):
+    client.force_login(owner)
+    html = client.get("/").content.decode()
+    assert html.index("data-net-worth") < html.index("Your portfolios")
+    assert 'href="/net-worth/"' in html
+    assert "2,149.18" in html  # 1331 + 818.18 USD
+    assert "A 61.93" in html  # 1331 / 2149.18 = 61.93 %
+
+
+def test_net_worth_page_shows_the_period_figures_and_shares(owner, two_portfolios, client):
+    client.force_login(owner)
+    response = client.get("/net-worth/", {"period": "MAX"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "+22.81" in html  # TWR 2149.18 / 1750 - 1
+    assert "681.82" in html  # B in EUR
+    assert "38.07" in html  # B's share: 818.18 / 2149.18
+    assert 'id="net-worth-data"' in html
+    assert "1 transfer between your portfolios" in html
+
+
+def test_net_worth_page_answers_htmx_with_its_body(owner, two_portfolios, client):
+    client.force_login(owner)
+    html = client.get("/net-worth/?period=1M", HTTP_HX_REQUEST="true").content.decode()
+    assert html.lstrip().startswith('<div id="net-worth-body"')
+
+
+@pytest.mark.parametrize(
+    "query", ["period=2Y", "start=2026-01-02%00", "start=99999-01-01", "period=1Y&start=2026-01-01"]
+)
+def test_net_worth_page_names_bad_input_and_shows_the_last_year(
+    owner, two_portfolios, client, query
+):
+    client.force_login(owner)
+    response = client.get(f"/net-worth/?{query}")
+    assert response.status_code == 200
+    assert "Showing the last year instead." in response.content.decode()
+
+
+def test_net_worth_page_needs_a_login_and_shows_an_empty_state(owner, client):
+    assert client.get("/net-worth/").status_code == 302
+    client.force_login(owner)
+    assert "Nothing to add up yet" in client.get("/net-worth/").content.decode()
