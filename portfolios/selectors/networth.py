@@ -19,9 +19,10 @@ Consolidation (DESIGN.md §4, a portfolio of portfolios):
   summed outflow of its day (never below zero), so the whole's TWR and MWR do not see it.
 - TWR, MWR, gain and simple return of the period are the engine's (`engine.returns.performance`)
   on the summed series, with the period parsed by the one period rule (`period_resolve`).
-- Allocation: each portfolio's holdings read model (`selectors.holdings`, cached) split by asset,
-  asset class or currency (`Holdings.allocation`), each slice converted at today's FX close and
-  merged by key; weights are shares of the total, so they add up to 100 %.
+- Allocation: each portfolio's holdings today (its series' end state valued by the holdings
+  rules, `positions.holdings_valued`; else the holdings read model, `selectors.holdings`) split
+  by asset, asset class or currency (`Holdings.allocation`), each slice converted at today's FX
+  close and merged by key; weights are shares of the total, so they add up to 100 %.
 
 The answer is cached under a key of everything it reads (`dashboard.versions_digest`: each
 portfolio's ledger version and cash choices, the price versions of their assets and of every
@@ -39,9 +40,12 @@ import numpy as np
 from django.core.cache import cache
 from django.utils import timezone
 
+from market.models import Asset
+from portfolios.engine.ledger import LedgerState
 from portfolios.engine.market import FxTable, MissingFxRate
 from portfolios.engine.period import period_returns
 from portfolios.engine.returns import performance, wealth_index
+from portfolios.engine.snapshots import ledger_unpack
 from portfolios.models import Portfolio, Transaction, TransactionKind
 from portfolios.performance.loading import days64
 from portfolios.performance.periods import Period, period_resolve
@@ -51,7 +55,12 @@ from portfolios.selectors.access import portfolio_queryset_for_user
 from portfolios.selectors.dashboard import versions_digest
 from portfolios.selectors.holdings_model import holdings
 from portfolios.selectors.market_data import market_data_load
-from portfolios.selectors.positions import ALLOCATION_KINDS, AllocationSlice, share
+from portfolios.selectors.positions import (
+    ALLOCATION_KINDS,
+    AllocationSlice,
+    holdings_valued,
+    share,
+)
 
 NETWORTH_TIMEOUT = 24 * 3600
 FX_PENDING = "Exchange rates are still loading, so the net worth cannot be computed yet."
@@ -358,16 +367,45 @@ def _transfers(
     return found
 
 
+def _end_state(head: Head) -> LedgerState | None:
+    """The valuation-only ledger state at the head's end, as its computation left it among its
+    checkpoints (None when the cache no longer holds it)."""
+    bundle = cache.get(head.checkpoints.get(head.end, ""))
+    packed = bundle.get(head.end) if isinstance(bundle, dict) else None
+    return ledger_unpack(packed, {}) if packed is not None else None
+
+
 def _allocations(
     measured: list[tuple[Portfolio, Head, Body]], fx: FxTable, today: datetime.date
 ) -> dict[str, tuple[AllocationSlice, ...]] | None:
     """Everything together by asset, asset class and currency (module docstring); None when a
-    portfolio's holdings wait for exchange rates."""
+    portfolio's holdings wait for exchange rates.
+
+    Each portfolio's holdings are its series' own end state valued by the holdings rules
+    (`positions.holdings_valued`, `Holdings.allocation`; costs read zero in a valuation-only
+    state, and the allocation needs none), with the closes and assets of all portfolios read
+    together (three queries); a portfolio whose end state the cache no longer holds is read
+    through the holdings read model (`selectors.holdings`)."""
+    states = {portfolio.pk: _end_state(head) for portfolio, head, _ in measured}
+    held = {asset_id for state in states.values() if state for asset_id in state.positions}
+    currencies: dict[str, set[str]] = defaultdict(set)
+    for portfolio, _, _ in measured:
+        currencies[portfolio.base_currency] |= set(portfolio.ledger_summary.get("currencies", ()))
+    market = market_data_load(
+        owner=measured[0][0].owner_id, asset_ids=held, currencies_by_base=currencies, day=today
+    )
+    assets = Asset.objects.in_bulk(sorted(held))
     totals: dict[str, dict[str, Decimal]] = {by: defaultdict(Decimal) for by in ALLOCATION_KINDS}
     labels: dict[str, dict[str, str]] = {by: {} for by in ALLOCATION_KINDS}
     grand = Decimal(0)
     for portfolio, _, _ in measured:
-        snapshot = holdings(portfolio=portfolio, date=today)
+        state = states[portfolio.pk]
+        if state is None:
+            snapshot = holdings(portfolio=portfolio, date=today)
+        else:
+            snapshot = holdings_valued(
+                portfolio=portfolio, state=state, assets=assets, market=market, day=today
+            )
         if snapshot.pending:
             return None
         rate = fx.rate_decimal(portfolio.base_currency, today)

@@ -296,3 +296,16 @@ def test_net_worth_page_needs_a_login_and_shows_an_empty_state(owner, client):
     assert client.get("/net-worth/").status_code == 302
     client.force_login(owner)
     assert "Nothing to add up yet" in client.get("/net-worth/").content.decode()
+
+
+def test_allocation_is_the_same_through_the_holdings_read_model(owner, two_portfolios, monkeypatch):
+    from portfolios.selectors import networth
+
+    through_states = net_worth(owner, period="1Y", today=TODAY).allocations
+    monkeypatch.setattr(networth, "_end_state", lambda head: None)  # evicted checkpoints
+    networth.cache.clear()
+    through_holdings = net_worth(owner, period="1Y", today=TODAY).allocations
+    assert {
+        by: [(s.key, float(s.value)) for s in slices] for by, slices in through_states.items()
+    } == {by: [(s.key, float(s.value)) for s in slices] for by, slices in through_holdings.items()}
+    assert [s.key for s in through_holdings["asset"]] == ["X", "cash"]  # 1331 USD, 818.18 USD
