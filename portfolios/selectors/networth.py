@@ -268,6 +268,8 @@ def _figures(
 ) -> NetWorth:
     first = days[0].astype("datetime64[D]").item()
     lo, hi = (resolved.start - first).days, (resolved.end - first).days + 1
+    if hi <= 0:  # a custom period that ends before the first transaction
+        return empty
     start_value = float(value[lo - 1]) if lo > 0 else 0.0
     figures = performance(days[lo:hi], value[lo:hi], inflow[lo:hi], outflow[lo:hi], start_value)
     wealth = wealth_index(period_returns(value[lo:hi], inflow[lo:hi], outflow[lo:hi], start_value))

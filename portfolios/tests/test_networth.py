@@ -224,6 +224,16 @@ def test_api_refuses_bad_input_with_400(owner, query):
     assert "error" in response.json()
 
 
+def test_api_answers_a_period_before_the_first_transaction_with_no_figures(owner, two_portfolios):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(owner)
+    response = client.get(URL, {"start": "2020-01-01", "end": "2020-02-01"})
+    assert response.status_code == 200
+    assert response.json()["twr"] is None and response.json()["series"] == []
+
+
 def test_api_needs_a_login_and_answers_an_empty_user(owner):
     from rest_framework.test import APIClient
 
