@@ -12,13 +12,13 @@ from django.views.decorators.http import require_GET
 from portfolios import presenters, selectors
 from portfolios.performance import PERIODS, PeriodError
 from portfolios.views.common import render_page
-from portfolios.views.performance import _period_params
+from portfolios.views.performance import period_params
 
 
 @login_required
 @require_GET
 def net_worth_page(request: HttpRequest) -> HttpResponse:
-    form, params = _period_params(request)
+    form, params = period_params(request)
     error = None
     result = None
     if form.errors:
