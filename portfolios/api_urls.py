@@ -2,8 +2,8 @@
 
 from django.urls import path
 
+from portfolios.api import networth, simulations, strategies, targets
 from portfolios.api import portfolios as api
-from portfolios.api import simulations, strategies, targets
 
 portfolio_list = api.PortfolioViewSet.as_view({"get": "list", "post": "create"})
 portfolio_detail = api.PortfolioViewSet.as_view(
@@ -17,6 +17,7 @@ transaction_detail = api.TransactionViewSet.as_view(
 portfolio = "portfolios/<uuid:public_id>/"
 
 urlpatterns = [
+    path("net-worth/", networth.NetWorthView.as_view(), name="api-net-worth"),
     path("portfolios/", portfolio_list, name="api-portfolio-list"),
     path(portfolio, portfolio_detail, name="api-portfolio-detail"),
     path(

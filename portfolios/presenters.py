@@ -296,3 +296,22 @@ def allocation_chart_data(allocation: dict[str, Sequence]) -> dict[str, dict]:
         }
         for by, slices in allocation.items()
     }
+
+
+def net_worth_chart_data(result) -> dict:
+    """The net-worth page's value and cumulative-return charts (the performance charts' script
+    and shape, without a benchmark or drawdown)."""
+    series = result.series
+    if series is None or not len(series.days):
+        return {}
+    index = chart_index(len(series.days))
+    return {
+        "currency": result.currency,
+        "benchmark": None,
+        "days": [day.isoformat() for day in series.days[index].astype(object)],
+        "value": chart_values(series.value, index, 2),
+        "net_invested": chart_values(series.net_invested, index, 2),
+        "twr": chart_values(series.twr, index, 6),
+        "benchmark_twr": [],
+        "drawdown": [],
+    }

@@ -9,6 +9,7 @@ transaction = f"{portfolio}transactions/<uuid:transaction_id>/"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("net-worth/", views.net_worth_page, name="net-worth"),
     path("portfolios/new/", views.portfolio_new, name="portfolio-new"),
     path("portfolios/record-buy/", views.record_buy, name="record-buy"),
     path("strategies/", views.strategies, name="strategies"),

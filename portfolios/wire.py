@@ -15,11 +15,13 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
-from portfolia.money import MONEY_PLACES, quantize
+from portfolia.money import MONEY_PLACES, RATIO_PLACES, quantize
 from portfolios.engine.strategies import weights_rounded
 from portfolios.models import SimulationRun
 from portfolios.performance import FlowsReport, PerformanceReport
 from portfolios.reports import IncomeReport, IncomeTotals, RealizedReport, RealizedSale
+from portfolios.selectors.networth import NetWorth
+from portfolios.selectors.positions import ALLOCATION_KINDS
 from portfolios.selectors.strategy_inputs import StrategyResult
 
 RATE_PLACES = 10
@@ -110,6 +112,72 @@ def performance_data(report: PerformanceReport, *, series: bool = True) -> dict:
                 "twr": rate_text(point["twr"]),
                 "drawdown": rate_text(point["drawdown"]),
                 **rolling_point(rolling, point["date"]),
+            }
+            for point in points
+        ]
+    return body
+
+
+def net_worth_data(result: NetWorth, *, series: bool = True) -> dict:
+    """The API body of the net worth (`selectors.networth`): the performance body's keys where
+    they overlap, with the same strings, plus the totals, each portfolio's share and the
+    allocation of everything by asset, asset class and currency."""
+    body = {
+        "start": result.start,
+        "end": result.end,
+        "period": result.period,
+        "currency": result.currency,
+        "portfolio_count": result.portfolio_count,
+        "total_value": money_text(result.total_value),
+        "day_change": money_text(result.day_change),
+        "day_change_pct": rate_text(result.day_change_pct),
+        "total_gain": money_text(result.total_gain),
+        "total_gain_pct": rate_text(result.total_gain_pct),
+        "start_value": money_text(result.start_value),
+        "end_value": money_text(result.end_value),
+        "inflows": money_text(result.inflows),
+        "outflows": money_text(result.outflows),
+        "net_flows": money_text(result.net_flows),
+        "gain": money_text(result.gain),
+        "twr": rate_text(result.twr),
+        "twr_annualized": rate_text(result.twr_annualized),
+        "mwr": rate_text(result.mwr),
+        "mwr_period": rate_text(result.mwr_period),
+        "mwr_note": result.mwr_note,
+        "simple_return": rate_text(result.simple_return),
+        "internal_transfers": result.transfers,
+        "portfolios": [
+            {
+                "id": item.public_id,
+                "name": item.name,
+                "currency": item.currency,
+                "value_local": money_text(item.value_local),
+                "value": money_text(item.value),
+                "share": rate_text(item.share),
+            }
+            for item in result.portfolios
+        ],
+        "allocation": {
+            by: [
+                {
+                    "key": piece.key,
+                    "label": piece.label,
+                    "value": money_text(piece.value),
+                    "weight": _text(piece.weight, RATIO_PLACES),
+                }
+                for piece in result.allocations.get(by, ())
+            ]
+            for by in ALLOCATION_KINDS
+        },
+    }
+    if series:
+        points = result.series.points() if result.series is not None else []
+        body["series"] = [
+            {
+                "date": point["date"],
+                "value": money_text(point["value"]),
+                "net_invested": money_text(point["net_invested"]),
+                "twr": rate_text(point["twr"]),
             }
             for point in points
         ]

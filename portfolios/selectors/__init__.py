@@ -11,6 +11,7 @@
 - `cash`: what changing the cash choices would change, and the negative cash of a set of
   transactions (import previews).
 - `dashboard`: every portfolio's headline figures (`portfolio_list_with_summary`), cached.
+- `networth`: all of a user's portfolios together in their base currency (`net_worth`), cached.
 - `refresh`: what the market app keeps fresh for the portfolios.
 - `warnings`: what to check about a transaction saved as entered (recorded splits).
 - `rebalancing`, `strategy_inputs`, `backtests`: the reads of targets and rebalance plans, of
@@ -48,6 +49,7 @@ from portfolios.selectors.cash import (
 from portfolios.selectors.dashboard import PortfolioSummary, portfolio_list_with_summary
 from portfolios.selectors.holdings_model import holdings
 from portfolios.selectors.market_data import MarketData, market_data_load
+from portfolios.selectors.networth import NetWorth, net_worth
 from portfolios.selectors.positions import (
     ALLOCATION_KINDS,
     STALE_AFTER_DAYS,
@@ -76,6 +78,7 @@ __all__ = [
     "HoldingRow",
     "Holdings",
     "MarketData",
+    "NetWorth",
     "PortfolioSummary",
     "asset_options_for_user",
     "asset_queryset_for_user",
@@ -87,6 +90,7 @@ __all__ = [
     "holdings",
     "market_data_load",
     "negative_cash_with",
+    "net_worth",
     "portfolio_assets",
     "portfolio_get_for_user",
     "portfolio_list_with_summary",

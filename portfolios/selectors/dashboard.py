@@ -74,12 +74,18 @@ def portfolio_list_with_summary(
 
 
 def _summary_key(user, portfolios: list[Portfolio], day: datetime.date) -> str:
-    """A cache key that changes with the portfolios' transactions (each portfolio's
+    marks = versions_digest(portfolios, extra=(user.pk, day.isoformat()))
+    return f"portfolios:summary:v3:{user.pk}:{marks}"
+
+
+def versions_digest(portfolios: Sequence[Portfolio], *, extra: tuple = ()) -> str:
+    """A digest that changes with the portfolios' transactions (each portfolio's
     `ledger_version`, which every transaction write moves) and with the stored prices of their
     assets and of FX pairs (each asset's price version, which every price write moves, and its
-    first and last price date), in one query."""
+    first and last price date), in one query: what the dashboard's and the net worth's cache
+    keys are made of."""
     digest = hashlib.blake2b(digest_size=16)
-    digest.update(repr((user.pk, day.isoformat())).encode())
+    digest.update(repr(extra).encode())
     asset_ids: set[int] = set()
     for portfolio in portfolios:
         digest.update(
@@ -101,7 +107,7 @@ def _summary_key(user, portfolios: list[Portfolio], day: datetime.date) -> str:
         .values_list("pk", "symbol", "name", "price_version", "first_price_date", "last_price_date")
     )
     digest.update(repr(list(assets)).encode())
-    return f"portfolios:summary:v3:{user.pk}:{digest.hexdigest()}"
+    return digest.hexdigest()
 
 
 def _summaries_compute(

@@ -16,6 +16,7 @@ keep their href, so every page works without JavaScript.
 from portfolios.views.backtests import simulation_detail, simulation_new, simulation_save
 from portfolios.views.cash_records import portfolio_cash_records
 from portfolios.views.imports import transaction_export, transaction_import
+from portfolios.views.networth import net_worth_page
 from portfolios.views.overview import portfolio_overview
 from portfolios.views.performance import performance, performance_daily_csv, performance_flows_csv
 from portfolios.views.portfolios import (
@@ -42,6 +43,7 @@ __all__ = [
     "dashboard",
     "income",
     "income_export",
+    "net_worth_page",
     "performance",
     "performance_daily_csv",
     "performance_flows_csv",

@@ -32,10 +32,11 @@ def _render_dashboard(request: HttpRequest, form: PortfolioNewForm) -> HttpRespo
     template = "portfolios/dashboard.html"
     if htmx_target(request) == "portfolio-form":
         template += "#portfolio-form"
-        summaries = []
+        summaries, worth = [], None
     else:
         summaries = selectors.portfolio_list_with_summary(request.user)
-    return render(request, template, {"summaries": summaries, "form": form})
+        worth = selectors.net_worth(request.user) if summaries else None
+    return render(request, template, {"summaries": summaries, "form": form, "worth": worth})
 
 
 @login_required
