@@ -1,10 +1,13 @@
-"""Staff management of users: search, filters, and the same password tools as Django's."""
+"""Staff management of users: search, filters, and the same password tools as Django's; API
+keys (revoked through the service); the audit log, read only."""
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
-from accounts.models import ApiKey, User
+from accounts import audit
+from accounts.models import ApiKey, AuditDoor, AuditEntry, User
+from accounts.services import api_key_revoke
 
 
 class UserChangeFormForEmail(UserChangeForm):
@@ -56,8 +59,38 @@ class ApiKeyAdmin(admin.ModelAdmin):
         "expires_at",
         "last_used_at",
         "last_used_ip",
+        "revoked_at",
     )
-    fields = (*readonly_fields, "revoked_at")
+    fields = readonly_fields
+    actions = ["revoke"]
 
     def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.action(description="Revoke the selected keys", permissions=["change"])
+    def revoke(self, request, queryset) -> None:
+        with audit.door(AuditDoor.ADMIN):
+            for api_key in queryset:
+                api_key_revoke(api_key=api_key)
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """The audit log for staff: every entry, read only (nobody adds, edits or deletes one)."""
+
+    list_display = ("created_at", "actor_email", "door", "action", "object_type", "object_repr")
+    list_filter = ("door", "action", "object_type", "created_at")
+    search_fields = ("actor_email", "object_id", "object_repr", "request_id")
+    date_hierarchy = "created_at"
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in AuditEntry._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False

@@ -24,7 +24,7 @@ from portfolios.performance import (
 from portfolios.views.common import csv_response, render_page
 
 
-def _period_params(request: HttpRequest) -> tuple[PeriodForm, dict]:
+def period_params(request: HttpRequest) -> tuple[PeriodForm, dict]:
     """The period of the query as the API reads it: a period and custom dates together are the
     read model's `PeriodError` (the API's 400), shown on the page, never silently preferred."""
     form = PeriodForm(request.GET)
@@ -46,7 +46,7 @@ def _query(params: dict) -> str:
 @require_GET
 def performance(request: HttpRequest, public_id) -> HttpResponse:
     portfolio = selectors.portfolio_get_for_user(request.user, public_id)
-    form, params = _period_params(request)
+    form, params = period_params(request)
     error = None
     report = None
     if form.errors:
@@ -87,7 +87,7 @@ def performance(request: HttpRequest, public_id) -> HttpResponse:
 
 
 def _csv_report(request: HttpRequest, portfolio: Portfolio) -> PerformanceReport:
-    _, params = _period_params(request)
+    _, params = period_params(request)
     try:
         return selectors.portfolio_performance(portfolio=portfolio, **params)
     except PeriodError:
