@@ -1,5 +1,5 @@
-"""Who may open a page or call an endpoint: by permission (the roles are groups, see
-migration 0004), never by the ``is_staff`` flag."""
+"""Who may open a page: by permission (the roles are groups, ``accounts.roles``), never by the
+``is_staff`` flag. The API's twins are in ``accounts.permissions``."""
 
 from collections.abc import Callable
 from functools import wraps
@@ -7,7 +7,6 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from rest_framework.permissions import BasePermission
 
 from accounts.roles import CUSTOMER_DATA, OPERATIONS
 
@@ -42,11 +41,3 @@ def permission_required(
 
 staff_required = permission_required(OPERATIONS, STAFF_ONLY)
 support_required = permission_required(CUSTOMER_DATA, SUPPORT_ONLY)
-
-
-class HasOperationsPermission(BasePermission):
-    """The API's twin of ``staff_required``: the diagnostics' holders only."""
-
-    def has_permission(self, request, view) -> bool:
-        user = request.user
-        return bool(user and user.is_authenticated and user.has_perm(OPERATIONS))

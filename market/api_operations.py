@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from accounts.decorators import HasOperationsPermission
+from accounts.permissions import HasOperationsPermission
 from market import diagnostics, selectors, services
 from market.api import ASSET_ID
 from market.serializers import FetchJobSerializer
