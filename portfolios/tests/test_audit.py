@@ -252,3 +252,55 @@ def test_the_staff_admin_lists_entries_read_only(client, portfolio):
     assert AuditEntry.objects.get(pk=entry.pk).action == "update"
     delete = reverse("admin:accounts_auditentry_delete", args=[entry.pk])
     assert client.post(delete, {"post": "yes"}).status_code == 403
+
+
+def test_a_portfolio_made_on_the_page_records_every_setting_after(logged_in, user):
+    body = {"name": "Main", "base_currency": "EUR", "cost_basis_method": "average"}
+    assert logged_in.post(reverse("portfolio-new"), body).status_code == 302
+    entry = last("create", "portfolio")
+    assert (entry.door, entry.owner_user_id, entry.before) == ("page", user.pk, None)
+    assert entry.after == {
+        "name": "Main",
+        "description": "",
+        "base_currency": "EUR",
+        "cost_basis_method": "average",
+        "benchmark": None,
+        "records_cash": False,
+        "cash_per_currency": False,
+    }
+
+
+def test_switching_cash_records_on_is_an_update_entry(portfolio):
+    services.portfolio_cash_records_change(portfolio=portfolio, records_cash=True)
+    entry = last("update", "portfolio")
+    assert entry.before == {"records_cash": False, "cash_per_currency": False}
+    assert entry.after == {"records_cash": True, "cash_per_currency": False}
+
+
+def test_recording_a_rebalance_over_the_api_is_an_entry_with_its_plan(auth_client, portfolio):
+    from portfolios.tests.test_targets_plan import held
+
+    a, b = held(portfolio, "AAA", 10, 60), held(portfolio, "BBB", 10, 40, asset_class="bond")
+    url = f"/api/v1/portfolios/{portfolio.public_id}/"
+    targets = [
+        {"asset": str(a.public_id), "weight": "50"},
+        {"asset": str(b.public_id), "weight": "50"},
+    ]
+    assert auth_client.put(url + "targets/", targets, format="json").status_code == 200
+    query = {"cash": "105", "mode": "full", "whole_units": "true", "min_trade": "0"}
+    plan = auth_client.get(url + "rebalance/", query).json()
+    body = {**query, "fingerprint": plan["fingerprint"]}
+    assert auth_client.post(url + "rebalance/", body, format="json").status_code == 201
+    entry = last("rebalance", "rebalance")
+    # The plan of test_targets_api: sell 1 AAA, buy 4 BBB, with 105 of new cash (no deposit
+    # row: this portfolio does not record cash).
+    assert entry.door == "api"
+    assert entry.after == {
+        "fingerprint": plan["fingerprint"],
+        "cash": "105",
+        "mode": "full",
+        "trades": 2,
+        "deposit": "0",
+    }
+    load = last("load", "transactions")
+    assert (load.after["created"], load.after["kinds"]) == (2, {"sell": 1, "buy": 1})
