@@ -42,6 +42,58 @@ class UserAdmin(DjangoUserAdmin):
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
 
+    # A staff member's change to a user (roles, flags, profile) is an audit entry: the fields
+    # before and after (groups and permissions by name; never the password hash).
+    AUDITED = ("email", "name", "base_currency", "is_active", "is_staff", "is_superuser")
+
+    def _audited_state(self, user: User) -> dict:
+        return {
+            **audit.fields_of(user, self.AUDITED),
+            "groups": sorted(user.groups.values_list("name", flat=True)),
+            "user_permissions": sorted(user.user_permissions.values_list("codename", flat=True)),
+        }
+
+    def save_model(self, request, obj, form, change) -> None:
+        obj._audit_before = self._audited_state(User.objects.get(pk=obj.pk)) if change else None
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        user = form.instance
+        before, after = getattr(user, "_audit_before", None), self._audited_state(user)
+        if before is not None:
+            before, after = audit.changed(before, after)
+        if "password" in form.changed_data or "password1" in form.changed_data:
+            after["password"] = "changed"
+        if after:
+            with audit.door(AuditDoor.ADMIN):
+                audit.audit_record(
+                    action="update" if change else "create",
+                    obj=user,
+                    object_id=user.pk,
+                    owner_id=user.pk,
+                    before=before,
+                    after=after,
+                )
+
+    def delete_model(self, request, obj) -> None:
+        before = self._audited_state(obj)
+        user_id = obj.pk
+        super().delete_model(request, obj)
+        with audit.door(AuditDoor.ADMIN):
+            audit.audit_record(
+                action="delete",
+                object_type="user",
+                object_id=user_id,
+                object_repr=before["email"],
+                owner_id=user_id,
+                before=before,
+            )
+
+    def delete_queryset(self, request, queryset) -> None:
+        for user in queryset:
+            self.delete_model(request, user)
+
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(admin.ModelAdmin):
