@@ -347,6 +347,7 @@ def transaction_import(
     report.saved = bool(to_create)
     report.created = len(to_create)
     if to_create:
+        via = audit.door_now()  # the page or the API the file came through
         with audit.door(AuditDoor.IMPORT):
             transactions_audit(
                 portfolio=portfolio,
@@ -354,6 +355,7 @@ def transaction_import(
                 rows=to_create,
                 duplicates=report.duplicate_count,
                 skipped=report.skipped_count,
+                via=via,
             )
     broker_symbols_remember(owner=owner, picks=picks)
     if to_create:

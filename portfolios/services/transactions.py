@@ -310,10 +310,11 @@ def transactions_load(
 
 
 def transactions_audit(
-    *, portfolio: Portfolio, action: str, rows: Sequence[Transaction], **counts: int
+    *, portfolio: Portfolio, action: str, rows: Sequence[Transaction], **counts: int | str
 ) -> None:
     """One audit entry for a bulk write of `rows` (never one per row): how many, of which
-    kinds, from which date to which, and any further `counts` (an import's duplicates)."""
+    kinds, from which date to which, and any further `counts` (an import's duplicates, the
+    door it was sent through)."""
     kinds: dict[str, int] = {}
     for row in rows:
         kinds[row.kind] = kinds.get(row.kind, 0) + 1

@@ -116,6 +116,7 @@ def test_an_import_is_one_entry_from_the_import_door_with_its_counts(
         "created": 2,
         "duplicates": 0,
         "skipped": 0,
+        "via": "page",
         "kinds": {"buy": 2},
         "first_date": "2024-01-02",
         "last_date": "2024-01-03",
@@ -304,3 +305,24 @@ def test_recording_a_rebalance_over_the_api_is_an_entry_with_its_plan(auth_clien
     }
     load = last("load", "transactions")
     assert (load.after["created"], load.after["kinds"]) == (2, {"sell": 1, "buy": 1})
+
+
+def test_an_import_sent_over_the_api_says_so_and_a_dry_run_writes_no_entry(
+    auth_client, portfolio, aapl
+):
+    import io
+
+    def upload():
+        data = (",".join(COLUMNS) + "\n2024-01-02,buy,AAPL,10,100,,,,,,,\n").encode()
+        file = io.BytesIO(data)
+        file.name = "transactions.csv"
+        return file
+
+    url = f"/api/v1/portfolios/{portfolio.public_id}/transactions/import/"
+    body = {"file": upload(), "dry_run": "true"}
+    assert auth_client.post(url, body, format="multipart").status_code == 200
+    assert not AuditEntry.objects.filter(object_type="transactions").exists()
+    body = {"file": upload(), "dry_run": "false"}
+    assert auth_client.post(url, body, format="multipart").status_code == 201
+    entry = last("import", "transactions")
+    assert (entry.door, entry.after["via"], entry.after["created"]) == ("import", "api", 1)
