@@ -24,8 +24,9 @@ class Migration(migrations.Migration):
         ("accounts", "0003_audit_log_and_role_permissions"),
         ("auth", "0012_alter_user_first_name_max_length"),
         ("contenttypes", "0002_remove_content_type_name"),
-        ("market", "0001_initial"),
-        ("portfolios", "0001_initial"),
+        # The latest of each app, so every model's view permission exists to grant.
+        ("market", "0011_asset_market_cap"),
+        ("portfolios", "0009_instrument_symbols"),
     ]
 
     operations = [migrations.RunPython(groups_create, groups_delete)]

@@ -4,6 +4,7 @@ what they name; each user sees only the entries about their own data (page and A
 
 import base64
 import datetime as dt
+import io
 from decimal import Decimal
 
 import pytest
@@ -310,8 +311,6 @@ def test_recording_a_rebalance_over_the_api_is_an_entry_with_its_plan(auth_clien
 def test_an_import_sent_over_the_api_says_so_and_a_dry_run_writes_no_entry(
     auth_client, portfolio, aapl
 ):
-    import io
-
     def upload():
         data = (",".join(COLUMNS) + "\n2024-01-02,buy,AAPL,10,100,,,,,,,\n").encode()
         file = io.BytesIO(data)
