@@ -15,11 +15,12 @@ from rest_framework_simplejwt import views as jwt_views
 from rest_framework_simplejwt.authentication import JWTAuthentication
 
 from accounts import selectors, throttle
-from accounts.models import ApiKey
+from accounts.models import ApiKey, AuditEntry
 from accounts.serializers import (
     ApiKeyCreatedSerializer,
     ApiKeyCreateSerializer,
     ApiKeySerializer,
+    AuditEntrySerializer,
     MeUpdateSerializer,
     RegisterSerializer,
     TokenObtainSerializer,
@@ -148,3 +149,16 @@ class ApiKeyDetailView(ApiKeysMixin, APIView):
         """Revoke the key (it stays listed, revoked); revoking a revoked key is a no-op."""
         api_key_revoke(api_key=selectors.api_key_get_for_user(request.user, key_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class AuditListView(StrictQueryParamsMixin, generics.ListAPIView):
+    """The audit log of your own data, newest first (paged): every write to your portfolios,
+    transactions, targets and API keys, and every support view of them."""
+
+    serializer_class = AuditEntrySerializer
+    filter_backends: list = []
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return AuditEntry.objects.none()
+        return selectors.audit_entries_for_user(self.request.user)

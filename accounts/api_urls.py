@@ -12,4 +12,5 @@ urlpatterns = [
     path("me/", api.MeView.as_view(), name="api-me"),
     path("api-keys/", api.ApiKeyListView.as_view(), name="api-key-list"),
     path("api-keys/<uuid:key_id>/", api.ApiKeyDetailView.as_view(), name="api-key-detail"),
+    path("audit/", api.AuditListView.as_view(), name="api-audit-list"),
 ]

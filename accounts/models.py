@@ -1,5 +1,5 @@
-"""The custom user (the email address is the login, each user has a base currency) and the
-user's personal API keys."""
+"""The custom user (the email address is the login, each user has a base currency; the roles'
+permissions are declared on it), the user's personal API keys, and the audit log."""
 
 import datetime
 import uuid
@@ -66,6 +66,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         constraints = [
             models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
         ]
+        # The roles' own permissions (groups "Staff" and "Support", migration 0004).
+        permissions = [
+            ("view_operations", "Can see the data status and the server diagnostics"),
+            ("view_customer_data", "Can view customers' portfolios read-only (support)"),
+        ]
 
     def __str__(self) -> str:
         return self.email
@@ -116,3 +121,45 @@ class ApiKey(models.Model):
         """Not revoked and not expired at ``now``."""
         now = now or timezone.now()
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+
+class AuditDoor(models.TextChoices):
+    PAGE = "page", "Page"
+    API = "api", "API"
+    IMPORT = "import", "Import"
+    ADMIN = "admin", "Admin"
+    TASK = "task", "Task"
+    SUPPORT = "support", "Support"
+    SYSTEM = "system", "System"
+
+
+class AuditEntry(models.Model):
+    """One write (or one support view) in the audit log: who, when, through which door, on
+    what, and the change. Ids and texts only, never foreign keys, so an entry outlives the user
+    and the object it names. ``owner_user_id`` is whose data it was (they see the entry)."""
+
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    actor_user_id = models.BigIntegerField(null=True, blank=True)
+    actor_email = models.CharField(max_length=254, blank=True)
+    owner_user_id = models.BigIntegerField(null=True, blank=True)
+    door = models.CharField(max_length=8, choices=AuditDoor.choices)
+    action = models.CharField(max_length=40)
+    object_type = models.CharField(max_length=40)
+    object_id = models.CharField(max_length=64, blank=True)
+    object_repr = models.CharField(max_length=200, blank=True)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    request_id = models.CharField(max_length=128, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "audit entry"
+        verbose_name_plural = "audit log"
+        default_permissions = ("view",)
+        indexes = [
+            models.Index(fields=["owner_user_id", "-created_at"], name="accounts_audit_owner_idx"),
+            models.Index(fields=["object_type", "object_id"], name="accounts_audit_object_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.object_type} {self.object_repr}"

@@ -3,7 +3,7 @@
 from rest_framework import serializers
 from rest_framework_simplejwt import serializers as jwt_serializers
 
-from accounts.models import ApiKey, ApiKeyScope, User
+from accounts.models import ApiKey, ApiKeyScope, AuditEntry, User
 from portfolia.currencies import CURRENCY_CHOICES
 from portfolia.rest import StrictFieldsMixin
 
@@ -82,3 +82,28 @@ class ApiKeyCreatedSerializer(ApiKeySerializer):
 
     def get_key(self, api_key: ApiKey) -> str:
         return self.context["key"]
+
+
+class AuditEntrySerializer(serializers.ModelSerializer):
+    """An audit entry about the user's data: who (their email then), when, through which
+    door, on what, and the change (field → value, decimals as strings)."""
+
+    actor = serializers.CharField(source="actor_email", read_only=True)
+    before = serializers.JSONField(read_only=True, allow_null=True)
+    after = serializers.JSONField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = AuditEntry
+        fields = (
+            "created_at",
+            "actor",
+            "door",
+            "action",
+            "object_type",
+            "object_id",
+            "object_repr",
+            "before",
+            "after",
+            "request_id",
+        )
+        read_only_fields = fields

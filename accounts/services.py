@@ -1,14 +1,16 @@
-"""Every write to accounts: creating users, updating profiles, making and revoking API keys."""
+"""Every write to accounts: creating users, updating profiles, making and revoking API keys,
+and the audit entry of a support view."""
 
 import datetime
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
-from accounts import api_keys
-from accounts.models import ApiKey, User
+from accounts import api_keys, audit
+from accounts.audit import audit_record, fields_of
+from accounts.models import ApiKey, AuditDoor, AuditEntry, User
 
 
 @transaction.atomic
@@ -76,6 +78,12 @@ def api_key_create(
     )
     row.full_clean()
     row.save()
+    audit_record(
+        action="create",
+        obj=row,
+        owner_id=user.pk,
+        after=fields_of(row, ("name", "prefix", "scope", "expires_at")),
+    )
     return row, key
 
 
@@ -85,4 +93,19 @@ def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
     if api_key.revoked_at is None:
         api_key.revoked_at = timezone.now()
         api_key.save(update_fields=["revoked_at"])
+        audit_record(
+            action="revoke",
+            obj=api_key,
+            owner_id=api_key.user_id,
+            before={"revoked_at": None},
+            after=fields_of(api_key, ("revoked_at",)),
+        )
     return api_key
+
+
+@transaction.atomic
+def support_view_record(*, viewed: models.Model, owner_id: int, page: str) -> AuditEntry:
+    """Note in the audit log that support staff looked at ``viewed`` (a customer's data) on
+    ``page``: every support view is one entry, door ``support``, that the customer sees too."""
+    with audit.door(AuditDoor.SUPPORT):
+        return audit_record(action="view", obj=viewed, owner_id=owner_id, after={"page": page})

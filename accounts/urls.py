@@ -13,5 +13,6 @@ urlpatterns = [
     path("profile/", views.profile, name="profile"),
     path("api-keys/", views.api_keys, name="api-keys"),
     path("api-keys/<uuid:key_id>/revoke/", views.api_key_revoke_view, name="api-key-revoke"),
+    path("activity/", views.activity, name="activity"),
     path("", include("django.contrib.auth.urls")),
 ]

@@ -9,9 +9,10 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts import selectors, throttle
 from accounts.forms import ApiKeyForm, ProfileForm, SignUpForm
@@ -173,3 +174,23 @@ def api_key_revoke_view(request: HttpRequest, key_id: uuid.UUID) -> HttpResponse
     api_key = api_key_revoke(api_key=selectors.api_key_get_for_user(request.user, key_id))
     messages.success(request, f"API key “{api_key.name}” revoked.")
     return redirect("api-keys")
+
+
+ACTIVITY_PER_PAGE = 50
+
+
+@login_required
+@require_GET
+def activity(request: HttpRequest) -> HttpResponse:
+    """The audit log of the user's own data, newest first, paged."""
+    entries = selectors.audit_entries_for_user(request.user)
+    page = Paginator(entries, ACTIVITY_PER_PAGE).get_page(request.GET.get("page"))
+    rows = [(entry, change_rows(entry)) for entry in page.object_list]
+    return render(request, "accounts/activity.html", {"page": page, "rows": rows})
+
+
+def change_rows(entry) -> list[tuple[str, object, object]]:
+    """An entry's change as (field, before, after) rows; a side it lacks shows as None."""
+    before, after = entry.before or {}, entry.after or {}
+    names = [*before, *(name for name in after if name not in before)]
+    return [(name, before.get(name), after.get(name)) for name in names]

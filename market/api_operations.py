@@ -4,12 +4,13 @@ now". Thin: authorize → the same selector or service as the pages → serializ
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import permissions, serializers, status
+from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from accounts.permissions import HasOperationsPermission
 from market import diagnostics, selectors, services
 from market.api import ASSET_ID
 from market.serializers import FetchJobSerializer
@@ -18,11 +19,11 @@ from portfolia.rest import StrictFieldsMixin, StrictQueryParamsMixin
 
 
 class DiagnosticsView(StrictQueryParamsMixin, APIView):
-    """The server's state, for staff (others: 403): database, cache and broker checks, the
+    """The server's state, for staff (the permission ``accounts.view_operations``; others: 403): database, cache and broker checks, the
     queue depth, beat's last runs, stale held assets, failed and stuck fetch jobs. Answers 200
     with ``status: fail`` when a check fails (``/health/ready`` is the one that answers 503)."""
 
-    permission_classes = [permissions.IsAdminUser]
+    permission_classes = [HasOperationsPermission]
 
     @extend_schema(responses=DiagnosticsSerializer, summary="Server diagnostics (staff only)")
     def get(self, request: Request) -> Response:

@@ -10,6 +10,8 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.html import format_html
 
+from accounts import audit
+from accounts.models import AuditDoor
 from portfolia.admin_display import readable
 from portfolios import selectors, services
 from portfolios.models import TRANSACTION_FIELDS, Portfolio, Transaction
@@ -97,14 +99,17 @@ class PortfolioAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Portfolio, form, change: bool) -> None:
         data = {name: getattr(obj, name) for name in form.changed_data}
-        services.portfolio_update(portfolio=obj, data=data)
+        with audit.door(AuditDoor.ADMIN):
+            services.portfolio_update(portfolio=obj, data=data)
 
     def delete_model(self, request: HttpRequest, obj: Portfolio) -> None:
-        services.portfolio_delete(portfolio=obj)
+        with audit.door(AuditDoor.ADMIN):
+            services.portfolio_delete(portfolio=obj)
 
     def delete_queryset(self, request: HttpRequest, queryset) -> None:
-        for portfolio in queryset:
-            services.portfolio_delete(portfolio=portfolio)
+        with audit.door(AuditDoor.ADMIN):
+            for portfolio in queryset:
+                services.portfolio_delete(portfolio=portfolio)
 
     def _holdings(self, obj: Portfolio):
         # One valuation per page render, kept on the instance the read-only fields share

@@ -28,6 +28,15 @@ urlpatterns = [
     path(transaction, views.transaction_detail, name="transaction-detail"),
     path(f"{transaction}edit/", views.transaction_edit, name="transaction-edit"),
     path(f"{transaction}delete/", views.transaction_delete, name="transaction-delete"),
+    # Support staff, read only (portfolios/views/support.py).
+    path("support/", views.support_customers, name="support-customers"),
+    path("support/users/<int:user_id>/", views.support_customer, name="support-customer"),
+    path(f"support/{portfolio}", views.support_portfolio, name="support-portfolio"),
+    path(
+        f"support/{portfolio}performance/",
+        views.support_performance,
+        name="support-performance",
+    ),
     # Performance and reports (portfolios/views/performance.py, views/reports.py).
     path(
         f"{portfolio}performance/",

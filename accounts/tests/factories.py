@@ -1,8 +1,10 @@
 """factory-boy factories for accounts."""
 
 import factory
+from django.contrib.auth.models import Group, Permission
 
 from accounts.models import User
+from accounts.roles import roles_grant
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -21,3 +23,11 @@ class UserFactory(factory.django.DjangoModelFactory):
     def _save(obj, create, extracted, **kwargs):
         if create:
             obj.save()
+
+    @factory.post_generation
+    def roles(obj, create, extracted, **kwargs):
+        """``roles=["Staff"]`` or ``["Support"]``: the groups of migration 0004."""
+        if create and extracted:
+            if Group.objects.filter(name__in=extracted).count() < len(extracted):
+                roles_grant(Group, Permission)  # a flushed database (browser tests) lost them
+            obj.groups.add(*Group.objects.filter(name__in=extracted))

@@ -292,7 +292,7 @@ def test_data_status_shows_stale_assets_and_failed_jobs_and_refreshes_now(
     from accounts.tests.factories import UserFactory
     from market import services
 
-    client.force_login(UserFactory(is_staff=True))
+    client.force_login(UserFactory(is_staff=True, roles=["Staff"]))
     stale = AssetFactory(symbol="OLD")
     PriceFactory(asset=stale, date=TODAY - dt.timedelta(days=20))
     FetchJobFactory(
@@ -387,7 +387,7 @@ def test_data_status_counts_failed_queued_and_running_jobs_and_shows_stuck_ones_
     from accounts.tests.factories import UserFactory
     from market import selectors
 
-    client.force_login(UserFactory(is_staff=True))
+    client.force_login(UserFactory(is_staff=True, roles=["Staff"]))
     now = timezone.now()
     for _ in range(2):
         FetchJobFactory(status=FetchJob.Status.FAILED, error="x", finished_at=now)

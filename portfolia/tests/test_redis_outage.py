@@ -311,7 +311,7 @@ def silent_redis_url():
 def test_diagnostics_answer_within_seconds_while_redis_is_down_or_hangs(outage, request):
     url = request.getfixturevalue(outage)
     staff = APIClient()
-    staff.force_authenticate(UserFactory(is_staff=True))
+    staff.force_authenticate(UserFactory(is_staff=True, roles=["Staff"]))
     with override_settings(
         REDIS_URL=url, CELERY_BROKER_URL=url, CACHES=redis_cache(url), REDIS_TIMEOUT=0.5
     ):

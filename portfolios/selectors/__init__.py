@@ -59,6 +59,7 @@ from portfolios.selectors.positions import (
     share,
 )
 from portfolios.selectors.refresh import benchmark_asset_ids, fx_pair_asset_ids, held_asset_ids
+from portfolios.selectors.support import portfolio_get_for_support, portfolios_of_customer
 from portfolios.selectors.transactions import (
     transactions_export_csv,
     txn_from_values,
@@ -92,10 +93,12 @@ __all__ = [
     "negative_cash_with",
     "net_worth",
     "portfolio_assets",
+    "portfolio_get_for_support",
     "portfolio_get_for_user",
     "portfolio_list_with_summary",
     "portfolio_performance",
     "portfolio_queryset_for_user",
+    "portfolios_of_customer",
     "share",
     "split_warnings",
     "transaction_get_for_portfolio",

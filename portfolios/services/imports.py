@@ -13,6 +13,8 @@ from typing import IO
 from django.core.exceptions import ValidationError
 from django.db import transaction as db_transaction
 
+from accounts import audit
+from accounts.models import AuditDoor
 from market.models import Asset
 from market.services import PendingAsset, asset_materialise, assets_resolve
 from portfolios import brokers, importers, selectors
@@ -44,6 +46,7 @@ from portfolios.services.transactions import (
     _normalise,
     _replay_check,
     _stored_txns,
+    transactions_audit,
 )
 from portfolios.templatetags.portfolio_format import money
 
@@ -343,6 +346,17 @@ def transaction_import(
         ledger_changed(portfolio=portfolio, since=min(txn.date for txn in to_create))
     report.saved = bool(to_create)
     report.created = len(to_create)
+    if to_create:
+        via = audit.door_now()  # the page or the API the file came through
+        with audit.door(AuditDoor.IMPORT):
+            transactions_audit(
+                portfolio=portfolio,
+                action="import",
+                rows=to_create,
+                duplicates=report.duplicate_count,
+                skipped=report.skipped_count,
+                via=via,
+            )
     broker_symbols_remember(owner=owner, picks=picks)
     if to_create:
         _on_commit_market_data(portfolio, to_create)

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction as db_transaction
 from django.utils import timezone
 
+from accounts.audit import audit_record, changed, fields_of
 from market.models import Asset
 from portfolios.models import (
     Portfolio,
@@ -24,6 +25,14 @@ from portfolios.services.market_data import _on_commit_benchmark_history, _on_co
 logger = logging.getLogger(__name__)
 
 PORTFOLIO_FIELDS = ("name", "description", "base_currency", "cost_basis_method", "benchmark")
+# What the audit log keeps of a portfolio.
+AUDITED_FIELDS = (*PORTFOLIO_FIELDS, "records_cash", "cash_per_currency")
+
+
+def _audit(action: str, portfolio: Portfolio, before: dict | None, after: dict | None) -> None:
+    audit_record(
+        action=action, obj=portfolio, owner_id=portfolio.owner_id, before=before, after=after
+    )
 
 
 def _check_portfolio(portfolio: Portfolio) -> None:
@@ -73,6 +82,7 @@ def portfolio_create(
     _check_portfolio(portfolio)
     portfolio.save()
     Portfolio.objects.filter(pk=portfolio.pk).update(ledger_summary=ledger_summary(portfolio.pk))
+    _audit("create", portfolio, None, fields_of(portfolio, AUDITED_FIELDS))
     if benchmark is not None:
         _on_commit_benchmark_history(portfolio)
     return portfolio
@@ -92,6 +102,12 @@ def portfolio_cash_records_change(
     Portfolio.objects.filter(pk=portfolio.pk).update(
         records_cash=records_cash, cash_per_currency=cash_per_currency
     )
+    _audit(
+        "update",
+        portfolio,
+        fields_of(portfolio, ("records_cash", "cash_per_currency")),
+        {"records_cash": records_cash, "cash_per_currency": cash_per_currency},
+    )
     first = Transaction.objects.filter(portfolio=portfolio).order_by("date").values("date")[:1]
     since = next(iter(first), {}).get("date") or timezone.localdate()
     ledger_changed(portfolio=portfolio, since=since)
@@ -108,10 +124,14 @@ def portfolio_update(*, portfolio: Portfolio, data: Mapping[str, Any]) -> Portfo
     portfolio = Portfolio.objects.select_for_update().get(pk=portfolio.pk)
     old_base = portfolio.base_currency
     old_benchmark = portfolio.benchmark_id
+    before = fields_of(portfolio, PORTFOLIO_FIELDS)
     for name, value in data.items():
         setattr(portfolio, name, value)
     _check_portfolio(portfolio)
     portfolio.save()
+    before, after = changed(before, fields_of(portfolio, PORTFOLIO_FIELDS))
+    if after:
+        _audit("update", portfolio, before, after)
     if portfolio.base_currency != old_base:
         rows = Transaction.objects.filter(portfolio=portfolio).select_related("asset")
         _on_commit_market_data(portfolio, list(rows))
@@ -122,5 +142,10 @@ def portfolio_update(*, portfolio: Portfolio, data: Mapping[str, Any]) -> Portfo
 
 @db_transaction.atomic
 def portfolio_delete(*, portfolio: Portfolio) -> None:
-    """Delete the portfolio and every transaction in it."""
-    Portfolio.objects.select_for_update().filter(pk=portfolio.pk).delete()
+    """Delete the portfolio and every transaction in it (the audit log keeps what it was)."""
+    locked = Portfolio.objects.select_for_update().filter(pk=portfolio.pk).first()
+    if locked is None:
+        return
+    before = {**fields_of(locked, AUDITED_FIELDS), "transactions": locked.transactions.count()}
+    locked.delete()
+    _audit("delete", portfolio, before, None)

@@ -18,11 +18,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction as db_transaction
 from django.utils import timezone
 
+from accounts import audit
+from accounts.audit import audit_record
 from market.models import Asset, AssetClass
 from portfolia.errors import ConflictError, DomainError
 from portfolia.money import plain
@@ -112,6 +115,7 @@ def targets_set(*, portfolio: Portfolio, targets: Sequence[TargetInput]) -> list
         errors.update({"targets": problems} if (problems := _set_problems(targets)) else {})
     if errors:
         raise ValidationError(errors)
+    before = _targets_plain(portfolio.targets.select_related("asset"))
     portfolio.targets.all().delete()
     rows = [
         TargetAllocation(
@@ -126,7 +130,28 @@ def targets_set(*, portfolio: Portfolio, targets: Sequence[TargetInput]) -> list
     ]
     for row in rows:
         row.full_clean(exclude=["portfolio"])
-    return TargetAllocation.objects.bulk_create(rows)
+    created = TargetAllocation.objects.bulk_create(rows)
+    audit_record(
+        action="set",
+        obj=portfolio,
+        object_type="targets",
+        owner_id=portfolio.owner_id,
+        before={"targets": before},
+        after={"targets": _targets_plain(created)},
+    )
+    return created
+
+
+def _targets_plain(targets) -> list[dict[str, Any]]:
+    """Targets as the audit log keeps them: what (an asset, a class or cash), weight, band."""
+    return [
+        {
+            "target": "cash" if t.is_cash else (t.asset_class or str(t.asset)),
+            "weight": audit.plain(t.weight),
+            "band": audit.plain(t.band),
+        }
+        for t in targets
+    ]
 
 
 class NothingToRecord(DomainError):
@@ -182,6 +207,19 @@ def rebalance_record(
                 note=NOTE,
             )
         )
+    audit_record(
+        action="rebalance",
+        obj=portfolio,
+        object_type="rebalance",
+        owner_id=portfolio.owner_id,
+        after={
+            "fingerprint": fingerprint,
+            "cash": inputs.cash,
+            "mode": inputs.mode,
+            "trades": len(plan.trades),
+            "deposit": plan.deposit,
+        },
+    )
     return transactions_create(portfolio=portfolio, transactions=rows)
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction as db_transaction
 
+from accounts.audit import audit_record, changed, fields_of
 from market.models import Asset
 from portfolia.money import plain
 from portfolios.engine.ledger import replay
@@ -155,6 +156,18 @@ def _describe(txn: Transaction) -> str:
     return f"the {what} on {day}"
 
 
+def _audit(action: str, txn: Transaction, before: dict | None, after: dict | None) -> None:
+    portfolio = txn.portfolio
+    audit_record(
+        action=action,
+        obj=txn,
+        object_repr=f"{portfolio.name}: {_describe(txn)}",
+        owner_id=portfolio.owner_id,
+        before=before,
+        after={"portfolio": str(portfolio.public_id), **after} if after is not None else None,
+    )
+
+
 def _ledger_violation(
     error: LedgerError, portfolio: Portfolio, *, own_pk: int | None, action: str
 ) -> LedgerViolation:
@@ -219,6 +232,7 @@ def transaction_create(
         ) from error
     txn.save()
     ledger_changed(portfolio=portfolio, since=txn.date)
+    _audit("create", txn, None, fields_of(txn, TRANSACTION_FIELDS))
     _on_commit_market_data(portfolio, [txn])
     return txn
 
@@ -233,6 +247,7 @@ def transaction_update(*, transaction: Transaction, data: Mapping[str, Any]) -> 
     txn = Transaction.objects.select_related("asset").get(pk=transaction.pk, portfolio=portfolio)
     old_kind = txn.kind
     old_date = txn.date
+    before = fields_of(txn, TRANSACTION_FIELDS)
     for name, value in data.items():
         setattr(txn, name, value)
     if "currency" not in data and ("asset" in data or old_kind != txn.kind):
@@ -249,6 +264,9 @@ def transaction_update(*, transaction: Transaction, data: Mapping[str, Any]) -> 
         raise _ledger_violation(error, portfolio, own_pk=txn.pk, action="This change") from error
     txn.save()
     ledger_changed(portfolio=portfolio, since=min(old_date, txn.date))
+    before, after = changed(before, fields_of(txn, TRANSACTION_FIELDS))
+    if after:
+        _audit("update", txn, before, after)
     _on_commit_market_data(portfolio, [txn])
     return txn
 
@@ -265,8 +283,10 @@ def transaction_delete(*, transaction: Transaction) -> None:
         raise _ledger_violation(
             error, portfolio, own_pk=None, action=f"Deleting {_describe(txn)}"
         ) from error
+    before = fields_of(txn, TRANSACTION_FIELDS)
     txn.delete()
     ledger_changed(portfolio=portfolio, since=txn.date)
+    _audit("delete", txn, before, None)
 
 
 @db_transaction.atomic
@@ -285,7 +305,33 @@ def transactions_load(
         row.portfolio = portfolio
     created = Transaction.objects.bulk_create(rows, batch_size=2_000)
     ledger_changed(portfolio=portfolio, since=min(row.date for row in rows))
+    transactions_audit(portfolio=portfolio, action="load", rows=created)
     return created
+
+
+def transactions_audit(
+    *, portfolio: Portfolio, action: str, rows: Sequence[Transaction], **counts: int | str
+) -> None:
+    """One audit entry for a bulk write of `rows` (never one per row): how many, of which
+    kinds, from which date to which, and any further `counts` (an import's duplicates, the
+    door it was sent through)."""
+    kinds: dict[str, int] = {}
+    for row in rows:
+        kinds[row.kind] = kinds.get(row.kind, 0) + 1
+    dates = [row.date for row in rows]
+    audit_record(
+        action=action,
+        obj=portfolio,
+        object_type="transactions",
+        owner_id=portfolio.owner_id,
+        after={
+            "created": len(rows),
+            **counts,
+            "kinds": kinds,
+            "first_date": min(dates, default=None),
+            "last_date": max(dates, default=None),
+        },
+    )
 
 
 @db_transaction.atomic

@@ -2,7 +2,7 @@
 buy", settings, deletion), `cash_records`, `overview`, `transactions`, `imports` (CSV import and
 export), `performance` (with its CSV downloads), `reports` (income, realized gains),
 `rebalancing` (targets and the rebalance plan), `strategy_weights` (the Strategies page) and
-`backtests` (simulations).
+`backtests` (simulations) and `support` (support staff's read-only view of customers).
 
 Each view authorizes (through `portfolio_get_for_user`, 404 for anyone else's portfolio),
 parses, calls one service or selector and renders the page, or just the partial an HTMX
@@ -29,6 +29,12 @@ from portfolios.views.portfolios import (
 from portfolios.views.rebalancing import rebalance_record, targets
 from portfolios.views.reports import income, income_export, realized, realized_export
 from portfolios.views.strategy_weights import strategies, strategy_use_as_targets
+from portfolios.views.support import (
+    support_customer,
+    support_customers,
+    support_performance,
+    support_portfolio,
+)
 from portfolios.views.transactions import (
     asset_options,
     transaction_delete,
@@ -61,6 +67,10 @@ __all__ = [
     "simulation_save",
     "strategies",
     "strategy_use_as_targets",
+    "support_customer",
+    "support_customers",
+    "support_performance",
+    "support_portfolio",
     "targets",
     "transaction_delete",
     "transaction_detail",

@@ -113,7 +113,7 @@ def test_a_manual_asset_whose_csv_has_a_bad_row_saves_nothing_until_fixed(
 
 
 def test_staff_see_the_data_status_page(page, screenshot):
-    staff = UserFactory(email="staff@example.com", is_staff=True)
+    staff = UserFactory(email="staff@example.com", is_staff=True, roles=["Staff"])
     asset = Asset.objects.create(
         symbol="OLD", name="Old Corp", asset_class="stock", currency="USD", provider="demo"
     )
