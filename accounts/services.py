@@ -56,6 +56,10 @@ def api_key_create(
 ) -> tuple[ApiKey, str]:
     """Make a personal API key for ``user``; answer the row and the key, which is never
     retrievable again (only its hash is stored)."""
+    if not user.email_verified:
+        raise ValidationError(
+            "Confirm your email address first (follow the link we mailed you) to make API keys."
+        )
     now = timezone.now()
     if expires_at is not None and not now < expires_at <= now + API_KEY_LONGEST:
         raise ValidationError(
