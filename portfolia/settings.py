@@ -232,6 +232,17 @@ CONTENT_SECURITY_POLICY = {
 # be confirmed, base64 for transactions (the largest file, 5 MB, becomes 6.7 MB), and a JSON
 # price upload of 50,000 bars is a few MB; a larger body answers 400 on a page, 413 on the API.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# An uploaded file is kept up to this size, no further (portfolia.uploads: the bytes past it are
+# dropped as they arrive, and the form or API refuses the file: 413 on the API). The largest
+# file a form takes: portfolios.importers.MAX_BYTES (a test holds them equal). Files up to
+# FILE_UPLOAD_MAX_MEMORY_SIZE stay in memory, larger ones go to a temporary file.
+FILE_UPLOAD_MAX_BYTES = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "portfolia.uploads.CappedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # --- API --------------------------------------------------------------------------------------
 
