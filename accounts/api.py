@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 from rest_framework_simplejwt import views as jwt_views
 from rest_framework_simplejwt.authentication import JWTAuthentication
 
-from accounts import selectors, throttle
+from accounts import lifecycle, selectors, throttle
 from accounts.models import ApiKey, AuditEntry
 from accounts.serializers import (
     ApiKeyCreatedSerializer,
@@ -66,6 +66,9 @@ class RegisterView(AuthThrottleMixin, APIView):
         serializer = RegisterSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = user_create(**serializer.validated_data)
+        lifecycle.verification_send(
+            user=user, email=user.email, link_for=lifecycle.links_from(request)
+        )
         return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
 
 

@@ -55,3 +55,16 @@ class ApiKeyForm(forms.Form):
         return datetime.datetime.combine(
             day + datetime.timedelta(days=1), datetime.time(), datetime.UTC
         )
+
+
+class EmailChangeForm(forms.Form):
+    """A new address, and the current password (a borrowed session must not move the account)."""
+
+    email = forms.EmailField(label="New email address")
+    password = forms.CharField(label="Current password", widget=forms.PasswordInput)
+
+
+class AccountDeleteForm(forms.Form):
+    """The password, typed again to delete the account."""
+
+    password = forms.CharField(label="Current password", widget=forms.PasswordInput)

@@ -11,8 +11,8 @@ from portfolia.rest import StrictFieldsMixin
 class UserSerializer(serializers.ModelSerializer):
     class Meta:
         model = User
-        fields = ("id", "email", "name", "base_currency", "date_joined")
-        read_only_fields = ("id", "email", "date_joined")
+        fields = ("id", "email", "email_verified", "name", "base_currency", "date_joined")
+        read_only_fields = ("id", "email", "email_verified", "date_joined")
 
 
 class RegisterSerializer(StrictFieldsMixin, serializers.Serializer):

@@ -14,5 +14,9 @@ urlpatterns = [
     path("api-keys/", views.api_keys, name="api-keys"),
     path("api-keys/<uuid:key_id>/revoke/", views.api_key_revoke_view, name="api-key-revoke"),
     path("activity/", views.activity, name="activity"),
+    path("email/", views.email_change, name="email-change"),
+    path("email/verify/resend/", views.email_verify_resend, name="email-verify-resend"),
+    path("email/verify/<str:token>/", views.email_verify, name="email-verify"),
+    path("delete/", views.account_delete, name="account-delete"),
     path("", include("django.contrib.auth.urls")),
 ]

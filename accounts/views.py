@@ -5,7 +5,7 @@ views)."""
 import uuid
 
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -14,9 +14,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts import selectors, throttle
-from accounts.forms import ApiKeyForm, ProfileForm, SignUpForm
+from accounts import lifecycle, selectors, throttle
+from accounts.forms import AccountDeleteForm, ApiKeyForm, EmailChangeForm, ProfileForm, SignUpForm
 from accounts.services import api_key_create, api_key_revoke, user_create, user_update
+from portfolia.form_errors import form_apply_errors
 
 
 def _locked(response: HttpResponse, seconds: int) -> HttpResponse:
@@ -121,8 +122,15 @@ def signup(request: HttpRequest) -> HttpResponse:
             name=form.cleaned_data["name"],
             base_currency=form.cleaned_data["base_currency"],
         )
+        lifecycle.verification_send(
+            user=user, email=user.email, link_for=lifecycle.links_from(request)
+        )
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, "Welcome to Portfolia. Your account is ready.")
+        messages.success(
+            request,
+            "Welcome to Portfolia. Your account is ready; we mailed you a link to confirm "
+            "your address.",
+        )
         return redirect("dashboard")
     return render(request, "accounts/signup.html", {"form": form})
 
@@ -194,3 +202,65 @@ def change_rows(entry) -> list[tuple[str, object, object]]:
     before, after = entry.before or {}, entry.after or {}
     names = [*before, *(name for name in after if name not in before)]
     return [(name, before.get(name), after.get(name)) for name in names]
+
+
+def email_verify(request: HttpRequest, token: str) -> HttpResponse:
+    """The mailed link: GET shows what it confirms (mail scanners follow links; they must not
+    confirm), the button POSTs. Needs no log-in: the token is the proof."""
+    try:
+        user, email = lifecycle.verification_preview(token)
+        if request.method == "POST":
+            lifecycle.email_verify(token=token)
+            messages.success(request, f"{email} confirmed.")
+            return redirect("profile" if request.user.is_authenticated else "login")
+    except lifecycle.TokenInvalid as error:
+        return render(request, "accounts/email_verify.html", {"error": str(error)}, status=400)
+    return render(
+        request, "accounts/email_verify.html", {"email": email, "changing": user.email != email}
+    )
+
+
+@login_required
+@require_POST
+def email_verify_resend(request: HttpRequest) -> HttpResponse:
+    lifecycle.verification_send(
+        user=request.user, email=request.user.email, link_for=lifecycle.links_from(request)
+    )
+    messages.success(request, f"We mailed a new link to {request.user.email}.")
+    return redirect("profile")
+
+
+@login_required
+def email_change(request: HttpRequest) -> HttpResponse:
+    """Ask for a new address: a link goes there, the account moves when it is followed."""
+    form = EmailChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            email = lifecycle.email_change_request(
+                user=request.user,
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password"],
+                link_for=lifecycle.links_from(request),
+            )
+        except ValidationError as error:
+            form_apply_errors(form, error)
+        else:
+            messages.success(request, f"We mailed a link to {email}; follow it to switch.")
+            return redirect("profile")
+    return render(request, "accounts/email_change.html", {"form": form})
+
+
+@login_required
+def account_delete(request: HttpRequest) -> HttpResponse:
+    """Delete the account and everything of its owner's, after the password again."""
+    form = AccountDeleteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            lifecycle.user_delete(user=request.user, password=form.cleaned_data["password"])
+        except ValidationError as error:
+            form_apply_errors(form, error)
+        else:
+            logout(request)
+            messages.success(request, "Your account and all its data are deleted.")
+            return redirect("login")
+    return render(request, "accounts/account_delete.html", {"form": form})

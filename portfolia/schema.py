@@ -32,6 +32,7 @@ ERROR_DESCRIPTIONS = {
     "write with a read-only API key).",
     404: "No such object among yours, or no such path (a malformed id included).",
     409: "Collides with a concurrent change.",
+    413: "The request body or an uploaded file is larger than its limit (named in `message`).",
     422: "Well-formed, but refused by a domain rule (e.g. selling more than is held).",
     429: "Too many requests, or a locked-out account; `Retry-After` says when to try again.",
     503: "Market data it needs is not loaded yet (its fetch is queued); try again shortly.",

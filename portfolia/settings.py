@@ -58,6 +58,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "portfolia.request_log.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "portfolia.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -213,12 +214,36 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_REDIRECT_EXEMPT = [r"^health/", r"^metrics$"]
 X_FRAME_OPTIONS = "DENY"
+# portfolia.csp: no inline script or style anywhere; data: images for Pico's inline SVG icons.
+CONTENT_SECURITY_POLICY = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self' data:",
+    "font-src": "'self'",
+    "connect-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
 
 # A request's form fields and JSON body may hold up to this much (uploaded files are not
 # counted; the importers bound those). An import preview sends its file back in a form field to
 # be confirmed, base64 for transactions (the largest file, 5 MB, becomes 6.7 MB), and a JSON
 # price upload of 50,000 bars is a few MB; a larger body answers 400 on a page, 413 on the API.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# An uploaded file is kept up to this size, no further (portfolia.uploads: the bytes past it are
+# dropped as they arrive, and the form or API refuses the file: 413 on the API). The largest
+# file a form takes: portfolios.importers.MAX_BYTES (a test holds them equal). Files up to
+# FILE_UPLOAD_MAX_MEMORY_SIZE stay in memory, larger ones go to a temporary file.
+FILE_UPLOAD_MAX_BYTES = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "portfolia.uploads.CappedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # --- API --------------------------------------------------------------------------------------
 

@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import IO
 
-from portfolia.csv_text import csv_text
+from portfolia.csv_text import cell_restored, csv_text
 from portfolia.currencies import CURRENCIES
 from portfolia.money import plain
 from portfolia.validators import control_character_problem
@@ -149,8 +149,8 @@ def parse_transactions_csv(file: IO[bytes] | IO[str] | bytes | str) -> list[CsvR
                 continue
             if len(rows) >= MAX_ROWS:
                 raise CsvFormatError(f"The file has more than {MAX_ROWS} rows; split it.")
-            raw = {
-                name: (cells[index].strip() if index < len(cells) else "")
+            raw = {  # the export's apostrophe against formulas comes off (portfolia.csv_text)
+                name: (cell_restored(cells[index].strip()) if index < len(cells) else "")
                 for index, name in enumerate(columns)
                 if name
             }

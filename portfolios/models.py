@@ -303,7 +303,9 @@ class Transaction(models.Model):
         "market.Asset",
         null=True,
         blank=True,
-        on_delete=models.PROTECT,
+        # RESTRICT, not PROTECT: an asset in use cannot be deleted alone, but a user's deletion
+        # takes their manual assets and the transactions using them together.
+        on_delete=models.RESTRICT,
         related_name="transactions",
     )
     quantity = models.DecimalField(max_digits=28, decimal_places=10, null=True, blank=True)
@@ -545,7 +547,7 @@ class TargetAllocation(models.Model):
 
     portfolio = models.ForeignKey(Portfolio, on_delete=models.CASCADE, related_name="targets")
     asset = models.ForeignKey(
-        "market.Asset", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "market.Asset", null=True, blank=True, on_delete=models.RESTRICT, related_name="+"
     )
     asset_class = models.CharField(max_length=10, blank=True)
     is_cash = models.BooleanField(default=False)

@@ -224,13 +224,14 @@ def rolling_chart_data(report: PerformanceReport) -> dict:
 
 
 def monthly_rows(report: PerformanceReport) -> list[dict]:
-    """The monthly returns by year, each cell with its colour and heat (0 to 1)."""
+    """The monthly returns by year, each cell with its colour and heat, in tenths (0 to 10: the
+    class ``heat-N`` in app.css, since the CSP allows no inline style)."""
     rows = []
     for row in report.monthly_table():
         cells = []
         for value in row["months"]:
             heat = 0.0 if value is None else min(1.0, abs(value) / HEAT_FULL)
-            cells.append({"value": value, "css": gain_class(value), "heat": f"{heat:.2f}"})
+            cells.append({"value": value, "css": gain_class(value), "heat": round(heat * 10)})
         rows.append({"year": row["year"], "cells": cells, "total": row["total"]})
     return rows
 

@@ -17,6 +17,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"investor{n}@example.com")
     name = factory.Faker("name")
     base_currency = "USD"
+    email_verified = True
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
     @factory.post_generation

@@ -268,7 +268,7 @@ class TransactionViewSet(
 class TransactionImportView(StrictQueryParamsMixin, PortfolioScopedMixin, APIView):
     parser_classes = [MultiPartParser, FormParser]
     extra_query_params = ("dry_run",)  # also taken from the query string
-    error_statuses = {"POST": (422,)}
+    error_statuses = {"POST": (413, 422)}
 
     @extend_schema(
         parameters=[PORTFOLIO_ID],

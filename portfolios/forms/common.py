@@ -4,10 +4,10 @@ import base64
 import binascii
 
 from django import forms
-from django.core.exceptions import ValidationError
 
 from market.models import Asset
 from portfolia.currencies import CURRENCY_CHOICES
+from portfolia.form_errors import form_apply_errors  # noqa: F401 (re-exported by forms)
 from portfolia.money import plain
 from portfolia.validators import validate_query_date
 from portfolios import brokers
@@ -29,22 +29,6 @@ def decimal_field(label: str, *, required: bool = False, help_text: str = "") ->
         help_text=help_text,
         widget=forms.TextInput(attrs=DECIMAL_INPUT),
     )
-
-
-def form_apply_errors(
-    form: forms.Form, error: ValidationError, renames: dict[str, str] | None = None
-) -> None:
-    """Put a service's ValidationError on the form: each message on its field when the form has
-    it (after `renames`, model field → form field), else at the top of the form."""
-    renames = renames or {}
-    if not hasattr(error, "error_dict"):
-        for message in error.messages:
-            form.add_error(None, message)
-        return
-    for name, messages in error.message_dict.items():
-        field = renames.get(name, name)
-        for message in messages:
-            form.add_error(field if field in form.fields else None, message)
 
 
 class PortfolioForm(forms.Form):

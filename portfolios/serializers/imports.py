@@ -3,6 +3,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from portfolia.parsers import RequestTooLarge
 from portfolia.rest import StrictFieldsMixin
 from portfolios.importers import MAX_BYTES, MAX_ROWS, file_size_problem
 from portfolios.serializers.fields import NegativeCashSerializer
@@ -18,8 +19,8 @@ class ImportRequestSerializer(StrictFieldsMixin, serializers.Serializer):
 
     def validate_file(self, upload):
         problem = file_size_problem(upload.size)
-        if problem:
-            raise serializers.ValidationError(problem)
+        if problem:  # 413, not 400: the file was not kept (portfolia.uploads)
+            raise RequestTooLarge(problem)
         return upload
 
 

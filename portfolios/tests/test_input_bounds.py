@@ -341,11 +341,12 @@ def oversized_csv() -> bytes:
     return HEADER.encode() + b"\n" + line * (MAX_BYTES // len(line) + 1)
 
 
-def test_an_oversized_csv_answers_400_on_the_api(auth_client, portfolio):
+def test_an_oversized_csv_answers_413_in_the_error_shape_on_the_api(auth_client, portfolio):
     response = api_import(auth_client, portfolio, oversized_csv(), dry_run=True)
 
-    assert response.status_code == 400
-    assert "larger than 5 MB" in response.json()["error"]["fields"]["file"][0]
+    assert response.status_code == 413
+    error = response.json()["error"]
+    assert error["code"] == "too_large" and "larger than 5 MB" in error["message"]
 
 
 def test_an_oversized_csv_is_refused_on_the_page_upload_form(logged_in, portfolio):

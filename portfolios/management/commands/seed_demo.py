@@ -118,7 +118,11 @@ class Command(BaseCommand):
         user = User.objects.filter(email=DEMO_EMAIL).first()
         if user is None:
             user = user_create(
-                email=DEMO_EMAIL, password=DEMO_PASSWORD, name="Demo Investor", base_currency="USD"
+                email=DEMO_EMAIL,
+                password=DEMO_PASSWORD,
+                name="Demo Investor",
+                base_currency="USD",
+                email_verified=True,
             )
             self.stdout.write(self.style.SUCCESS("Created the demo user."))
 
