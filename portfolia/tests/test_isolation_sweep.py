@@ -52,8 +52,9 @@ def _fill(route: str, world: dict) -> str:
         "run_id": world["run"].public_id,
         "key_id": world["api_key"].public_id,
         "token": "not-a-token",
+        "user_id": world["portfolio"].owner_id,
     }
-    if re.match(r"(api/v1/)?portfolios/", route):
+    if re.match(r"(api/v1/|support/)?portfolios/", route):
         values["public_id"] = world["portfolio"].public_id
     elif route.startswith("api/v1/jobs/"):  # a job of the manual asset (a catalogue asset's
         values["public_id"] = world["manual_job"].public_id  # jobs are everyone's, like it)
