@@ -2,8 +2,8 @@
 
 from django.urls import path
 
+from portfolios.api import holding_detail, simulations, strategies, targets
 from portfolios.api import portfolios as api
-from portfolios.api import simulations, strategies, targets
 
 portfolio_list = api.PortfolioViewSet.as_view({"get": "list", "post": "create"})
 portfolio_detail = api.PortfolioViewSet.as_view(
@@ -36,6 +36,11 @@ urlpatterns = [
         name="api-transaction-detail",
     ),
     path(f"{portfolio}holdings/", api.HoldingsView.as_view(), name="api-holdings"),
+    path(
+        f"{portfolio}holdings/<uuid:asset_id>/",
+        holding_detail.HoldingDetailView.as_view(),
+        name="api-holding-detail",
+    ),
     path(f"{portfolio}allocation/", api.AllocationView.as_view(), name="api-allocation"),
     # Performance and reports (portfolios/api/portfolios.py).
     path(

@@ -14,6 +14,7 @@ urlpatterns = [
     path("strategies/", views.strategies, name="strategies"),
     path("strategies/targets/", views.strategy_use_as_targets, name="strategy-use-as-targets"),
     path(portfolio, views.portfolio_overview, name="portfolio-overview"),
+    path(f"{portfolio}holdings/<uuid:asset_id>/", views.holding_detail, name="holding-detail"),
     path(f"{portfolio}settings/", views.portfolio_settings, name="portfolio-settings"),
     path(f"{portfolio}cash-records/", views.portfolio_cash_records, name="portfolio-cash-records"),
     path(f"{portfolio}delete/", views.portfolio_delete, name="portfolio-delete"),

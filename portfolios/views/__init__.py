@@ -1,5 +1,5 @@
 """Investor pages, one module per page group: `portfolios` (dashboard, new portfolio, "Record a
-buy", settings, deletion), `cash_records`, `overview`, `transactions`, `imports` (CSV import and
+buy", settings, deletion), `cash_records`, `overview`, `holding_detail`, `transactions`, `imports` (CSV import and
 export), `performance` (with its CSV downloads), `reports` (income, realized gains),
 `rebalancing` (targets and the rebalance plan), `strategy_weights` (the Strategies page) and
 `backtests` (simulations).
@@ -15,6 +15,7 @@ keep their href, so every page works without JavaScript.
 
 from portfolios.views.backtests import simulation_detail, simulation_new, simulation_save
 from portfolios.views.cash_records import portfolio_cash_records
+from portfolios.views.holding_detail import holding_detail
 from portfolios.views.imports import transaction_export, transaction_import
 from portfolios.views.overview import portfolio_overview
 from portfolios.views.performance import performance, performance_daily_csv, performance_flows_csv
@@ -40,6 +41,7 @@ from portfolios.views.transactions import (
 __all__ = [
     "asset_options",
     "dashboard",
+    "holding_detail",
     "income",
     "income_export",
     "performance",
