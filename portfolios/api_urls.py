@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from portfolios.api import holding_detail, simulations, strategies, targets
+from portfolios.api import account, holding_detail, simulations, strategies, targets
 from portfolios.api import portfolios as api
 
 portfolio_list = api.PortfolioViewSet.as_view({"get": "list", "post": "create"})
@@ -17,6 +17,9 @@ transaction_detail = api.TransactionViewSet.as_view(
 portfolio = "portfolios/<uuid:public_id>/"
 
 urlpatterns = [
+    # The account file (portfolios/api/account.py).
+    path("me/export/", account.AccountExportView.as_view(), name="api-account-export"),
+    path("me/import/", account.AccountImportView.as_view(), name="api-account-import"),
     path("portfolios/", portfolio_list, name="api-portfolio-list"),
     path(portfolio, portfolio_detail, name="api-portfolio-detail"),
     path(
