@@ -17,11 +17,15 @@ from portfolios.models import Portfolio, Transaction
 # --- Access --------------------------------------------------------------------------------------
 
 
-def parse_uuid(value: object) -> uuid.UUID:
+def _parse_uuid(value: object) -> uuid.UUID:
     try:
         return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
     except (TypeError, ValueError, AttributeError) as error:
         raise Http404("No such object.") from error
+
+
+# The same rule under a public name, for the other selector modules (a malformed id is a 404).
+parse_uuid = _parse_uuid
 
 
 def portfolio_queryset_for_user(user) -> QuerySet[Portfolio]:
@@ -34,7 +38,7 @@ def portfolio_queryset_for_user(user) -> QuerySet[Portfolio]:
 def portfolio_get_for_user(user, public_id: object) -> Portfolio:
     """The user's portfolio with this public id; Http404 for anyone else's or a malformed id."""
     try:
-        return portfolio_queryset_for_user(user).get(public_id=parse_uuid(public_id))
+        return portfolio_queryset_for_user(user).get(public_id=_parse_uuid(public_id))
     except Portfolio.DoesNotExist as error:
         raise Http404("No such portfolio.") from error
 
@@ -73,7 +77,7 @@ def transaction_list(
 def transaction_get_for_portfolio(*, portfolio: Portfolio, public_id: object) -> Transaction:
     """A transaction of this (already owner-checked) portfolio; Http404 otherwise."""
     try:
-        return transaction_queryset(portfolio=portfolio).get(public_id=parse_uuid(public_id))
+        return transaction_queryset(portfolio=portfolio).get(public_id=_parse_uuid(public_id))
     except Transaction.DoesNotExist as error:
         raise Http404("No such transaction.") from error
 

@@ -209,6 +209,8 @@ def _read(document: Any) -> _Plan:
             )
     except _Problems:
         pass
+    except RecursionError:
+        reader.problems.setdefault("file", []).append("Nested too deeply.")
     if reader.problems:
         raise ValidationError(reader.problems)
     return plan

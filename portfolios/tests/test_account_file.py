@@ -284,6 +284,13 @@ def test_a_body_that_is_not_an_object_is_a_400(auth_client):
     assert _refused(auth_client, [1, 2])["fields"] == {"file": ["Must be a JSON object."]}
 
 
+@pytest.mark.parametrize("depth", [100_000, 900])
+def test_a_body_nested_too_deeply_is_a_400_not_a_5xx(auth_client, depth):
+    body = "[" * depth + "]" * depth
+    response = auth_client.post(IMPORT, data=body, content_type="application/json")
+    assert response.status_code == 400
+
+
 @override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=1024)
 def test_a_file_over_the_size_limit_is_refused_by_api_and_page(small, other_user, client):
     from rest_framework.test import APIClient
@@ -332,3 +339,18 @@ def test_the_import_page_shows_problems_of_a_bad_file_without_a_5xx(client, othe
     assert response.status_code == 400
     assert b"Nothing was imported" in response.content or b"not JSON" in response.content
     assert not Portfolio.objects.filter(owner=other_user).exists()
+
+
+def test_the_export_reads_in_six_queries_whatever_the_size(user, small):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    more = PortfolioFactory(owner=user, name="Second")
+    for day in range(3, 20):
+        TransactionFactory(portfolio=more, date=dt.date(2024, 1, day), quantity=1, price=10)
+    # Portfolios (with benchmarks), transactions (with assets), targets, manual assets, their
+    # prices, remembered symbols.
+    with CaptureQueriesContext(connection) as queries:
+        document = account_export(user=user)
+    assert len(queries) == 6
+    assert len(document["portfolios"][1]["transactions"]) == 17
