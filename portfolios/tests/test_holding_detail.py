@@ -187,3 +187,24 @@ def test_query_count_is_pinned_whatever_the_number_of_trades(auth_client, portfo
 # Warm, one currency: the portfolio; the ledger's transactions and their assets (no FX pairs to
 # load); the asset asked for; its transactions; the cached holdings' two; the chart's closes.
 QUERIES = 8
+
+
+def test_a_holding_sold_in_full_keeps_its_realized_gain_and_no_lots(client, user, aapl):
+    portfolio = PortfolioFactory(owner=user)
+    TransactionFactory(portfolio=portfolio, asset=aapl, quantity=2, price=100, fee=1)  # 201
+    TransactionFactory(
+        portfolio=portfolio,
+        asset=aapl,
+        kind="sell",
+        date=dt.date(2024, 3, 1),
+        quantity=2,
+        price=130,
+        fee=1,
+    )
+    detail = holding_detail(portfolio=portfolio, asset_public_id=aapl.public_id)
+    # 2 x 130 - 1 fee - 201 cost = 58.
+    assert (detail.row, detail.lots, detail.realized_gain) == (None, [], Decimal(58))
+    client.force_login(user)
+    response = client.get(page_url(portfolio, aapl))
+    assert response.status_code == 200 and b"all sold" in response.content
+    assert b"None open." in response.content
