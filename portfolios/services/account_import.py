@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction as db_transaction
 
@@ -192,6 +193,7 @@ def _read(document: Any) -> _Plan:
             reader.add("version", f"This file is version {version!r}; this Portfolia reads 1.")
         if reader.problems:
             raise _Problems
+        reader.text(top["exported_at"], "exported_at", max_length=40)
         _read_assets(reader, top, plan)
         _read_portfolios(reader, top, plan)
         for index, row in enumerate(
@@ -340,6 +342,8 @@ def account_import(*, owner, document: Mapping[str, Any]) -> AccountImportSummar
     """Store the account file `document` for `owner`, whose account must be empty (no
     portfolios, manual assets or remembered symbols): everything or, on any problem, nothing."""
     plan = _read(document)
+    # Two imports at once into one account: the second waits here, then finds it not empty.
+    get_user_model().objects.select_for_update().filter(pk=owner.pk).first()
     if not _account_is_empty(owner):
         raise AccountNotEmpty(
             "An account file is imported into an empty account only: this one already has "
