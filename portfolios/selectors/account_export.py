@@ -11,7 +11,8 @@ from typing import Any
 
 from django.utils import timezone
 
-from market.models import Asset, Price
+from market import selectors as market_selectors
+from market.models import Asset
 from portfolia.money import plain
 from portfolios import account_file as fmt
 from portfolios.models import InstrumentSymbol, Portfolio, TargetAllocation, Transaction
@@ -52,7 +53,8 @@ def _target(target: TargetAllocation, catalogue: dict[str, Asset]) -> dict[str, 
     }
 
 
-def _price(row: Price) -> dict[str, Any]:
+def _price(row) -> dict[str, Any]:
+    """One stored bar (a `market.models.Price`)."""
     return {
         "date": row.date.isoformat(),
         "open": row.open,
@@ -81,8 +83,8 @@ def account_export(*, user) -> dict[str, Any]:
     for target in TargetAllocation.objects.filter(portfolio__owner=user).select_related("asset"):
         targets[target.portfolio_id].append(target)
     manual = list(Asset.objects.filter(owner=user).order_by("symbol", "id"))
-    prices: dict[int, list[Price]] = defaultdict(list)
-    for row in Price.objects.filter(asset__owner=user).order_by("asset_id", "date"):
+    prices: dict[int, list] = defaultdict(list)
+    for row in market_selectors.manual_prices_of(owner=user):
         prices[row.asset_id].append(row)
     catalogue: dict[str, Asset] = {}
     portfolio_rows = [
