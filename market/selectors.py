@@ -363,6 +363,12 @@ def prices_in_range(
     return prices.order_by("date")
 
 
+def manual_prices_of(*, owner) -> QuerySet[Price]:
+    """Every stored bar of the owner's manual assets, by asset then date (one query; the
+    account file's export)."""
+    return Price.objects.filter(asset__owner=owner).order_by("asset_id", "date")
+
+
 def _months_before(day: dt.date, months: int) -> dt.date:
     month_index = day.year * 12 + day.month - 1 - months
     year, month = divmod(month_index, 12)

@@ -34,4 +34,7 @@ class SizeLimitedJSONParser(JSONParser):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         if limit is not None and length > limit:
             raise RequestTooLarge()
-        return super().parse(stream, media_type, parser_context)
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError as error:  # nested deeper than Python's JSON decoder goes
+            raise exceptions.ParseError("JSON parse error - nested too deeply.") from error

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from portfolios.api import networth, simulations, strategies, targets
+from portfolios.api import account, holding_detail, networth, simulations, strategies, targets
 from portfolios.api import portfolios as api
 
 portfolio_list = api.PortfolioViewSet.as_view({"get": "list", "post": "create"})
@@ -18,6 +18,9 @@ portfolio = "portfolios/<uuid:public_id>/"
 
 urlpatterns = [
     path("net-worth/", networth.NetWorthView.as_view(), name="api-net-worth"),
+    # The account file (portfolios/api/account.py).
+    path("me/export/", account.AccountExportView.as_view(), name="api-account-export"),
+    path("me/import/", account.AccountImportView.as_view(), name="api-account-import"),
     path("portfolios/", portfolio_list, name="api-portfolio-list"),
     path(portfolio, portfolio_detail, name="api-portfolio-detail"),
     path(
@@ -37,6 +40,11 @@ urlpatterns = [
         name="api-transaction-detail",
     ),
     path(f"{portfolio}holdings/", api.HoldingsView.as_view(), name="api-holdings"),
+    path(
+        f"{portfolio}holdings/<uuid:asset_id>/",
+        holding_detail.HoldingDetailView.as_view(),
+        name="api-holding-detail",
+    ),
     path(f"{portfolio}allocation/", api.AllocationView.as_view(), name="api-allocation"),
     # Performance and reports (portfolios/api/portfolios.py).
     path(

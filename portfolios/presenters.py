@@ -5,6 +5,7 @@ holdings order and allocation charts. Plain data for the templates; the views on
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Sequence
 
 import numpy as np
@@ -315,4 +316,26 @@ def net_worth_chart_data(result) -> dict:
         "twr": chart_values(series.twr, index, 6),
         "benchmark_twr": [],
         "drawdown": [],
+
+
+def holding_chart_data(detail) -> dict:
+    """A holding's daily closes with its buys and sells marked: each trade's price on the
+    chart's day of its date (the last close on or before it; trades before the first close are
+    left out), the last trade of a day winning."""
+    labels = [day.isoformat() for day, _ in detail.closes]
+    marks: dict[str, list[float | None]] = {kind: [None] * len(labels) for kind in ("buy", "sell")}
+    days = [day for day, _ in detail.closes]
+    for txn in sorted(detail.transactions, key=lambda item: (item.date, item.pk)):
+        if txn.kind not in marks or txn.price is None:
+            continue
+        index = bisect.bisect_right(days, txn.date) - 1
+        if index >= 0:
+            marks[txn.kind][index] = float(txn.price)
+    return {
+        "labels": labels,
+        "closes": [close for _, close in detail.closes],
+        "buys": marks["buy"],
+        "sells": marks["sell"],
+        "currency": detail.asset.currency,
+        "symbol": detail.asset.symbol,
     }

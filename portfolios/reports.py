@@ -23,10 +23,11 @@ from decimal import Decimal
 from portfolia.csv_text import csv_text
 from portfolia.money import MONEY_PLACES, quantize
 from portfolios.engine.ledger import replay
+from portfolios.engine.lots import Sale
 from portfolios.engine.market import MissingFxRate
 from portfolios.engine.types import Kind, LedgerError
 from portfolios.models import Portfolio
-from portfolios.performance import portfolio_ledger_load, txn_rate
+from portfolios.performance import LedgerInputs, portfolio_ledger_load, txn_rate
 
 __all__ = [
     "IncomeReport",
@@ -36,8 +37,10 @@ __all__ = [
     "RealizedSale",
     "income_csv",
     "income_report",
+    "income_rows",
     "realized_csv",
     "realized_gains",
+    "realized_sales",
 ]
 
 ZERO = Decimal(0)
@@ -127,21 +130,17 @@ def _grouped(rows: Sequence[IncomeRow], key, label) -> list[IncomeTotals]:
     return [_totals(name, labels[name], items) for name, items in groups.items()]
 
 
-def income_report(*, portfolio: Portfolio, year: int | None = None) -> IncomeReport:
-    """Dividends and interest, by month, year and asset (all years; the rows and the by-asset
-    totals of one year when `year` is given)."""
-    inputs = portfolio_ledger_load(portfolio=portfolio)
-    base = portfolio.base_currency
+def income_rows(inputs: LedgerInputs, base: str) -> tuple[list[IncomeRow], str | None]:
+    """Every dividend and interest payment of loaded ledger inputs, in entry order, and why
+    none can be shown (an exchange rate still loading: the rows are then empty)."""
     rows: list[IncomeRow] = []
-    pending = None
     for txn in inputs.txns:
         if txn.kind not in (Kind.DIVIDEND, Kind.INTEREST):
             continue
         try:
             rate = txn_rate(txn, base, inputs.fx)
         except MissingFxRate as error:
-            pending = f"Exchange rates are still loading: {error.message}"
-            break
+            return [], f"Exchange rates are still loading: {error.message}"
         asset = inputs.assets.get(txn.asset_id) if txn.asset_id else None
         rows.append(
             IncomeRow(
@@ -158,8 +157,15 @@ def income_report(*, portfolio: Portfolio, year: int | None = None) -> IncomeRep
                 fee_base=txn.fee * rate,
             )
         )
-    if pending:
-        rows = []
+    return rows, None
+
+
+def income_report(*, portfolio: Portfolio, year: int | None = None) -> IncomeReport:
+    """Dividends and interest, by month, year and asset (all years; the rows and the by-asset
+    totals of one year when `year` is given)."""
+    inputs = portfolio_ledger_load(portfolio=portfolio)
+    base = portfolio.base_currency
+    rows, pending = income_rows(inputs, base)
     years = sorted({row.date.year for row in rows})
     by_year = sorted(
         _grouped(rows, lambda row: str(row.date.year), lambda row: str(row.date.year)),
@@ -278,27 +284,12 @@ def _year_totals(year: int, sales: Sequence[RealizedSale]) -> RealizedYear:
     )
 
 
-def realized_gains(*, portfolio: Portfolio, year: int | None = None) -> RealizedReport:
-    """Every sale with the lots it consumed, by tax year (all years, or the sales of `year`)."""
-    inputs = portfolio_ledger_load(portfolio=portfolio)
-    base = portfolio.base_currency
-    method = portfolio.cost_basis_method
-    try:
-        state = replay(
-            inputs.txns,
-            fx=inputs.fx,
-            **portfolio.ledger_options,
-        )
-    except MissingFxRate as error:
-        return RealizedReport(
-            base, method, year, [], [], pending=f"Exchange rates are still loading: {error.message}"
-        )
-    except LedgerError as error:
-        return RealizedReport(base, method, year, [], [], pending=error.message)
-    sales: list[RealizedSale] = []
-    for sale in state.sales:
+def realized_sales(inputs: LedgerInputs, sales: Iterable[Sale]) -> list[RealizedSale]:
+    """The ledger's sales (of a replay of `inputs`) with their assets and public ids."""
+    realized: list[RealizedSale] = []
+    for sale in sales:
         asset = inputs.assets.get(sale.asset_id)
-        sales.append(
+        realized.append(
             RealizedSale(
                 transaction_id=inputs.public_ids[sale.txn_id],
                 date=sale.date,
@@ -324,6 +315,27 @@ def realized_gains(*, portfolio: Portfolio, year: int | None = None) -> Realized
                 ),
             )
         )
+    return realized
+
+
+def realized_gains(*, portfolio: Portfolio, year: int | None = None) -> RealizedReport:
+    """Every sale with the lots it consumed, by tax year (all years, or the sales of `year`)."""
+    inputs = portfolio_ledger_load(portfolio=portfolio)
+    base = portfolio.base_currency
+    method = portfolio.cost_basis_method
+    try:
+        state = replay(
+            inputs.txns,
+            fx=inputs.fx,
+            **portfolio.ledger_options,
+        )
+    except MissingFxRate as error:
+        return RealizedReport(
+            base, method, year, [], [], pending=f"Exchange rates are still loading: {error.message}"
+        )
+    except LedgerError as error:
+        return RealizedReport(base, method, year, [], [], pending=error.message)
+    sales = realized_sales(inputs, state.sales)
     by_year_sales: dict[int, list[RealizedSale]] = defaultdict(list)
     for sale in sales:
         by_year_sales[sale.tax_year].append(sale)

@@ -30,6 +30,7 @@ def world(user):
         "job": job,
         "run": run,
         "api_key": api_key,
+        "asset": asset,
     }
 
 
@@ -47,6 +48,7 @@ def api_operations(api_schema, world) -> list[tuple[str, str, str, dict]]:
     def concrete(path: str) -> str:
         if path.startswith("/api/v1/portfolios/"):
             path = path.replace("{public_id}", str(world["portfolio"].public_id), 1)
+            path = path.replace("{asset_id}", str(world["asset"].public_id))
             return path.replace("{transaction_id}", str(world["transaction"].public_id))
         if path.startswith("/api/v1/simulations/"):
             return path.replace("{run_id}", str(world["run"].public_id))

@@ -24,6 +24,10 @@ def _parse_uuid(value: object) -> uuid.UUID:
         raise Http404("No such object.") from error
 
 
+# The same rule under a public name, for the other selector modules (a malformed id is a 404).
+parse_uuid = _parse_uuid
+
+
 def portfolio_queryset_for_user(user) -> QuerySet[Portfolio]:
     """The user's portfolios (none for an anonymous user)."""
     if not getattr(user, "is_authenticated", False):

@@ -49,7 +49,11 @@ def owned():
 
 
 def urls_with_ids(portfolio, txn):
-    values = {"public_id": str(portfolio.public_id), "transaction_id": str(txn.public_id)}
+    values = {
+        "public_id": str(portfolio.public_id),
+        "transaction_id": str(txn.public_id),
+        "asset_id": str(txn.asset.public_id),  # the holding page: an asset the portfolio holds
+    }
     found = []
     for route, pattern in walk(get_resolver().url_patterns):
         names = [match["name"] for match in CONVERTER.finditer(route)]

@@ -1,5 +1,6 @@
-"""Investor pages, one module per page group: `portfolios` (dashboard, new portfolio, "Record a
-buy", settings, deletion), `cash_records`, `overview`, `transactions`, `imports` (CSV import and
+"""Investor pages, one module per page group: `account_file` (the account file's download
+and import), `portfolios` (dashboard, new portfolio, "Record a
+buy", settings, deletion), `cash_records`, `overview`, `holding_detail`, `transactions`, `imports` (CSV import and
 export), `performance` (with its CSV downloads), `reports` (income, realized gains),
 `rebalancing` (targets and the rebalance plan), `strategy_weights` (the Strategies page) and
 `backtests` (simulations) and `support` (support staff's read-only view of customers).
@@ -13,8 +14,10 @@ page shows its figures is in `portfolios.presenters`; views import no API serial
 keep their href, so every page works without JavaScript.
 """
 
+from portfolios.views.account_file import account_export_download, account_import_page
 from portfolios.views.backtests import simulation_detail, simulation_new, simulation_save
 from portfolios.views.cash_records import portfolio_cash_records
+from portfolios.views.holding_detail import holding_detail
 from portfolios.views.imports import transaction_export, transaction_import
 from portfolios.views.networth import net_worth_page
 from portfolios.views.overview import portfolio_overview
@@ -45,8 +48,11 @@ from portfolios.views.transactions import (
 )
 
 __all__ = [
+    "account_export_download",
+    "account_import_page",
     "asset_options",
     "dashboard",
+    "holding_detail",
     "income",
     "income_export",
     "net_worth_page",

@@ -1,7 +1,8 @@
 /* Daily-close line chart (Chart.js 4) for the asset page.
  *
  * Each <canvas data-price-chart data-source="id"> reads {labels: [ISO dates], closes: [numbers],
- * currency, symbol} from the <script type="application/json"> with that id. Runs on page load
+ * currency, symbol} from the <script type="application/json"> with that id; the holding page
+ * adds `buys` and `sells` (a trade price on its day, null elsewhere), drawn as markers. Runs on page load
  * and after every HTMX swap (the range picker and the end of a backfill replace the chart).
  * One tooltip per day; the x axis is a category axis of dates, so no date adapter is needed.
  */
@@ -29,22 +30,39 @@
     var line = (styles.getPropertyValue("--pico-primary") || "#0172ad").trim();
     var grid = (styles.getPropertyValue("--pico-muted-border-color") || "#e7eaf0").trim();
     var rising = data.closes.length > 1 && data.closes[data.closes.length - 1] >= data.closes[0];
+    var datasets = [{
+      label: data.symbol,
+      data: data.closes,
+      borderColor: line,
+      backgroundColor: line + "22",
+      borderWidth: 1.5,
+      pointRadius: 0,
+      pointHoverRadius: 3,
+      fill: "origin",
+      tension: 0,
+    }];
+    [["buys", "Buy", "#2e7d32", "triangle", 0], ["sells", "Sell", "#c62828", "triangle", 180]].forEach(function (mark) {
+      if (!data[mark[0]]) return;
+      datasets.push({
+        label: mark[1],
+        data: data[mark[0]],
+        type: "line",
+        showLine: false,
+        borderColor: mark[2],
+        backgroundColor: mark[2],
+        pointStyle: mark[3],
+        rotation: mark[4],
+        pointRadius: 6,
+        pointHoverRadius: 8,
+        spanGaps: false,
+      });
+    });
     if (canvas._chart) canvas._chart.destroy();
     canvas._chart = new Chart(canvas, {
       type: "line",
       data: {
         labels: data.labels,
-        datasets: [{
-          label: data.symbol,
-          data: data.closes,
-          borderColor: line,
-          backgroundColor: line + "22",
-          borderWidth: 1.5,
-          pointRadius: 0,
-          pointHoverRadius: 3,
-          fill: "origin",
-          tension: 0,
-        }],
+        datasets: datasets,
       },
       options: {
         responsive: true,
@@ -68,12 +86,16 @@
           },
         },
         plugins: {
-          legend: { display: false },
+          legend: { display: datasets.length > 1, labels: { filter: function (item) { return item.datasetIndex > 0; } } },
           tooltip: {
             displayColors: false,
             callbacks: {
               title: function (items) { return dayText(items[0].label); },
-              label: function (context) { return "Close " + priceText(context.parsed.y, data.currency); },
+              label: function (context) {
+                if (context.parsed.y === null) return null;
+                var name = context.datasetIndex === 0 ? "Close " : context.dataset.label + " at ";
+                return name + priceText(context.parsed.y, data.currency);
+              },
             },
           },
         },
