@@ -316,6 +316,7 @@ def net_worth_chart_data(result) -> dict:
         "twr": chart_values(series.twr, index, 6),
         "benchmark_twr": [],
         "drawdown": [],
+    }
 
 
 def holding_chart_data(detail) -> dict:

@@ -53,6 +53,7 @@ def _fill(route: str, world: dict) -> str:
         "key_id": world["api_key"].public_id,
         "token": "not-a-token",
         "user_id": world["portfolio"].owner_id,
+        "asset_id": world["asset"].public_id,  # the holding page: an asset the portfolio holds
     }
     if re.match(r"(api/v1/|support/)?portfolios/", route):
         values["public_id"] = world["portfolio"].public_id
