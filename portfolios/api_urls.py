@@ -2,8 +2,8 @@
 
 from django.urls import path
 
+from portfolios.api import import_mappings, simulations, strategies, targets
 from portfolios.api import portfolios as api
-from portfolios.api import simulations, strategies, targets
 
 portfolio_list = api.PortfolioViewSet.as_view({"get": "list", "post": "create"})
 portfolio_detail = api.PortfolioViewSet.as_view(
@@ -76,5 +76,19 @@ urlpatterns += [
         "simulations/<uuid:run_id>/portfolio/",
         simulations.SimulationSaveView.as_view(),
         name="api-simulation-save",
+    ),
+]
+
+# Saved import mappings (portfolios/api/import_mappings.py).
+urlpatterns += [
+    path(
+        "import-mappings/",
+        import_mappings.SavedMappingListView.as_view(),
+        name="api-import-mapping-list",
+    ),
+    path(
+        "import-mappings/<uuid:mapping_id>/",
+        import_mappings.SavedMappingDetailView.as_view(),
+        name="api-import-mapping-detail",
     ),
 ]

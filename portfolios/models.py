@@ -616,3 +616,25 @@ class InstrumentSymbol(models.Model):
 
     def __str__(self) -> str:
         return f"{self.identifier} → {self.symbol}"
+
+
+class SavedMapping(models.Model):
+    """A user's column mapping for a CSV no preset reads (`portfolios.brokers.mapping`), kept
+    under a name to choose again in the import's format."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_mappings"
+    )
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(max_length=100)
+    mapping = models.JSONField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "name"], name="saved_mapping_unique_per_owner")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

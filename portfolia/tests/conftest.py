@@ -7,7 +7,7 @@ import pytest
 
 from accounts.services import api_key_create
 from market.tests.factories import FetchJobFactory, ManualAssetFactory
-from portfolios.models import SimulationRun
+from portfolios.models import SavedMapping, SimulationRun
 from portfolios.tests.factories import AssetFactory, PortfolioFactory, TransactionFactory
 
 
@@ -23,7 +23,11 @@ def world(user):
     job = FetchJobFactory(asset=asset)
     run = SimulationRun.objects.create(owner=user, inputs={}, status="failed", error="Test.")
     api_key, _ = api_key_create(user=user, name="script")
+    mapping = SavedMapping.objects.create(
+        owner=user, name="Mine", mapping={"columns": {"date": "D", "action": "A"}, "actions": {}}
+    )
     return {
+        "mapping": mapping,
         "portfolio": portfolio,
         "transaction": txn,
         "manual": manual,
@@ -52,6 +56,8 @@ def api_operations(api_schema, world) -> list[tuple[str, str, str, dict]]:
             return path.replace("{run_id}", str(world["run"].public_id))
         if path.startswith("/api/v1/api-keys/"):
             return path.replace("{key_id}", str(world["api_key"].public_id))
+        if path.startswith("/api/v1/import-mappings/"):
+            return path.replace("{mapping_id}", str(world["mapping"].public_id))
         if path.startswith("/api/v1/jobs/"):
             return path.replace("{public_id}", str(world["job"].public_id))
         return path.replace("{public_id}", str(world["manual"].public_id))

@@ -283,7 +283,7 @@ class TransactionImportView(StrictQueryParamsMixin, PortfolioScopedMixin, APIVie
         data = request.data.dict()
         if "dry_run" not in data and "dry_run" in request.query_params:
             data["dry_run"] = request.query_params["dry_run"]
-        serializer = BrokerImportRequestSerializer(data=data)
+        serializer = BrokerImportRequestSerializer(data=data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         report = services.transaction_import(
             portfolio=self.get_portfolio(),

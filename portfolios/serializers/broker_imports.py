@@ -10,6 +10,7 @@ from rest_framework import serializers
 from portfolios import brokers
 from portfolios.brokers.mapping import FIELDS as MAPPING_FIELDS
 from portfolios.brokers.mapping import preset_from_mapping
+from portfolios.selectors.import_mappings import saved_mapping_named
 from portfolios.serializers import (
     ImportReportSerializer,
     ImportRequestSerializer,
@@ -34,6 +35,14 @@ class BrokerImportRequestSerializer(ImportRequestSerializer):
         help_text='JSON for format `mapping`: {"columns": {field: header name}, "actions": '
         '{file value: kind or "skip"}, "date_format": "%d/%m/%Y", "decimal": "." | "," | '
         '"auto"}; fields: ' + ", ".join(MAPPING_FIELDS) + ".",
+    )
+    mapping_name = serializers.CharField(
+        required=False,
+        default="",
+        allow_blank=True,
+        max_length=100,
+        help_text="The name of one of your saved mappings (`import-mappings/`), in place of "
+        "`mapping`; the format is then `mapping`.",
     )
     symbols = serializers.CharField(
         required=False,
@@ -70,6 +79,18 @@ class BrokerImportRequestSerializer(ImportRequestSerializer):
         return mapping
 
     def validate(self, data: dict) -> dict:
+        name = data.pop("mapping_name", "").strip()
+        if name:
+            if data.get("mapping"):
+                raise serializers.ValidationError(
+                    {"mapping_name": ["Give `mapping` or `mapping_name`, not both."]}
+                )
+            saved = saved_mapping_named(self.context["request"].user, name)
+            if saved is None:
+                raise serializers.ValidationError(
+                    {"mapping_name": [f"You have no saved mapping named “{name}”."]}
+                )
+            data["format"], data["mapping"] = brokers.MAPPING, saved.mapping
         if data.get("format") == brokers.MAPPING and not data.get("mapping"):
             raise serializers.ValidationError({"mapping": ["The mapping format needs a mapping."]})
         return data

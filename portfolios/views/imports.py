@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.defaultfilters import pluralize
@@ -11,10 +14,13 @@ from django.urls import reverse
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods
 
-from portfolios import selectors, services
+from portfolios import brokers, selectors, services
 from portfolios.forms import ImportConfirmForm, ImportUploadForm
+from portfolios.selectors.import_mappings import saved_mappings_for_user
+from portfolios.services.import_mappings import saved_mapping_save
 from portfolios.views.broker_imports import import_options
 from portfolios.views.common import csv_response, htmx_target, redirect_page
+from portfolios.views.import_mappings import mapping_editor
 
 
 @login_required
@@ -22,7 +28,8 @@ from portfolios.views.common import csv_response, htmx_target, redirect_page
 def transaction_import(request: HttpRequest, public_id) -> HttpResponse:
     """Upload → preview of every row with its error (a dry run) → confirm → saved."""
     portfolio = selectors.portfolio_get_for_user(request.user, public_id)
-    upload_form = ImportUploadForm()
+    saved = list(saved_mappings_for_user(request.user))
+    upload_form = ImportUploadForm(saved_mappings=saved)
     context: dict = {"portfolio": portfolio, "upload_form": upload_form}
     if request.method == "POST":
         if "csv_file" in request.POST:
@@ -30,8 +37,10 @@ def transaction_import(request: HttpRequest, public_id) -> HttpResponse:
             if not confirm.is_valid():
                 context["confirm_errors"] = confirm.errors.get("csv_file")
             else:
-                raw, options = confirm.cleaned_data["csv_file"], import_options(request.POST)
-                again = "preview" in request.POST  # symbols given for unresolved rows
+                raw = confirm.cleaned_data["csv_file"]
+                options = _options(request, raw)
+                # Symbols given for unresolved rows, or a mapping edited: preview again.
+                again = "preview" in request.POST
                 report = services.transaction_import(
                     portfolio=portfolio, file=raw, dry_run=again, **options
                 )
@@ -47,19 +56,56 @@ def transaction_import(request: HttpRequest, public_id) -> HttpResponse:
                     )
                 # Something changed since the preview (another write): show the new verdict.
                 context.update(report=report, csv_file=ImportConfirmForm.encode(raw))
+                context.update(_editor(request, raw, report, options))
         else:
-            upload_form = ImportUploadForm(request.POST, request.FILES)
+            upload_form = ImportUploadForm(request.POST, request.FILES, saved_mappings=saved)
             context["upload_form"] = upload_form
             if upload_form.is_valid():
                 raw = upload_form.cleaned_data["file"].read()
+                options = _options(request, raw)
                 report = services.transaction_import(
-                    portfolio=portfolio, file=raw, dry_run=True, **import_options(request.POST)
+                    portfolio=portfolio, file=raw, dry_run=True, **options
                 )
                 context.update(report=report, csv_file=ImportConfirmForm.encode(raw))
+                context.update(_editor(request, raw, report, options))
     template = "portfolios/import.html"
     if htmx_target(request) == "import-result":
         template += "#import-result"
     return render(request, template, context)
+
+
+def _options(request: HttpRequest, raw: bytes) -> dict:
+    """The import's options from the POST; the mapping format without a mapping yet starts
+    from a guess at the file's header."""
+    options = import_options(request.POST, request.user)
+    if options["format"] == brokers.MAPPING and not options["mapping"]:
+        editor = mapping_editor(raw, None)
+        options["mapping"] = editor.mapping() if editor else {}
+    return options
+
+
+def _editor(request: HttpRequest, raw: bytes, report, options: dict) -> dict:
+    """The mapping editor's context when the file is read through a mapping or in no format
+    Portfolia knows; the mapping saved under the name given, once it reads the file."""
+    context: dict = {}
+    mapping = options["mapping"] if options["format"] == brokers.MAPPING else None
+    if mapping is None and not (report.file_errors and not report.format):
+        return context
+    editor = mapping_editor(raw, mapping)
+    if editor is None:
+        return context
+    context["mapping_editor"] = editor
+    if mapping is not None:
+        context["mapping_json"] = json.dumps(mapping)
+    name = request.POST.get("save_mapping_as", "").strip()
+    if name and mapping is not None and report.format == brokers.MAPPING:
+        try:
+            saved = saved_mapping_save(owner=request.user, name=name, mapping=mapping)
+        except ValidationError as error:
+            editor.problems.extend(error.messages)
+        else:
+            context["mapping_saved"] = saved.name
+    return context
 
 
 @login_required
