@@ -348,6 +348,9 @@ RISK_FREE_RATE = env.float("RISK_FREE_RATE", default=0.0)  # annual, for Sharpe 
 # Backtests of fixed weights up to this many (calendar days x assets) run in the request (about
 # 20 years of 5 assets); larger ones, and every strategy, run in a Celery task.
 SIMULATION_INLINE_CELLS = env.int("SIMULATION_INLINE_CELLS", default=40_000)
+# A transactions import of more than this many lines is saved by a Celery task with progress
+# (portfolios.services.import_jobs); up to portfolios.importers.MAX_ROWS (100,000) rows.
+IMPORT_TASK_ROWS = env.int("IMPORT_TASK_ROWS", default=2_000)
 
 # --- Metrics (portfolia.metrics) ---------------------------------------------------------------
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from portfolios.api import import_mappings, simulations, strategies, targets
+from portfolios.api import import_jobs, import_mappings, simulations, strategies, targets
 from portfolios.api import portfolios as api
 
 portfolio_list = api.PortfolioViewSet.as_view({"get": "list", "post": "create"})
@@ -29,6 +29,11 @@ urlpatterns = [
         f"{portfolio}transactions/import/",
         api.TransactionImportView.as_view(),
         name="api-transaction-import",
+    ),
+    path(
+        f"{portfolio}import-jobs/<uuid:job_id>/",
+        import_jobs.ImportJobView.as_view(),
+        name="api-import-job",
     ),
     path(
         f"{portfolio}transactions/<uuid:transaction_id>/",

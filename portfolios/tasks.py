@@ -11,7 +11,7 @@ from celery import Task, shared_task
 from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
 from django.conf import settings
 
-from portfolios.services import simulations
+from portfolios.services import import_jobs, simulations
 
 
 class SimulationTask(Task):
@@ -43,3 +43,35 @@ def simulation_run(self, run_id: int) -> dict:
 def sweep_simulations() -> dict:
     """Fail the simulation runs that would otherwise stay queued or running for good."""
     return {"failed": simulations.simulation_runs_sweep()}
+
+
+class ImportJobTask(Task):
+    """A task that runs an import job: when the task itself fails (killed at the hard time
+    limit, an unexpected error), its job ends failed with the reason; the import's one
+    transaction is rolled back, so nothing is saved."""
+
+    def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
+        job_id = kwargs.get("job_id", args[0] if args else None)
+        if job_id is None:
+            return
+        if isinstance(exc, TimeLimitExceeded | SoftTimeLimitExceeded):
+            reason = (
+                f"The import went past the task time limit ({settings.CELERY_TASK_TIME_LIMIT} s) "
+                "and was stopped; nothing was saved. Split the file."
+            )
+        else:
+            reason = import_jobs.UNEXPECTED
+        import_jobs.import_job_fail(job_id=job_id, reason=reason)
+
+
+@shared_task(bind=True, base=ImportJobTask, name="portfolios.import_job_run")
+def import_job_run(self, job_id: int) -> dict:
+    """Run import job ``job_id``."""
+    job = import_jobs.import_job_execute(job_id=job_id)
+    return {"job_id": job_id, "status": job.status}
+
+
+@shared_task(name="portfolios.sweep_import_jobs")
+def sweep_import_jobs() -> dict:
+    """End the import jobs that would otherwise stay queued, running or staged for good."""
+    return {"ended": import_jobs.import_jobs_sweep()}

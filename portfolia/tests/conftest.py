@@ -7,7 +7,7 @@ import pytest
 
 from accounts.services import api_key_create
 from market.tests.factories import FetchJobFactory, ManualAssetFactory
-from portfolios.models import SavedMapping, SimulationRun
+from portfolios.models import ImportJob, SavedMapping, SimulationRun
 from portfolios.tests.factories import AssetFactory, PortfolioFactory, TransactionFactory
 
 
@@ -26,8 +26,10 @@ def world(user):
     mapping = SavedMapping.objects.create(
         owner=user, name="Mine", mapping={"columns": {"date": "D", "action": "A"}, "actions": {}}
     )
+    import_job = ImportJob.objects.create(owner=user, portfolio=portfolio, data=b"")
     return {
         "mapping": mapping,
+        "import_job": import_job,
         "portfolio": portfolio,
         "transaction": txn,
         "manual": manual,
@@ -51,6 +53,7 @@ def api_operations(api_schema, world) -> list[tuple[str, str, str, dict]]:
     def concrete(path: str) -> str:
         if path.startswith("/api/v1/portfolios/"):
             path = path.replace("{public_id}", str(world["portfolio"].public_id), 1)
+            path = path.replace("{job_id}", str(world["import_job"].public_id))
             return path.replace("{transaction_id}", str(world["transaction"].public_id))
         if path.startswith("/api/v1/simulations/"):
             return path.replace("{run_id}", str(world["run"].public_id))

@@ -44,6 +44,13 @@ class BrokerImportRequestSerializer(ImportRequestSerializer):
         help_text="The name of one of your saved mappings (`import-mappings/`), in place of "
         "`mapping`; the format is then `mapping`.",
     )
+    page = serializers.IntegerField(
+        required=False,
+        default=1,
+        min_value=1,
+        max_value=10_000,
+        help_text="The page of rows in the report (200 rows a page; the totals count all).",
+    )
     symbols = serializers.CharField(
         required=False,
         default="",
@@ -117,4 +124,7 @@ class BrokerImportReportSerializer(ImportReportSerializer):
     format_detected = serializers.BooleanField()
     totals = ImportTotalsSerializer(help_text="Rows of each status.")
     unresolved_identifiers = serializers.ListField(child=serializers.CharField())
-    rows = BrokerImportRowSerializer(many=True)
+    row_count = serializers.IntegerField(help_text="Rows in the file, on every page.")
+    page = serializers.IntegerField(help_text="The page of `rows` (200 a page).")
+    pages = serializers.IntegerField()
+    rows = BrokerImportRowSerializer(many=True, source="page_rows")

@@ -15,7 +15,11 @@ keep their href, so every page works without JavaScript.
 
 from portfolios.views.backtests import simulation_detail, simulation_new, simulation_save
 from portfolios.views.cash_records import portfolio_cash_records
-from portfolios.views.imports import transaction_export, transaction_import
+from portfolios.views.imports import (
+    transaction_export,
+    transaction_import,
+    transaction_import_job,
+)
 from portfolios.views.overview import portfolio_overview
 from portfolios.views.performance import performance, performance_daily_csv, performance_flows_csv
 from portfolios.views.portfolios import (
@@ -65,6 +69,7 @@ __all__ = [
     "transaction_edit",
     "transaction_export",
     "transaction_import",
+    "transaction_import_job",
     "transaction_list",
     "transaction_new",
 ]
