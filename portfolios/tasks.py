@@ -2,7 +2,8 @@
 
 A simulation run never stays running for good: a task stopped at the hard time limit fails its
 run at once (``SimulationTask.on_failure``), and ``sweep_simulations`` (run by beat) fails runs
-whose worker died, as market's fetch-job sweep does.
+whose worker died, as market's fetch-job sweep does. Import jobs (big transactions imports)
+end the same way (``ImportJobTask``, ``sweep_import_jobs``).
 """
 
 from __future__ import annotations

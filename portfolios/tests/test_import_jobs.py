@@ -271,3 +271,10 @@ def test_the_page_shows_200_rows_a_page_and_a_page_past_the_last_shows_the_last(
         expected = 50 if page != "x\x00" else 200  # 250 rows: 200 then 50; junk reads as 1
         assert shown.count('class="import-row') == expected
     assert ImportJob.objects.count() == 1  # previewing again reuses the staged file
+
+
+def test_beat_runs_the_import_job_sweep():
+    from django_celery_beat.models import PeriodicTask
+
+    assert PeriodicTask.objects.filter(task="portfolios.sweep_import_jobs").exists()
+    assert import_jobs.import_jobs_sweep() == 0  # nothing to end

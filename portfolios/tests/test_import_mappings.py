@@ -228,3 +228,24 @@ def test_someone_elses_saved_mapping_is_no_choice_on_the_page(client, other_user
     carried = {"csv_file": base64.b64encode(WITHOUT_SELL).decode(), "format": "saved:Mine"}
     page = client.post(url, {**carried, "preview": "1"}).content.decode()
     assert "Revolut" in page and "(detected)" in page
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("map::action", "Ty\x00pe", "control character"),
+        ("date_format", "%d" * 80, "1 to 100 characters"),
+        ("action::BUY - MARKET", "purchase", "is not a kind"),
+        ("decimal", ";", "decimal is"),
+    ],
+)
+def test_bad_editor_input_answers_the_page_with_a_message(
+    logged_in, portfolio, field, value, message
+):
+    url = reverse("transaction-import", args=[portfolio.public_id])
+    form = {f"map::{name}": column for name, column in REVOLUT["columns"].items()}
+    form |= {"csv_file": base64.b64encode(SAMPLE).decode(), "format": "mapping", "preview": "1"}
+    response = logged_in.post(url, {**form, field: value})
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Transaction.objects.exists()
