@@ -15,22 +15,40 @@ from django.conf import settings
 from portfolios.services import import_jobs, simulations
 
 
-class SimulationTask(Task):
-    """A task that runs a simulation: when the task itself fails (killed at the hard time
-    limit, an unexpected error), its run ends failed with the reason."""
+class EndsFailedTask(Task):
+    """A task that runs one stored job (its id the first argument, or `id_name`): when the
+    task itself fails (killed at the hard time limit, an unexpected error), the job ends
+    failed with the reason (`fail`)."""
+
+    id_name = ""
+    subject = ""  # "The run": it "went past the task time limit (N s) and was stopped" …
+    advice = ""  # … and what to do then
+    unexpected = ""
+
+    def fail(self, object_id: int, reason: str) -> None:
+        raise NotImplementedError
 
     def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
-        run_id = kwargs.get("run_id", args[0] if args else None)
-        if run_id is None:
+        object_id = kwargs.get(self.id_name, args[0] if args else None)
+        if object_id is None:
             return
         if isinstance(exc, TimeLimitExceeded | SoftTimeLimitExceeded):
             reason = (
-                f"The run went past the task time limit ({settings.CELERY_TASK_TIME_LIMIT} s) "
-                "and was stopped. Try a shorter period or fewer assets."
+                f"{self.subject} went past the task time limit "
+                f"({settings.CELERY_TASK_TIME_LIMIT} s) and was stopped{self.advice}"
             )
         else:
-            reason = "An unexpected error stopped this run; the details are in the worker's log."
-        simulations.simulation_run_fail(run_id=run_id, reason=reason)
+            reason = self.unexpected
+        self.fail(object_id, reason)
+
+
+class SimulationTask(EndsFailedTask):
+    id_name = "run_id"
+    subject, advice = "The run", ". Try a shorter period or fewer assets."
+    unexpected = "An unexpected error stopped this run; the details are in the worker's log."
+
+    def fail(self, object_id: int, reason: str) -> None:
+        simulations.simulation_run_fail(run_id=object_id, reason=reason)
 
 
 @shared_task(bind=True, base=SimulationTask, name="portfolios.simulation_run")
@@ -46,23 +64,15 @@ def sweep_simulations() -> dict:
     return {"failed": simulations.simulation_runs_sweep()}
 
 
-class ImportJobTask(Task):
-    """A task that runs an import job: when the task itself fails (killed at the hard time
-    limit, an unexpected error), its job ends failed with the reason; the import's one
-    transaction is rolled back, so nothing is saved."""
+class ImportJobTask(EndsFailedTask):
+    """The import's one transaction is rolled back when its task fails: nothing is saved."""
 
-    def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
-        job_id = kwargs.get("job_id", args[0] if args else None)
-        if job_id is None:
-            return
-        if isinstance(exc, TimeLimitExceeded | SoftTimeLimitExceeded):
-            reason = (
-                f"The import went past the task time limit ({settings.CELERY_TASK_TIME_LIMIT} s) "
-                "and was stopped; nothing was saved. Split the file."
-            )
-        else:
-            reason = import_jobs.UNEXPECTED
-        import_jobs.import_job_fail(job_id=job_id, reason=reason)
+    id_name = "job_id"
+    subject, advice = "The import", "; nothing was saved. Split the file."
+    unexpected = import_jobs.UNEXPECTED
+
+    def fail(self, object_id: int, reason: str) -> None:
+        import_jobs.import_job_fail(job_id=object_id, reason=reason)
 
 
 @shared_task(bind=True, base=ImportJobTask, name="portfolios.import_job_run")

@@ -278,3 +278,21 @@ def test_beat_runs_the_import_job_sweep():
 
     assert PeriodicTask.objects.filter(task="portfolios.sweep_import_jobs").exists()
     assert import_jobs.import_jobs_sweep() == 0  # nothing to end
+
+
+@override_settings(CELERY_TASK_TIME_LIMIT=600)
+def test_a_task_stopped_at_the_time_limit_fails_its_job_saying_so(portfolio):
+    from celery.exceptions import TimeLimitExceeded
+
+    from portfolios.tasks import import_job_run
+
+    job = ImportJob.objects.create(
+        owner=portfolio.owner, portfolio=portfolio, status="running", data=b"x"
+    )
+    import_job_run.on_failure(TimeLimitExceeded(600), "task-id", (job.pk,), {}, None)
+    job.refresh_from_db()
+    assert job.status == "failed" and bytes(job.data) == b""
+    assert job.error == (
+        "The import went past the task time limit (600 s) and was stopped; nothing was saved. "
+        "Split the file."
+    )
