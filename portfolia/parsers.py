@@ -13,9 +13,11 @@ class RequestTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_code = "too_large"
 
-    def __init__(self) -> None:
+    def __init__(self, message: str = "") -> None:
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)
-        super().__init__(f"The request body is larger than {limit} MB; send less at once.")
+        super().__init__(
+            message or f"The request body is larger than {limit} MB; send less at once."
+        )
 
 
 class SizeLimitedJSONParser(JSONParser):

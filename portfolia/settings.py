@@ -218,6 +218,14 @@ X_FRAME_OPTIONS = "DENY"
 # be confirmed, base64 for transactions (the largest file, 5 MB, becomes 6.7 MB), and a JSON
 # price upload of 50,000 bars is a few MB; a larger body answers 400 on a page, 413 on the API.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# A multipart body (files included) larger than this is refused from its Content-Length before
+# it is read (portfolia/uploads.py): the largest import file (20 MB) and its form fields fit.
+UPLOAD_MAX_BODY_SIZE = 21 * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "portfolia.uploads.BodySizeLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # --- API --------------------------------------------------------------------------------------
 

@@ -296,3 +296,21 @@ def test_a_task_stopped_at_the_time_limit_fails_its_job_saying_so(portfolio):
         "The import went past the task time limit (600 s) and was stopped; nothing was saved. "
         "Split the file."
     )
+
+
+def test_an_upload_over_the_body_cap_is_refused_before_it_is_read(
+    auth_client, client, user, portfolio
+):
+    # 22 MB: over UPLOAD_MAX_BODY_SIZE (21 MB), refused from its Content-Length.
+    data = buys(1) + b"x" * (22 * 1024 * 1024)
+    upload = SimpleUploadedFile("huge.csv", data, content_type="text/csv")
+    response = auth_client.post(api_url(portfolio), {"file": upload}, format="multipart")
+    assert response.status_code == 413
+    assert response.json()["error"]["message"] == (
+        "The upload is larger than 21 MB; send a smaller file."
+    )
+    client.force_login(user)
+    upload.seek(0)
+    page = client.post(reverse("transaction-import", args=[portfolio.public_id]), {"file": upload})
+    assert page.status_code == 400
+    assert not Transaction.objects.exists() and not ImportJob.objects.exists()
