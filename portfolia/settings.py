@@ -215,7 +215,8 @@ X_FRAME_OPTIONS = "DENY"
 
 # A request's form fields and JSON body may hold up to this much (uploaded files are not
 # counted; the importers bound those). An import preview sends its file back in a form field to
-# be confirmed, base64 for transactions (the largest file, 5 MB, becomes 6.7 MB), and a JSON
+# be confirmed, base64 for transactions (up to 5 MB, 6.7 MB in base64; a larger file is staged
+# on the server, portfolios.services.import_jobs), and a JSON
 # price upload of 50,000 bars is a few MB; a larger body answers 400 on a page, 413 on the API.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # A multipart body (files included) larger than this is refused from its Content-Length before

@@ -29,13 +29,16 @@ UNEXPECTED = (
     "An unexpected error stopped this import; nothing was saved. The details are in the "
     "worker's log."
 )
+CARRY_BYTES = 5 * 1024 * 1024  # 6.7 MB in base64
 STAGED_HOURS = 6  # a staged file not confirmed within this is deleted by the sweep
 
 
 def import_is_big(data: bytes) -> bool:
     """Whether saving this file runs as a task: more than IMPORT_TASK_ROWS lines (a line
-    count, read without parsing; UTF-16 files count the same, each newline holding a 0x0A)."""
-    return data.count(b"\n") > settings.IMPORT_TASK_ROWS
+    count, read without parsing; UTF-16 files count the same, each newline holding a 0x0A), or
+    more than CARRY_BYTES (the page carries smaller files back in a form field, base64, within
+    DATA_UPLOAD_MAX_MEMORY_SIZE; larger ones are staged)."""
+    return len(data) > CARRY_BYTES or data.count(b"\n") > settings.IMPORT_TASK_ROWS
 
 
 def _progress_key(job_id: int) -> str:

@@ -314,3 +314,9 @@ def test_an_upload_over_the_body_cap_is_refused_before_it_is_read(
     page = client.post(reverse("transaction-import", args=[portfolio.public_id]), {"file": upload})
     assert page.status_code == 400
     assert not Transaction.objects.exists() and not ImportJob.objects.exists()
+
+
+def test_a_file_of_few_long_lines_over_5_mb_is_big_too():
+    # 3 lines of 2 MB: not more than IMPORT_TASK_ROWS (5 here) lines, but 6 MB > 5 MB.
+    assert import_jobs.import_is_big(b"x" * (2 * 1024 * 1024) + b"\n") is False
+    assert import_jobs.import_is_big((b"x" * (2 * 1024 * 1024) + b"\n") * 3) is True
