@@ -249,3 +249,26 @@ def test_bad_editor_input_answers_the_page_with_a_message(
     assert response.status_code == 200
     assert message in response.content.decode()
     assert not Transaction.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"mapping_name": "Mine", "mapping": json.dumps(REVOLUT)}, "not both"),
+        ({"mapping_name": "Nope"}, "no saved mapping named “Nope”"),
+        ({"mapping_name": "x" * 101}, "100"),
+        ({"format": "mapping", "mapping": json.dumps({**REVOLUT, "decimal": ";"})}, "decimal"),
+    ],
+)
+def test_the_import_refuses_a_bad_mapping_name_or_mapping_with_400(
+    auth_client, portfolio, fields, message
+):
+    saved_mapping_save(owner=portfolio.owner, name="Mine", mapping=REVOLUT)
+    response = auth_client.post(
+        f"/api/v1/portfolios/{portfolio.public_id}/transactions/import/",
+        {"file": upload(), **fields},
+        format="multipart",
+    )
+    assert response.status_code == 400
+    assert message in json.dumps(response.json(), ensure_ascii=False)
+    assert not Transaction.objects.exists()
