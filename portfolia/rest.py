@@ -34,6 +34,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from portfolia.errors import DomainError
 from portfolia.parsers import RequestTooLarge
+from portfolia.uploads import UploadTooLarge
 
 
 class Pagination(PageNumberPagination):
@@ -79,6 +80,8 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, UploadTooLarge):  # a multipart body over UPLOAD_MAX_BODY_SIZE
+        exc = RequestTooLarge(str(exc))
     elif isinstance(exc, RequestDataTooBig):  # form fields over DATA_UPLOAD_MAX_MEMORY_SIZE
         exc = RequestTooLarge()
 

@@ -230,16 +230,22 @@ CONTENT_SECURITY_POLICY = {
 
 # A request's form fields and JSON body may hold up to this much (uploaded files are not
 # counted; the importers bound those). An import preview sends its file back in a form field to
-# be confirmed, base64 for transactions (the largest file, 5 MB, becomes 6.7 MB), and a JSON
+# be confirmed, base64 for transactions (up to 5 MB, 6.7 MB in base64; a larger file is staged
+# on the server, portfolios.services.import_jobs), and a JSON
 # price upload of 50,000 bars is a few MB; a larger body answers 400 on a page, 413 on the API.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
-# An uploaded file is kept up to this size, no further (portfolia.uploads: the bytes past it are
-# dropped as they arrive, and the form or API refuses the file: 413 on the API). The largest
-# file a form takes: portfolios.importers.MAX_BYTES (a test holds them equal). Files up to
-# FILE_UPLOAD_MAX_MEMORY_SIZE stay in memory, larger ones go to a temporary file.
-FILE_UPLOAD_MAX_BYTES = 5 * 1024 * 1024
+# Uploads, two caps (portfolia/uploads.py). A multipart body (files included) larger than
+# UPLOAD_MAX_BODY_SIZE is refused from its Content-Length before any of it is read; a body that
+# does not say its length, or says less, streams in, and a file's bytes past
+# FILE_UPLOAD_MAX_BYTES are dropped as they arrive (the form or API then refuses the file: 413
+# on the API). The largest file a form takes: portfolios.importers.MAX_BYTES (a test holds them
+# equal). Files up to FILE_UPLOAD_MAX_MEMORY_SIZE stay in memory, larger ones go to a
+# temporary file.
+UPLOAD_MAX_BODY_SIZE = 21 * 1024 * 1024
+FILE_UPLOAD_MAX_BYTES = 20 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 FILE_UPLOAD_HANDLERS = [
+    "portfolia.uploads.BodySizeLimitHandler",
     "portfolia.uploads.CappedUploadHandler",
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
@@ -374,6 +380,9 @@ RISK_FREE_RATE = env.float("RISK_FREE_RATE", default=0.0)  # annual, for Sharpe 
 # Backtests of fixed weights up to this many (calendar days x assets) run in the request (about
 # 20 years of 5 assets); larger ones, and every strategy, run in a Celery task.
 SIMULATION_INLINE_CELLS = env.int("SIMULATION_INLINE_CELLS", default=40_000)
+# A transactions import of more than this many lines is saved by a Celery task with progress
+# (portfolios.services.import_jobs); up to portfolios.importers.MAX_ROWS (100,000) rows.
+IMPORT_TASK_ROWS = env.int("IMPORT_TASK_ROWS", default=2_000)
 
 # --- Metrics (portfolia.metrics) ---------------------------------------------------------------
 

@@ -1,18 +1,42 @@
-"""The cap on uploaded files, applied while the request streams in (the first of
-``FILE_UPLOAD_HANDLERS``).
+"""The two caps on uploads, the first two of ``FILE_UPLOAD_HANDLERS``.
 
-Django's own handlers keep a whole file, in memory or on disk, before any form or serializer can
-look at its size. ``CappedUploadHandler`` passes a file's bytes on only up to
-``FILE_UPLOAD_MAX_BYTES``; past that it drops them as they arrive (one chunk in memory, nothing
-on disk) and the file reaches the form as an ``OversizeUpload``: its ``size`` is the bytes that
-came, its content empty. The forms' and serializers' existing size checks then refuse it with
-their own message (a form error on the page; 413 in the error shape on the API)."""
+``BodySizeLimitHandler``: a multipart body larger than ``UPLOAD_MAX_BODY_SIZE`` is refused from
+its Content-Length before any of it is read (413 on the API, 400 on a page).
+
+``CappedUploadHandler``: Django's own handlers keep a whole file, in memory or on disk, before
+any form or serializer can look at its size; this one passes a file's bytes on only up to
+``FILE_UPLOAD_MAX_BYTES`` and drops the rest as they arrive (one chunk in memory, nothing on
+disk), so a body that does not say its length, or says too little, still cannot fill the disk.
+The file reaches the form as an ``OversizeUpload`` (its ``size`` the bytes that came, its content
+empty) and the forms' and serializers' size checks refuse it with their own message."""
 
 from io import BytesIO
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
+
+
+class UploadTooLarge(RequestDataTooBig):
+    """A multipart body over UPLOAD_MAX_BODY_SIZE (its message says the limit)."""
+
+
+class BodySizeLimitHandler(FileUploadHandler):
+    """First of FILE_UPLOAD_HANDLERS: checks the body's size and stores nothing itself."""
+
+    def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
+        limit = settings.UPLOAD_MAX_BODY_SIZE
+        if limit is not None and content_length and content_length > limit:
+            raise UploadTooLarge(
+                f"The upload is larger than {limit // (1024 * 1024)} MB; send a smaller file."
+            )
+
+    def receive_data_chunk(self, raw_data, start):
+        return raw_data  # handed on to the next handler
+
+    def file_complete(self, file_size):
+        return None
 
 
 class OversizeUpload(UploadedFile):

@@ -2,7 +2,16 @@
 
 from django.urls import path
 
-from portfolios.api import account, holding_detail, networth, simulations, strategies, targets
+from portfolios.api import (
+    account,
+    holding_detail,
+    import_jobs,
+    import_mappings,
+    networth,
+    simulations,
+    strategies,
+    targets,
+)
 from portfolios.api import portfolios as api
 
 portfolio_list = api.PortfolioViewSet.as_view({"get": "list", "post": "create"})
@@ -33,6 +42,11 @@ urlpatterns = [
         f"{portfolio}transactions/import/",
         api.TransactionImportView.as_view(),
         name="api-transaction-import",
+    ),
+    path(
+        f"{portfolio}import-jobs/<uuid:job_id>/",
+        import_jobs.ImportJobView.as_view(),
+        name="api-import-job",
     ),
     path(
         f"{portfolio}transactions/<uuid:transaction_id>/",
@@ -85,5 +99,19 @@ urlpatterns += [
         "simulations/<uuid:run_id>/portfolio/",
         simulations.SimulationSaveView.as_view(),
         name="api-simulation-save",
+    ),
+]
+
+# Saved import mappings (portfolios/api/import_mappings.py).
+urlpatterns += [
+    path(
+        "import-mappings/",
+        import_mappings.SavedMappingListView.as_view(),
+        name="api-import-mapping-list",
+    ),
+    path(
+        "import-mappings/<uuid:mapping_id>/",
+        import_mappings.SavedMappingDetailView.as_view(),
+        name="api-import-mapping-detail",
     ),
 ]

@@ -142,6 +142,11 @@ class TransactionKind(models.TextChoices):
     SPLIT = Kind.SPLIT.value, "Split"
 
 
+# The kinds as a set, once: `TransactionKind.values` builds a new list on every use (per row of
+# a 100,000-row import).
+KIND_VALUES = frozenset(TransactionKind.values)
+
+
 TRADE_KINDS = frozenset({TransactionKind.BUY, TransactionKind.SELL})
 AMOUNT_KINDS = frozenset(
     {
@@ -186,7 +191,7 @@ def transaction_rule_errors(
     def add(field: str, message: str) -> None:
         errors.setdefault(field, []).append(message)
 
-    if kind not in TransactionKind.values:
+    if kind not in KIND_VALUES:
         add("kind", f"Unknown kind “{kind}”.")
         return errors
     label = TransactionKind(kind).label
@@ -618,3 +623,65 @@ class InstrumentSymbol(models.Model):
 
     def __str__(self) -> str:
         return f"{self.identifier} → {self.symbol}"
+
+
+class SavedMapping(models.Model):
+    """A user's column mapping for a CSV no preset reads (`portfolios.brokers.mapping`), kept
+    under a name to choose again in the import's format."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_mappings"
+    )
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(max_length=100)
+    mapping = models.JSONField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "name"], name="saved_mapping_unique_per_owner")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ImportJob(models.Model):
+    """A transactions import too big for a request (`services.import_jobs`): the file staged
+    when it is previewed (the page carries the job's id, not the file), then saved by a Celery
+    task that reports its progress. Its `data` is emptied once it has run; a job silent for
+    longer than the task time limit, or staged and never confirmed, is ended by the sweep."""
+
+    class Status(models.TextChoices):
+        STAGED = "staged", "Staged"
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="import_jobs"
+    )
+    portfolio = models.ForeignKey(Portfolio, on_delete=models.CASCADE, related_name="import_jobs")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.STAGED)
+    data = models.BinaryField(help_text="The file as uploaded (emptied once run).")
+    options = models.JSONField(default=dict, help_text="format, mapping and symbols.")
+    progress = models.FloatField(default=0.0)
+    result = models.JSONField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"Import {self.public_id} ({self.status})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)

@@ -25,6 +25,11 @@ urlpatterns = [
     path(f"{portfolio}transactions/new/", views.transaction_new, name="transaction-new"),
     path(f"{portfolio}transactions/import/", views.transaction_import, name="transaction-import"),
     path(
+        f"{portfolio}transactions/import/<uuid:job_id>/",
+        views.transaction_import_job,
+        name="transaction-import-job",
+    ),
+    path(
         f"{portfolio}transactions/export.csv", views.transaction_export, name="transaction-export"
     ),
     path(f"{portfolio}assets/options/", views.asset_options, name="portfolio-asset-options"),

@@ -7,7 +7,7 @@ import pytest
 
 from accounts.services import api_key_create
 from market.tests.factories import FetchJobFactory, ManualAssetFactory
-from portfolios.models import SimulationRun
+from portfolios.models import ImportJob, SavedMapping, SimulationRun
 from portfolios.tests.factories import AssetFactory, PortfolioFactory, TransactionFactory
 
 
@@ -23,7 +23,13 @@ def world(user):
     job = FetchJobFactory(asset=asset)
     run = SimulationRun.objects.create(owner=user, inputs={}, status="failed", error="Test.")
     api_key, _ = api_key_create(user=user, name="script")
+    mapping = SavedMapping.objects.create(
+        owner=user, name="Mine", mapping={"columns": {"date": "D", "action": "A"}, "actions": {}}
+    )
+    import_job = ImportJob.objects.create(owner=user, portfolio=portfolio, data=b"")
     return {
+        "mapping": mapping,
+        "import_job": import_job,
         "portfolio": portfolio,
         "transaction": txn,
         "manual": manual,
@@ -49,11 +55,14 @@ def api_operations(api_schema, world) -> list[tuple[str, str, str, dict]]:
         if path.startswith("/api/v1/portfolios/"):
             path = path.replace("{public_id}", str(world["portfolio"].public_id), 1)
             path = path.replace("{asset_id}", str(world["asset"].public_id))
+            path = path.replace("{job_id}", str(world["import_job"].public_id))
             return path.replace("{transaction_id}", str(world["transaction"].public_id))
         if path.startswith("/api/v1/simulations/"):
             return path.replace("{run_id}", str(world["run"].public_id))
         if path.startswith("/api/v1/api-keys/"):
             return path.replace("{key_id}", str(world["api_key"].public_id))
+        if path.startswith("/api/v1/import-mappings/"):
+            return path.replace("{mapping_id}", str(world["mapping"].public_id))
         if path.startswith("/api/v1/jobs/"):
             return path.replace("{public_id}", str(world["job"].public_id))
         return path.replace("{public_id}", str(world["manual"].public_id))

@@ -44,6 +44,8 @@ from portfolios.serializers.broker_imports import (
     BrokerImportReportSerializer,
     BrokerImportRequestSerializer,
 )
+from portfolios.serializers.import_jobs import ImportJobSerializer
+from portfolios.services import import_jobs
 from portfolios.wire import flows_data, income_data, performance_data, realized_data
 
 PORTFOLIO_ID = OpenApiParameter("public_id", OpenApiTypes.UUID, OpenApiParameter.PATH)
@@ -267,32 +269,45 @@ class TransactionViewSet(
 
 class TransactionImportView(StrictQueryParamsMixin, PortfolioScopedMixin, APIView):
     parser_classes = [MultiPartParser, FormParser]
-    extra_query_params = ("dry_run",)  # also taken from the query string
+    extra_query_params = ("dry_run", "page")  # also taken from the query string
     error_statuses = {"POST": (413, 422)}
 
     @extend_schema(
         parameters=[PORTFOLIO_ID],
         request={"multipart/form-data": BrokerImportRequestSerializer},
-        responses={200: BrokerImportReportSerializer, 201: BrokerImportReportSerializer},
+        responses={
+            200: BrokerImportReportSerializer,
+            201: BrokerImportReportSerializer,
+            202: ImportJobSerializer,
+        },
         summary="Import transactions from CSV (Portfolia's format or a broker's export)",
         description="Every row is checked and reported. Nothing is saved on a dry run, nor when "
         "any row has an error (then 422 with the report beside the error). A saved import "
-        "answers 201.",
+        "answers 201; one of more than IMPORT_TASK_ROWS lines (2,000) runs as a task and "
+        "answers 202 with the job to poll. The report's rows come 200 a page (`page`).",
     )
     def post(self, request: Request, public_id=None) -> Response:
         data = request.data.dict()
-        if "dry_run" not in data and "dry_run" in request.query_params:
-            data["dry_run"] = request.query_params["dry_run"]
-        serializer = BrokerImportRequestSerializer(data=data)
+        for name in ("dry_run", "page"):
+            if name not in data and name in request.query_params:
+                data[name] = request.query_params[name]
+        serializer = BrokerImportRequestSerializer(data=data, context={"request": request})
         serializer.is_valid(raise_exception=True)
+        valid = serializer.validated_data
+        options = {key: valid[key] for key in ("format", "symbols", "mapping")}
+        if not valid["dry_run"]:  # a big file is saved by a worker: 202 with the job to poll
+            raw = valid["file"].read()
+            if import_jobs.import_is_big(raw):
+                job = import_jobs.import_job_stage(
+                    portfolio=self.get_portfolio(), data=raw, options=options
+                )
+                job = import_jobs.import_job_start(job=job)
+                return Response(ImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+            valid["file"].seek(0)
         report = services.transaction_import(
-            portfolio=self.get_portfolio(),
-            file=serializer.validated_data["file"],
-            dry_run=serializer.validated_data["dry_run"],
-            format=serializer.validated_data["format"],
-            symbols=serializer.validated_data["symbols"],
-            mapping=serializer.validated_data["mapping"],
+            portfolio=self.get_portfolio(), file=valid["file"], dry_run=valid["dry_run"], **options
         )
+        report.page = min(valid["page"], report.pages)
         body = BrokerImportReportSerializer(report).data
         if not report.is_valid:
             problems = report.error_count + report.unresolved_count

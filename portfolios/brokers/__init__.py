@@ -17,6 +17,7 @@ from portfolios.importers import CsvFormatError, CsvRow
 
 from . import coinbase, degiro, etoro, freetrade, ghostfolio, ibkr, revolut, schwab, trading212, xtb
 from .base import BrokerRow, Preset, apply_preset, read_rows
+from .mapping import MAX_ENTRIES as MAX_ACTION_VALUES
 from .mapping import preset_from_mapping
 from .text import read_text, sniff_delimiter
 
@@ -111,6 +112,29 @@ def parse_file(
     return _parsed(preset, text, delimiter, detected)
 
 
+@dataclass
+class FileOutline:
+    """What the mapping editor offers: a file's columns, and the values of its action column."""
+
+    columns: list[str]
+    action_values: list[str]
+
+
+def outline(file: IO[bytes] | IO[str] | bytes | str, *, action_column: str = "") -> FileOutline:
+    """The header of a file and the distinct values (at most MAX_ACTION_VALUES, in the order
+    they first appear) of its `action_column`; raises CsvFormatError when it cannot be read."""
+    text = read_text(file)
+    delimiter = sniff_delimiter(text)
+    header, rows = read_rows(text, delimiter)
+    values: dict[str, None] = {}
+    if action_column in header:
+        for row in rows:
+            value = row.cell(action_column)
+            if value and len(values) < MAX_ACTION_VALUES:
+                values.setdefault(value, None)
+    return FileOutline(header, list(values))
+
+
 def _parsed(preset: Preset, text: str, delimiter: str, detected: bool) -> ParsedFile:
     _header_names, rows = read_rows(text, delimiter)
     for row in rows:
@@ -128,8 +152,10 @@ __all__ = [
     "PRESETS",
     "BrokerRow",
     "CsvFormatError",
+    "FileOutline",
     "ParsedFile",
     "detect",
     "known_formats_sentence",
+    "outline",
     "parse_file",
 ]

@@ -214,6 +214,7 @@ class TransactionFilterForm(forms.Form):
 IMPORT_FORMAT_LABELS = {
     brokers.AUTO: "Detect from the file",
     brokers.PORTFOLIA: "Portfolia CSV",
+    brokers.MAPPING: "Another CSV: map its columns",
     **{preset.name: preset.label.split(" (")[0] for preset in brokers.PRESETS},
 }
 
@@ -226,14 +227,18 @@ class ImportUploadForm(forms.Form):
     )
     format = forms.ChoiceField(
         label="Format",
-        choices=[
-            (name, IMPORT_FORMAT_LABELS.get(name, name))
-            for name in brokers.FORMATS
-            if name != brokers.MAPPING  # the page has no mapping editor yet (API only)
-        ],
+        choices=[(name, IMPORT_FORMAT_LABELS.get(name, name)) for name in brokers.FORMATS],
         initial=brokers.AUTO,
         required=False,
     )
+
+    def __init__(self, *args, saved_mappings=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # The user's saved mappings join the formats as `saved:<name>`.
+        self.fields["format"].choices = [
+            *self.fields["format"].choices,
+            *((f"saved:{saved.name}", f"Saved mapping: {saved.name}") for saved in saved_mappings),
+        ]
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

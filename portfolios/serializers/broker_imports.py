@@ -10,6 +10,7 @@ from rest_framework import serializers
 from portfolios import brokers
 from portfolios.brokers.mapping import FIELDS as MAPPING_FIELDS
 from portfolios.brokers.mapping import preset_from_mapping
+from portfolios.selectors.import_mappings import saved_mapping_named
 from portfolios.serializers import (
     ImportReportSerializer,
     ImportRequestSerializer,
@@ -34,6 +35,21 @@ class BrokerImportRequestSerializer(ImportRequestSerializer):
         help_text='JSON for format `mapping`: {"columns": {field: header name}, "actions": '
         '{file value: kind or "skip"}, "date_format": "%d/%m/%Y", "decimal": "." | "," | '
         '"auto"}; fields: ' + ", ".join(MAPPING_FIELDS) + ".",
+    )
+    mapping_name = serializers.CharField(
+        required=False,
+        default="",
+        allow_blank=True,
+        max_length=100,
+        help_text="The name of one of your saved mappings (`import-mappings/`), in place of "
+        "`mapping`; the format is then `mapping`.",
+    )
+    page = serializers.IntegerField(
+        required=False,
+        default=1,
+        min_value=1,
+        max_value=10_000,
+        help_text="The page of rows in the report (200 rows a page; the totals count all).",
     )
     symbols = serializers.CharField(
         required=False,
@@ -70,6 +86,18 @@ class BrokerImportRequestSerializer(ImportRequestSerializer):
         return mapping
 
     def validate(self, data: dict) -> dict:
+        name = data.pop("mapping_name", "").strip()
+        if name:
+            if data.get("mapping"):
+                raise serializers.ValidationError(
+                    {"mapping_name": ["Give `mapping` or `mapping_name`, not both."]}
+                )
+            saved = saved_mapping_named(self.context["request"].user, name)
+            if saved is None:
+                raise serializers.ValidationError(
+                    {"mapping_name": [f"You have no saved mapping named “{name}”."]}
+                )
+            data["format"], data["mapping"] = brokers.MAPPING, saved.mapping
         if data.get("format") == brokers.MAPPING and not data.get("mapping"):
             raise serializers.ValidationError({"mapping": ["The mapping format needs a mapping."]})
         return data
@@ -96,4 +124,7 @@ class BrokerImportReportSerializer(ImportReportSerializer):
     format_detected = serializers.BooleanField()
     totals = ImportTotalsSerializer(help_text="Rows of each status.")
     unresolved_identifiers = serializers.ListField(child=serializers.CharField())
-    rows = BrokerImportRowSerializer(many=True)
+    row_count = serializers.IntegerField(help_text="Rows in the file, on every page.")
+    page = serializers.IntegerField(help_text="The page of `rows` (200 a page).")
+    pages = serializers.IntegerField()
+    rows = BrokerImportRowSerializer(many=True, source="page_rows")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import IO
@@ -21,6 +21,7 @@ from portfolios import brokers, importers, selectors
 from portfolios.engine.cash import NegativeCash
 from portfolios.engine.types import LedgerError, Txn, format_date
 from portfolios.models import (
+    KIND_VALUES,
     TRADE_KINDS,
     Portfolio,
     Transaction,
@@ -51,6 +52,8 @@ from portfolios.services.transactions import (
 from portfolios.templatetags.portfolio_format import money
 
 logger = logging.getLogger(__name__)
+PROGRESS_ROWS = 1000  # rows checked between two progress reports
+PAGE_ROWS = 200  # rows of a preview shown at once (the totals count them all)
 
 
 class ImportStatus:
@@ -106,6 +109,21 @@ class ImportReport:
     # Some rows are deposits or withdrawals of a portfolio that does not record cash: the
     # preview offers the switch.
     cash_switch_offered: bool = False
+    page: int = 1  # the page of rows shown (PAGE_ROWS each)
+
+    @property
+    def row_count(self) -> int:
+        return len(self.rows)
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-len(self.rows) // PAGE_ROWS))
+
+    @property
+    def page_rows(self) -> list[ImportRow]:
+        """The rows of the page shown (a page past the last shows the last)."""
+        page = min(max(self.page, 1), self.pages)
+        return self.rows[(page - 1) * PAGE_ROWS : page * PAGE_ROWS]
 
     @property
     def new_count(self) -> int:
@@ -169,12 +187,14 @@ def transaction_import(
     format: str = brokers.AUTO,
     symbols: Mapping[str, str] | None = None,
     mapping: dict | None = None,
+    progress: Callable[[float], None] | None = None,
 ) -> ImportReport:
     """Import transactions from Portfolia's CSV format (`portfolios.importers`) or a broker's
     export (`portfolios.brokers`; `format` "auto" detects which). A broker row whose instrument
     is not matched is `unresolved` (`symbols` answers identifier → symbol or "manual", and is
     remembered once saved); one that is no transaction is `skipped` with its reason. `mapping`
     describes the columns of a file in the `mapping` format (`portfolios.brokers.mapping`).
+    `progress` (a worker's import job) is told the share of the rows checked as it goes.
 
     Every row is checked (format, per-kind rules, symbol, the ledger replayed with all new
     rows); nothing is saved unless every row is valid, and nothing on a dry run. A row whose
@@ -223,11 +243,13 @@ def transaction_import(
     pending_assets: dict[int, PendingAsset] = {}  # by the candidate's fake engine id
     moments: dict[int, datetime | None] = {}  # by the candidate's fake engine id
     for index, parsed_row in enumerate(parsed):
+        if progress is not None and index % PROGRESS_ROWS == 0:
+            progress(0.9 * index / len(parsed))  # the checks; the ledger and the save after
         row = ImportRow(
             line=parsed_row.line,
             raw=parsed_row.raw,
             errors=dict(parsed_row.errors),
-            kind=parsed_row.kind if parsed_row.kind in TransactionKind.values else "",
+            kind=parsed_row.kind if parsed_row.kind in KIND_VALUES else "",
         )
         report.rows.append(row)
         if isinstance(parsed_row, brokers.BrokerRow):

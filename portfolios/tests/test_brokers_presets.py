@@ -526,20 +526,20 @@ def test_an_unknown_format_name_is_refused():
 
 
 def test_a_file_over_the_size_limit_is_refused_before_it_is_read():
-    # 5 MB (importers.MAX_BYTES) is the limit, kept from Portfolia's own format.
+    # 20 MB (importers.MAX_BYTES) is the limit, kept from Portfolia's own format.
     data = (
         sample("ibkr-trades")
-        + b'"BUY","20230522","CH0111762537","7","1","1","CHF","-5","CHF"\n' * 90_000
+        + b'"BUY","20230522","CH0111762537","7","1","1","CHF","-5","CHF"\n' * 360_000
     )
-    assert len(data) > 5 * 1024 * 1024
-    with pytest.raises(brokers.CsvFormatError, match="larger than 5 MB"):
+    assert len(data) > 20 * 1024 * 1024
+    with pytest.raises(brokers.CsvFormatError, match="larger than 20 MB"):
         brokers.parse_file(data)
 
 
 def test_a_file_over_the_row_limit_is_refused():
     line = '"BUY","20230522","CH0111762537","7","282.7","1978.9","CHF","-5","CHF"\n'
-    data = sample("ibkr-trades").split(b"\n", 1)[0] + b"\n" + line.encode() * 10_001
-    with pytest.raises(brokers.CsvFormatError, match="more than 10,000 rows"):
+    data = sample("ibkr-trades").split(b"\n", 1)[0] + b"\n" + line.encode() * 100_001
+    with pytest.raises(brokers.CsvFormatError, match="more than 100,000 rows"):
         brokers.parse_file(data)
 
 

@@ -346,27 +346,36 @@ def test_an_oversized_csv_answers_413_in_the_error_shape_on_the_api(auth_client,
 
     assert response.status_code == 413
     error = response.json()["error"]
-    assert error["code"] == "too_large" and "larger than 5 MB" in error["message"]
+    assert error["code"] == "too_large" and "larger than 20 MB" in error["message"]
 
 
 def test_an_oversized_csv_is_refused_on_the_page_upload_form(logged_in, portfolio):
     response = page_preview(logged_in, portfolio, oversized_csv())
 
     assert response.status_code == 200
-    assert "larger than 5 MB" in response.content.decode()
+    assert "larger than 20 MB" in response.content.decode()
 
 
-def test_a_file_of_the_largest_accepted_size_can_be_confirmed_on_the_page(logged_in, portfolio):
-    # The confirmation carries the previewed file back in a form field, base64: it must fit
-    # the request's form-field limit whatever size of file the import accepts.
+def test_a_file_of_the_largest_accepted_size_is_staged_not_carried_on_the_page(
+    logged_in, portfolio
+):
+    # The preview carries a small file back in a form field (base64); a big one (more than
+    # IMPORT_TASK_ROWS lines) is staged on the server and the page carries its job's id, so
+    # the confirmation fits the request's form-field limit whatever size the import accepts.
+    from portfolios.models import ImportJob
+
     line = b"2024-01-02,deposit,,,,100,,,USD,,," + b"x" * 400 + b",\n"
     data = HEADER.encode() + b"\n" + line * (MAX_BYTES // len(line) - 1)
     assert MAX_BYTES - len(line) * 2 < len(data) <= MAX_BYTES
 
-    response = page_confirm(logged_in, portfolio, data)
+    response = page_preview(logged_in, portfolio, data)
 
-    assert response.status_code == 200  # read and answered (here: too many rows), not refused
-    assert "The file has more than 10000 rows; split it." in response.content.decode()
+    assert response.status_code == 200  # read and answered, not refused
+    page = response.content.decode()
+    job = ImportJob.objects.get(portfolio=portfolio)
+    assert f'name="import_job" value="{job.public_id}"' in page
+    assert 'name="csv_file"' not in page and bytes(job.data) == data
+    assert len(page) < 2_000_000  # 200 rows shown of 46,000-odd
 
 
 def test_a_json_body_over_the_limit_answers_413_in_the_error_shape(auth_client, portfolio, aapl):

@@ -16,6 +16,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.resolvers import RoutePattern
 from rest_framework.test import APIClient
 
+from portfolios.models import ImportJob
 from portfolios.tests.factories import AssetFactory, PortfolioFactory, TransactionFactory
 
 pytestmark = pytest.mark.django_db
@@ -45,6 +46,7 @@ def view_module(pattern: URLPattern) -> str:
 def owned():
     portfolio = PortfolioFactory()
     txn = TransactionFactory(portfolio=portfolio, asset=AssetFactory(symbol="AAPL"))
+    ImportJob.objects.create(owner=portfolio.owner, portfolio=portfolio, data=b"")
     return portfolio, txn
 
 
@@ -54,6 +56,9 @@ def urls_with_ids(portfolio, txn):
         "transaction_id": str(txn.public_id),
         "asset_id": str(txn.asset.public_id),  # the holding page: an asset the portfolio holds
     }
+    job = ImportJob.objects.filter(portfolio=portfolio).first()
+    if job is not None:
+        values["job_id"] = str(job.public_id)
     found = []
     for route, pattern in walk(get_resolver().url_patterns):
         names = [match["name"] for match in CONVERTER.finditer(route)]

@@ -18,7 +18,11 @@ from portfolios.views.account_file import account_export_download, account_impor
 from portfolios.views.backtests import simulation_detail, simulation_new, simulation_save
 from portfolios.views.cash_records import portfolio_cash_records
 from portfolios.views.holding_detail import holding_detail
-from portfolios.views.imports import transaction_export, transaction_import
+from portfolios.views.imports import (
+    transaction_export,
+    transaction_import,
+    transaction_import_job,
+)
 from portfolios.views.networth import net_worth_page
 from portfolios.views.overview import portfolio_overview
 from portfolios.views.performance import performance, performance_daily_csv, performance_flows_csv
@@ -83,6 +87,7 @@ __all__ = [
     "transaction_edit",
     "transaction_export",
     "transaction_import",
+    "transaction_import_job",
     "transaction_list",
     "transaction_new",
 ]
