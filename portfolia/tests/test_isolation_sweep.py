@@ -54,6 +54,8 @@ def _fill(route: str, world: dict) -> str:
         "token": "not-a-token",
         "user_id": world["portfolio"].owner_id,
         "asset_id": world["asset"].public_id,  # the holding page: an asset the portfolio holds
+        "job_id": world["import_job"].public_id,
+        "mapping_id": world["mapping"].public_id,
     }
     if re.match(r"(api/v1/|support/)?portfolios/", route):
         values["public_id"] = world["portfolio"].public_id

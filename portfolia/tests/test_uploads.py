@@ -63,4 +63,8 @@ def test_a_file_at_the_cap_arrives_whole():
 def test_the_cap_is_the_largest_file_a_form_takes():
     assert settings.FILE_UPLOAD_MAX_BYTES == MAX_BYTES
     assert MAX_UPLOAD_BYTES <= settings.FILE_UPLOAD_MAX_BYTES
-    assert settings.FILE_UPLOAD_HANDLERS[0] == "portfolia.uploads.CappedUploadHandler"
+    # The body's declared length is checked first, then the file's bytes as they stream in.
+    assert settings.FILE_UPLOAD_HANDLERS[:2] == [
+        "portfolia.uploads.BodySizeLimitHandler",
+        "portfolia.uploads.CappedUploadHandler",
+    ]
