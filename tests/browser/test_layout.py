@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.tests.factories import PASSWORD, UserFactory
+from portfolios.models import Portfolio
 from portfolios.tests.performance_builders import asset, business_days, portfolio, txn
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -76,3 +77,52 @@ def test_figures_stay_in_their_cards_and_the_phone_preview_says_why(
     assert box is not None and box["x"] + box["width"] <= 390
     assert not page.locator(".import-row td.problem").is_visible()  # the column is off-screen
     screenshot("layout-import-preview-phone")
+
+
+# Elements that reach past the phone's width outside a box that scrolls on its own.
+PAST_THE_EDGE = """() => { const width = document.documentElement.clientWidth;
+  return [...document.querySelectorAll('main *')]
+    .filter(el => el.getBoundingClientRect().right > width + 1
+      && !el.closest('.table-wrap, .scroll-x, .strategy-asset-list'))
+    .map(el => el.tagName + '.' + el.className).slice(0, 5); }"""
+
+
+def test_no_page_scrolls_sideways_on_a_phone(page, investor):
+    user, pf = investor
+    holding = pf.transactions.filter(kind="buy").first().asset
+    # A long name in the net-worth table, and enough priced assets to fill the strategies
+    # page's list past one column.
+    Portfolio.objects.filter(pk=pf.pk).update(name="Growth, Income and Everything Else")
+    days = business_days(timezone.localdate() - dt.timedelta(days=30), timezone.localdate())
+    for n in range(24):
+        asset(
+            f"LONGSYMBOL{n:02}.DE",
+            "EUR",
+            name=f"A Rather Long Fund Name {n}",
+            closes=dict.fromkeys(days, 10.0),
+        )
+    log_in(page, user)
+    page.set_viewport_size({"width": 390, "height": 900})
+    for path in (
+        "/",
+        "/net-worth/",
+        f"/portfolios/{pf.public_id}/",
+        f"/portfolios/{pf.public_id}/holdings/{holding.public_id}/",
+        f"/portfolios/{pf.public_id}/performance/",
+        f"/portfolios/{pf.public_id}/targets/",
+        f"/portfolios/{pf.public_id}/transactions/import/",
+        "/strategies/",
+        "/simulations/",
+        "/accounts/profile/",
+        "/accounts/activity/",
+        "/accounts/api-keys/",
+    ):
+        page.goto(path)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
+        assert page.evaluate(PAST_THE_EDGE) == [], path
+    # Every asset of the strategies page's list can be reached (scrolled to) on the phone.
+    page.goto("/strategies/")
+    last = page.locator(".strategy-asset-list label").last
+    last.scroll_into_view_if_needed()
+    box = last.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + 20 <= 390
