@@ -90,11 +90,9 @@ class PerformanceSerializer(serializers.Serializer):
     correlation = serializers.CharField(allow_null=True)
     risk = RiskSerializer()
     benchmark = BenchmarkSerializer(allow_null=True)
-    dates_note = (
-        serializers.CharField(
-            allow_null=True,
-            help_text="Set when a transaction is dated before 1900-01-01: it counts as of that day.",
-        ),
+    dates_note = serializers.CharField(
+        allow_null=True,
+        help_text="Set when a transaction is dated before 1900-01-01: it counts as of that day.",
     )
     negative_cash = NegativeCashSerializer(
         many=True,
