@@ -189,6 +189,7 @@ class _Run:
         self.latencies: dict[str, list[float]] = {name: [] for name in names}
         self.errors: dict[str, list[str]] = {name: [] for name in names}
         self.lock = threading.Lock()
+        self.client_cpu = 0.0  # CPU seconds this process spent driving the load
 
 
 def _user(port: int, cookie: str, urls: dict[str, str], until: float, run: _Run, users: int):
@@ -225,6 +226,7 @@ def _percentile(values: list[float], share: float) -> float:
 
 def _drive(port: int, cookie: str, urls: dict[str, str], users: int, seconds: float) -> _Run:
     run = _Run(list(urls))
+    cpu = time.process_time()
     until = time.perf_counter() + seconds
     threads = [
         threading.Thread(target=_user, args=(port, cookie, urls, until, run, users), daemon=True)
@@ -234,6 +236,7 @@ def _drive(port: int, cookie: str, urls: dict[str, str], users: int, seconds: fl
         thread.start()
     for thread in threads:
         thread.join(seconds + 120)
+    run.client_cpu = time.process_time() - cpu
     return run
 
 
@@ -295,7 +298,8 @@ def _report(run: _Run, users: int, seconds: float, server: dict) -> int:
     every = [x for values in run.latencies.values() for x in values]
     print(
         f"  all eight URLs: {len(every)} requests, {len(every) / seconds:.1f} req/s,"
-        f" median {statistics.median(every) * 1000:.1f} ms, {errors} errors"
+        f" median {statistics.median(every) * 1000:.1f} ms, {errors} errors;"
+        f" the client used {run.client_cpu / seconds:.2f} CPU cores"
     )
     return errors
 
