@@ -24,4 +24,6 @@ def dashboard_version(user: AbstractBaseUser, day: datetime.date) -> str:
     """The version of the dashboard's cards and net worth (two queries: the portfolios, then
     their assets' and the FX pairs' price versions)."""
     portfolios = list(portfolio_queryset_for_user(user).order_by("name", "id"))
-    return versions_digest(portfolios, extra=("live", user.pk, day.isoformat()))
+    return versions_digest(
+        portfolios, extra=("live", user.pk, getattr(user, "base_currency", None), day.isoformat())
+    )

@@ -112,3 +112,34 @@ def test_a_poll_with_a_garbage_version_answers_the_fragment(client, user, held, 
     client.force_login(user)
     response = client.get(overview(portfolio), {"live": bad}, **HX)
     assert response.status_code == 200 and b'id="snapshot"' in response.content
+
+
+DASHBOARD_HX = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "dashboard-figures"}
+
+
+def test_an_unchanged_dashboard_poll_answers_204_in_few_queries(client, user, held):
+    client.force_login(user)
+    page = client.get(reverse("dashboard")).content.decode()
+    assert 'hx-target="#dashboard-figures"' in page
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(reverse("dashboard"), {"live": version_in(page)}, **DASHBOARD_HX)
+    assert response.status_code == 204
+    sql = [query["sql"] for query in captured.captured_queries]
+    assert len(sql) <= 4, sql  # session, user, the portfolios, their assets' price versions
+    assert not [s for s in sql if re.match(r"\s*(INSERT|UPDATE|DELETE)", s, re.I)]
+
+
+def test_a_dashboard_poll_after_a_new_close_answers_the_new_card_and_net_worth(client, user, held):
+    _, asset = held
+    client.force_login(user)
+    page = client.get(reverse("dashboard")).content.decode()
+    assert "1,100.00" in page  # 10 x 110
+    close(asset, timezone.localdate(), 123.45)
+
+    response = client.get(reverse("dashboard"), {"live": version_in(page)}, **DASHBOARD_HX)
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.lstrip().startswith('<div id="dashboard-figures">')
+    assert 'id="portfolio-form"' not in html
+    assert html.count("1,234.50") >= 2  # 10 x 123.45 on the card and in the net worth
