@@ -79,3 +79,32 @@ def test_a_hidden_tab_stops_polling_and_asks_once_it_is_back(page, settings):
     )
     page.wait_for_timeout(300)  # back in view: it asks at once, not a second later
     assert len(polls) > before
+
+
+def test_the_dashboard_and_the_asset_page_show_a_new_close_without_a_reload(page, settings):
+    settings.LIVE_PRICES_SECONDS = 1
+    today = timezone.localdate()
+    user = UserFactory(email="dash@example.com")
+    asset = AssetFactory(symbol="MSFT", name="Microsoft", currency="USD")
+    prices(asset, {today - dt.timedelta(days=3): 200.0, today - dt.timedelta(days=1): 210.0})
+    portfolio = PortfolioFactory(owner=user, base_currency="USD", name="Main")
+    TransactionFactory(
+        portfolio=portfolio, asset=asset, date=today - dt.timedelta(days=3), quantity=4, price=200
+    )
+    log_in(page, user)
+    page.goto("/")
+    assert "840.00" in page.locator(".portfolio-card").inner_text()  # 4 x 210
+    page.evaluate("() => { window.liveMarker = 'kept'; }")
+    price_upsert(asset=asset, bars=[Bar(today, 1, 1, 1, 212.5, 0)])
+    page.wait_for_function(
+        "() => document.querySelector('.portfolio-card').innerText.includes('850.00')"
+    )  # 4 x 212.5
+    assert page.evaluate("() => window.liveMarker") == "kept"
+
+    page.goto(f"/assets/{asset.public_id}/")
+    page.evaluate("() => { window.liveMarker = 'kept'; }")
+    price_upsert(asset=asset, bars=[Bar(today, 1, 1, 1, 213.75, 0)])
+    page.wait_for_function(
+        "() => document.querySelector('.asset-cards').innerText.includes('213.75')"
+    )
+    assert page.evaluate("() => window.liveMarker") == "kept"
