@@ -14,10 +14,12 @@ from portfolios.selectors.dashboard import versions_digest
 from portfolios.selectors.holdings_model import reads_load, result_key
 
 
-def overview_version(portfolio: Portfolio, day: datetime.date) -> str:
-    """The version of the overview's figures on `day`: the holdings read model's cache key
+def overview_version(portfolio: Portfolio, day: datetime.date, *, key: str | None = None) -> str:
+    """The version of the overview's figures on `day`: the digest of the holdings read model's
+    cache key, `key` when the holdings were just read (`Holdings.cache_key`), else read here
     (two queries: the ledger version and the assets with their price versions)."""
-    return result_key(portfolio, day, reads_load(portfolio)).rsplit(":", 1)[-1]
+    key = key or result_key(portfolio, day, reads_load(portfolio))
+    return key.rsplit(":", 1)[-1]
 
 
 def dashboard_version(user: AbstractBaseUser, day: datetime.date) -> str:

@@ -54,10 +54,12 @@ def holdings_context(request: HttpRequest, portfolio: Portfolio, day: datetime.d
 def portfolio_overview(request: HttpRequest, public_id) -> HttpResponse:
     portfolio = selectors.portfolio_get_for_user(request.user, public_id)
     as_of_form, day = _as_of(request)
-    version = overview_version(portfolio, day)
-    if live_poll(request) == version:
+    polled = live_poll(request)
+    if polled is not None and polled == overview_version(portfolio, day):
         return live_unchanged()
     context = holdings_context(request, portfolio, day)
+    # The version the page shows: its holdings' cache key, read with them (no extra query).
+    version = overview_version(portfolio, day, key=context["snapshot"].cache_key)
     context.update(as_of_form=as_of_form, **live_context(version))
     template = "portfolios/overview.html"
     target = htmx_target(request)
