@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -24,7 +25,9 @@ from accounts.decorators import staff_required
 from market import selectors, services
 from market.forms import ManualAssetForm, PriceCsvForm, price_csv_parse
 from market.models import Asset, FetchJob, ProviderName
+from market.selectors_live import asset_live_version
 from portfolia.errors import DomainError
+from portfolia.live import live_context, live_poll, live_unchanged
 
 HTMX_STOP_POLLING = 286
 
@@ -125,7 +128,13 @@ def asset_detail(request: HttpRequest, public_id) -> HttpResponse:
         range_code = selectors.DEFAULT_PRICE_RANGE
     target = _htmx_target(request)
     template = "market/asset.html"
-    context: dict = {"asset": asset, **_chart_context(asset, range_code)}
+    context: dict = {"asset": asset}
+    if target != "chart":
+        version = asset_live_version(asset=asset, today=timezone.localdate())
+        if live_poll(request) == version:
+            return live_unchanged()
+        context.update(live_context(version))
+    context.update(_chart_context(asset, range_code))
     if target == "chart":
         template += "#chart"
     else:

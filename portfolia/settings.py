@@ -146,6 +146,10 @@ else:
         }
     }
 
+# How often an open dashboard, overview or asset page asks whether its prices changed (seconds;
+# closes arrive daily, so a minute is plenty). See portfolia/live.py.
+LIVE_PRICES_SECONDS = env.int("LIVE_PRICES_SECONDS", default=60)
+
 # --- Auth -------------------------------------------------------------------------------------
 
 AUTH_USER_MODEL = "accounts.User"

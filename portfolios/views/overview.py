@@ -11,9 +11,11 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
+from portfolia.live import live_context, live_poll, live_unchanged
 from portfolios import presenters, selectors
 from portfolios.forms import AsOfForm
 from portfolios.models import Portfolio
+from portfolios.selectors.live import overview_version
 from portfolios.views.common import htmx_target
 
 
@@ -52,8 +54,13 @@ def holdings_context(request: HttpRequest, portfolio: Portfolio, day: datetime.d
 def portfolio_overview(request: HttpRequest, public_id) -> HttpResponse:
     portfolio = selectors.portfolio_get_for_user(request.user, public_id)
     as_of_form, day = _as_of(request)
+    polled = live_poll(request)
+    if polled is not None and polled == overview_version(portfolio, day):
+        return live_unchanged()
     context = holdings_context(request, portfolio, day)
-    context["as_of_form"] = as_of_form
+    # The version the page shows: its holdings' cache key, read with them (no extra query).
+    version = overview_version(portfolio, day, key=context["snapshot"].cache_key)
+    context.update(as_of_form=as_of_form, **live_context(version))
     template = "portfolios/overview.html"
     target = htmx_target(request)
     if target == "holdings":

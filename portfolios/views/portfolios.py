@@ -10,15 +10,19 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from market import selectors as market_selectors
 from market import services as market_services
 from market.models import Asset
+from portfolia.live import live_context, live_poll, live_unchanged
 from portfolios import selectors, services
 from portfolios.forms import PortfolioNewForm, PortfolioSettingsForm, form_apply_errors
 from portfolios.models import Portfolio, TransactionKind
+from portfolios.selectors.live import dashboard_version
 from portfolios.views.common import htmx_target, redirect_page
 
 
@@ -30,13 +34,22 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 def _render_dashboard(request: HttpRequest, form: PortfolioNewForm) -> HttpResponse:
     template = "portfolios/dashboard.html"
-    if htmx_target(request) == "portfolio-form":
+    context: dict = {"form": form, "summaries": [], "worth": None}
+    target = htmx_target(request)
+    if target == "portfolio-form":
         template += "#portfolio-form"
-        summaries, worth = [], None
     else:
+        version = dashboard_version(request.user, timezone.localdate())
+        if live_poll(request) == version:
+            return live_unchanged()
+        if target == "dashboard-figures":
+            template += "#figures"
         summaries = selectors.portfolio_list_with_summary(request.user)
         worth = selectors.net_worth(request.user) if summaries else None
-    return render(request, template, {"summaries": summaries, "form": form, "worth": worth})
+        context.update(summaries=summaries, worth=worth, **live_context(version))
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 @login_required
