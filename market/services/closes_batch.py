@@ -7,7 +7,8 @@ last stored close, as traded, in its main currency unit), its splits and dividen
 price version bumped only when a row changed, and a finished fetch job recording the outcome;
 a symbol the provider did not answer fails that asset's job with the reason and leaves its
 stored prices as they were, never the other assets'. Assets with no stored close yet (a full
-backfill), no currency yet, or a job already queued or running take the per-asset job path.
+backfill), no currency yet, or a job already queued or running take the per-asset job path, and
+so does a symbol whose answer failed transiently (its job retries with backoff).
 """
 
 from __future__ import annotations
@@ -23,7 +24,13 @@ from django.utils import timezone
 
 from market import providers, selectors
 from market.models import Asset, FetchJob
-from market.providers.base import Event, ProviderError, RecentHistory, recent_histories_looped
+from market.providers.base import (
+    Event,
+    ProviderError,
+    RecentHistory,
+    TransientProviderError,
+    recent_histories_looped,
+)
 from market.ratelimit import provider_slot_acquire
 from market.services.jobs import (
     ACTIVE_STATUSES,
@@ -72,17 +79,22 @@ def daily_closes_refresh_batched(*, asset_ids: Sequence[int] | None = None) -> C
             one_by_one.append(asset)
         else:
             by_provider.setdefault(asset.provider, []).append(asset)
-    for asset in one_by_one:
-        with transaction.atomic():
-            kind, start = _closes_job_range(asset.last_close, today)
-            job, created = _job_queue(asset=asset, kind=kind, start=start)
-        if created:
-            outcome.queued.append(job)
+    _jobs_queue(one_by_one, today, outcome)
     for name, group in by_provider.items():
         provider = providers.get_provider(name)
         for offset in range(0, len(group), HISTORY_BATCH):
             _batch_refresh(provider, group[offset : offset + HISTORY_BATCH], today, outcome)
     return outcome
+
+
+def _jobs_queue(assets: list[Asset], today: dt.date, outcome: ClosesBatchResult) -> None:
+    """A per-asset fetch job for each (it retries on its own), as ``daily_closes_refresh``."""
+    for asset in assets:
+        with transaction.atomic():
+            kind, start = _closes_job_range(asset.last_close, today)
+            job, created = _job_queue(asset=asset, kind=kind, start=start)
+        if created:
+            outcome.queued.append(job)
 
 
 def _batch_refresh(
@@ -107,7 +119,11 @@ def _batch_refresh(
     events_by_asset: dict[int, list[Event]] = {}
     dropped: dict[int, Counter] = {}
     jobs: dict[int, FetchJob] = {}
+    retry: list[Asset] = []
     for asset in batch:
+        if isinstance(answers.get(asset.symbol), TransientProviderError):
+            retry.append(asset)  # worth retrying: its own job does, with backoff
+            continue
         own_start = asset.last_close - REFRESH_OVERLAP
         job = FetchJob(
             asset=asset,
@@ -150,11 +166,11 @@ def _batch_refresh(
         }
         if events_stored:
             corporate_actions_upsert_many(events_by_asset=events_stored)
-        for asset in batch:
+        for job in jobs.values():
+            asset = job.asset
             result = results.get(asset.pk)
             if result is None:
                 continue
-            job = jobs[asset.pk]
             bars = bars_by_asset[asset.pk]
             if not result.stored:
                 what = (
@@ -187,8 +203,9 @@ def _batch_refresh(
             outcome.stored += 1
             outcome.changed += bool(result.written)
         FetchJob.objects.bulk_create(jobs.values())
-    for asset in batch:
-        job = jobs[asset.pk]
+    _jobs_queue(retry, today, outcome)
+    for job in jobs.values():
+        asset = job.asset
         if job.status == FetchJob.Status.FAILED:
             outcome.failed[asset.symbol] = job.error
             logger.warning("Batched refresh of %s failed: %s", asset.symbol, job.error)

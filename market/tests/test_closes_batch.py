@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from market import services
 from market.models import Asset, CorporateAction, FetchJob, Price
-from market.providers.base import PermanentProviderError, RecentHistory
+from market.providers.base import PermanentProviderError, RecentHistory, TransientProviderError
 from market.services import closes_batch
 from market.tests.factories import AssetFactory, FakeProvider, PriceFactory, weekday_bars
 
@@ -131,6 +131,22 @@ def test_a_symbol_missing_from_the_batch_fails_only_its_asset(use_provider):
     nope = FetchJob.objects.get(asset=refused)
     assert "Unknown symbol NOPE" in nope.error
     assert FetchJob.objects.get(asset=good).status == FetchJob.Status.SUCCEEDED
+
+
+def test_a_symbol_failing_transiently_gets_its_own_job_that_retries(use_provider, monkeypatch):
+    queued = []
+    monkeypatch.setattr(services.jobs, "_job_enqueue", queued.append)
+    good, busy = _seed(["GOOD", "BUSY"])
+    bars = weekday_bars(SEEDED - dt.timedelta(days=7), TODAY)
+    use_provider(BatchProvider({"GOOD": bars}, errors={"BUSY": TransientProviderError("HTTP 503")}))
+
+    outcome = services.daily_closes_refresh_batched(asset_ids=[good.pk, busy.pk])
+
+    assert outcome.failed == {} and outcome.stored == 1
+    (job,) = outcome.queued
+    assert job.asset_id == busy.pk and job.status == FetchJob.Status.QUEUED
+    assert job.kind == FetchJob.Kind.REFRESH and job.start == SEEDED - dt.timedelta(days=7)
+    assert list(Price.objects.filter(asset=busy).values_list("date", "close")) == [(SEEDED, 1.0)]
 
 
 def test_price_versions_are_bumped_only_for_assets_that_changed():
