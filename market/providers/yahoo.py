@@ -270,7 +270,8 @@ class YahooProvider:
         """Bars and events of many symbols from one ``yf.download`` (threads inside yfinance),
         parsed as ``history`` parses one symbol's frame (split adjustment undone); listings
         that may be quoted in minor units take the per-symbol path. A symbol the download
-        answers nothing for gets a ``ProviderError``; the whole download failing raises."""
+        answers nothing for gets a ``ProviderError``; the whole download failing, or answering
+        nothing for any symbol (yfinance logs a rate limit and answers an empty frame), raises."""
         answers: dict[str, RecentHistory | ProviderError] = {}
         batched: list[str] = []
         for symbol in dict.fromkeys(symbols):
@@ -309,6 +310,12 @@ class YahooProvider:
                 exc, what=f"fetching prices for {len(batched)} symbols"
             ) from exc
         frames = frames_from_download(batched, data)
+        if not frames:
+            # yfinance's download logs each ticker's failure (a rate limit too) and answers an
+            # empty frame: nothing tells "all unknown" from "blocked", so it is worth retrying.
+            raise TransientProviderError(
+                f"Yahoo Finance answered no prices for any of {len(batched)} symbols.",
+            )
         for symbol in batched:
             frame = frames.get(symbol)
             if frame is None:

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from market.providers import Event, ProviderError
+from market.providers import Event, ProviderError, TransientProviderError
 from market.providers.base import RecentHistory
 from market.providers.yahoo_parsing import frames_from_download
 from market.tests import test_providers_yahoo as recorded
@@ -101,3 +101,11 @@ def test_a_downloaded_frame_splits_per_ticker_dropping_the_other_tickers_days():
     assert frames["KO"].events == (
         Event(symbol="KO", date=dt.date(2024, 3, 4), kind="dividend", amount=Decimal("0.25")),
     )
+
+
+def test_a_download_that_answers_nothing_at_all_is_worth_retrying(yahoo, fake_yahoo):
+    fake_yahoo.charts["INVALID.BO"] = "chart-INVALID.BO-404-not-found.json"
+    fake_yahoo.summaries["INVALID.BO"] = "chart-INVALID.BO-404-not-found.json"
+
+    with pytest.raises(TransientProviderError, match="any of 1 symbols"):
+        yahoo.recent_histories(["INVALID.BO"], START, END)
