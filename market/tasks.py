@@ -122,9 +122,16 @@ def refresh_quotes(self, asset_ids: list[int] | None = None) -> dict:
 
 @shared_task(name="market.refresh_daily_closes")
 def refresh_daily_closes(asset_ids: list[int] | None = None) -> dict:
-    """Queue one fetch job per asset kept fresh for its recent closes (each retries on its own)."""
-    jobs = services.daily_closes_refresh(asset_ids=asset_ids)
-    return {"queued": len(jobs)}
+    """Refresh the recent closes of the assets kept fresh in batches (a provider call and a
+    write per batch); assets that need a backfill get a fetch job each (retrying on its own)."""
+    outcome = services.daily_closes_refresh_batched(asset_ids=asset_ids)
+    return {
+        "queued": len(outcome.queued),
+        "stored": outcome.stored,
+        "changed": outcome.changed,
+        "failed": outcome.failed,
+        "provider_calls": outcome.provider_calls,
+    }
 
 
 @shared_task(name="market.sweep_jobs")

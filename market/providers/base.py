@@ -241,6 +241,9 @@ class Provider(Protocol):
     ``events`` returns the splits and dividends whose ex-date is within ``[start, end]``.
     ``market_caps`` answers the symbols it has a market cap for (stocks, crypto) and leaves out
     the rest (FX pairs, indices, most funds); a transient failure raises.
+    ``recent_histories`` answers ``history`` and ``events`` of many symbols at once (in as few
+    calls as the provider can), each symbol its ``RecentHistory`` or the ``ProviderError`` that
+    stopped it; ``recent_histories_looped`` is the symbol-by-symbol way.
     """
 
     name: str
@@ -254,3 +257,34 @@ class Provider(Protocol):
     def events(self, symbol: str, start: dt.date, end: dt.date) -> list[Event]: ...
 
     def market_caps(self, symbols: Sequence[str]) -> dict[str, MarketCap]: ...
+
+    def recent_histories(
+        self, symbols: Sequence[str], start: dt.date, end: dt.date
+    ) -> dict[str, RecentHistory | ProviderError]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class RecentHistory:
+    """One symbol's answer in a batch: its bars and its splits and dividends within the range,
+    with the guarantees of ``history`` and ``events`` (as traded, main currency unit)."""
+
+    bars: tuple[Bar, ...]
+    events: tuple[Event, ...]
+
+
+def recent_histories_looped(
+    provider: Provider, symbols: Sequence[str], start: dt.date, end: dt.date
+) -> dict[str, RecentHistory | ProviderError]:
+    """The default ``recent_histories``: ``history`` and ``events`` symbol by symbol. Every
+    symbol gets an answer: its history, or the ``ProviderError`` that stopped it (a transient
+    one too), so one symbol's failure never fails the others."""
+    answers: dict[str, RecentHistory | ProviderError] = {}
+    for symbol in dict.fromkeys(symbols):
+        try:
+            answers[symbol] = RecentHistory(
+                bars=tuple(provider.history(symbol, start, end)),
+                events=tuple(provider.events(symbol, start, end)),
+            )
+        except ProviderError as exc:
+            answers[symbol] = exc
+    return answers

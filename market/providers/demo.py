@@ -35,7 +35,9 @@ from .base import (
     Bar,
     Event,
     MarketCap,
+    ProviderError,
     QuoteResult,
+    RecentHistory,
     SearchResult,
     currency_for_suffix,
     decimal_from_float,
@@ -293,6 +295,18 @@ class DemoProvider:
                 timestamp=quote.timestamp,
             )
         return results
+
+    def recent_histories(
+        self, symbols: Sequence[str], start: dt.date, end: dt.date
+    ) -> dict[str, RecentHistory | ProviderError]:
+        """Every symbol's bars and events in one call (local computation: it never fails)."""
+        return {
+            symbol: RecentHistory(
+                bars=tuple(self.history(symbol, start, end)),
+                events=tuple(self.events(symbol, start, end)),
+            )
+            for symbol in dict.fromkeys(symbols)
+        }
 
     def events(self, symbol: str, start: dt.date, end: dt.date) -> list[Event]:
         today = self._today()

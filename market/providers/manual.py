@@ -11,7 +11,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from .base import Bar, Event, MarketCap, PermanentProviderError, QuoteResult, SearchResult
+from .base import (
+    Bar,
+    Event,
+    MarketCap,
+    PermanentProviderError,
+    ProviderError,
+    QuoteResult,
+    RecentHistory,
+    SearchResult,
+    recent_histories_looped,
+)
 
 NOTHING_TO_FETCH = "Manual assets are priced by their owner; there is nothing to fetch."
 
@@ -33,3 +43,8 @@ class ManualProvider:
 
     def market_caps(self, symbols: Sequence[str]) -> dict[str, MarketCap]:
         return {}
+
+    def recent_histories(
+        self, symbols: Sequence[str], start: dt.date, end: dt.date
+    ) -> dict[str, RecentHistory | ProviderError]:
+        return recent_histories_looped(self, symbols, start, end)

@@ -54,12 +54,16 @@ from .base import (
     PermanentProviderError,
     ProviderError,
     QuoteResult,
+    RecentHistory,
     SearchResult,
     TransientProviderError,
+    currency_for_suffix,
 )
 from .yahoo_parsing import (
+    MINOR_UNITS,
     HistoryFrame,
     frame_from_history,
+    frames_from_download,
     market_cap_from_quote_summary,
     meta_from_chart_response,
     quote_from_meta,
@@ -77,6 +81,9 @@ QUOTE_SUMMARY_URL = "https://query2.finance.yahoo.com/v10/finance/quoteSummary/{
 # (a permanent failure); over a shorter window (a weekend, a holiday) it simply has no bar yet.
 EMPTY_WINDOW_DAYS = 7
 FRAME_MEMO_SECONDS = 300.0
+# Listings on exchanges where Yahoo may quote in minor units (pence, cents, agorot): only the
+# per-symbol chart probe tells which unit a symbol's prices are in, so they take that path.
+MINOR_UNIT_MAIN_CURRENCIES = frozenset(main for main, _ in MINOR_UNITS.values())
 
 # Derivatives and odd listings are left out of search results.
 
@@ -257,6 +264,69 @@ class YahooProvider:
             return HistoryFrame(bars=(), events=())
         return frame_from_history(symbol, data, currency=str(meta.get("currency") or ""))
 
+    def recent_histories(
+        self, symbols: Sequence[str], start: dt.date, end: dt.date
+    ) -> dict[str, RecentHistory | ProviderError]:
+        """Bars and events of many symbols from one ``yf.download`` (threads inside yfinance),
+        parsed as ``history`` parses one symbol's frame (split adjustment undone); listings
+        that may be quoted in minor units take the per-symbol path. A symbol the download
+        answers nothing for gets a ``ProviderError``; the whole download failing, or answering
+        nothing for any symbol (yfinance logs a rate limit and answers an empty frame), raises."""
+        answers: dict[str, RecentHistory | ProviderError] = {}
+        batched: list[str] = []
+        for symbol in dict.fromkeys(symbols):
+            if currency_for_suffix(symbol) in MINOR_UNIT_MAIN_CURRENCIES:
+                try:
+                    frame = self._frame(symbol, start)
+                except ProviderError as exc:
+                    answers[symbol] = exc
+                    continue
+                answers[symbol] = _window(frame, start, end)
+            else:
+                batched.append(symbol)
+        if not batched or end < start:
+            answers.update({symbol: RecentHistory(bars=(), events=()) for symbol in batched})
+            return answers
+        today = dt.datetime.now(dt.UTC).date()
+        try:
+            data = yf.download(
+                tickers=batched,
+                start=start,
+                end=today + dt.timedelta(days=2),  # to today, for every later split; exclusive
+                interval="1d",
+                group_by="ticker",
+                auto_adjust=False,
+                back_adjust=False,
+                actions=True,
+                repair=False,
+                keepna=False,
+                threads=True,
+                progress=False,
+                multi_level_index=True,
+                timeout=self.timeout,
+            )
+        except Exception as exc:
+            raise classify_exception(
+                exc, what=f"fetching prices for {len(batched)} symbols"
+            ) from exc
+        frames = frames_from_download(batched, data)
+        if not frames:
+            # yfinance's download logs each ticker's failure (a rate limit too) and answers an
+            # empty frame: nothing tells "all unknown" from "blocked", so it is worth retrying.
+            raise TransientProviderError(
+                f"Yahoo Finance answered no prices for any of {len(batched)} symbols.",
+            )
+        for symbol in batched:
+            frame = frames.get(symbol)
+            if frame is None:
+                answers[symbol] = ProviderError(
+                    f"Yahoo Finance answered no prices for {symbol} in a batched download.",
+                    symbol=symbol,
+                )
+            else:
+                answers[symbol] = _window(frame, start, end)
+        return answers
+
     # --- quotes -----------------------------------------------------------------------------
 
     def quotes(self, symbols: Sequence[str]) -> dict[str, QuoteResult]:
@@ -315,6 +385,13 @@ class YahooProvider:
         except Exception as exc:
             raise classify_exception(exc, symbol=symbol, what=what) from exc
         return meta_from_chart_response(response, symbol=symbol, what=what)
+
+
+def _window(frame: HistoryFrame, start: dt.date, end: dt.date) -> RecentHistory:
+    return RecentHistory(
+        bars=tuple(bar for bar in frame.bars if start <= bar.date <= end),
+        events=tuple(event for event in frame.events if start <= event.date <= end),
+    )
 
 
 # --- error classification -------------------------------------------------------------------

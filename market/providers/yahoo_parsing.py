@@ -205,6 +205,32 @@ def frame_from_history(symbol: str, data: pd.DataFrame, *, currency: str) -> His
     return HistoryFrame(bars=bars, events=events)
 
 
+def frames_from_download(
+    symbols: Sequence[str], data: pd.DataFrame | None
+) -> dict[str, HistoryFrame]:
+    """Split ``yf.download(group_by="ticker", actions=True, auto_adjust=False)`` output (columns
+    ``(ticker, field)``, tickers upper-cased, dates the union of every ticker's) into one
+    ``frame_from_history`` per symbol asked for. Rows where a ticker has no close (another
+    ticker's trading day) are dropped first; a ticker with no close at all is left out. The
+    download carries no currency: these symbols are quoted in their main unit."""
+    frames: dict[str, HistoryFrame] = {}
+    if data is None or data.empty or not isinstance(data.columns, pd.MultiIndex):
+        return frames
+    tickers = set(data.columns.get_level_values(0))
+    for symbol in symbols:
+        key = symbol.upper()
+        if key not in tickers:
+            continue
+        sub = data[key]
+        if "Close" not in sub.columns:
+            continue
+        sub = sub[pd.to_numeric(sub["Close"], errors="coerce").notna()]
+        if sub.empty:
+            continue
+        frames[symbol] = frame_from_history(symbol, sub, currency="")
+    return frames
+
+
 def unadjust_factors(
     dates: Sequence[dt.date],
     opens: np.ndarray,

@@ -20,6 +20,7 @@ from market.services.assets import (
     assets_resolve,
     fx_pair_asset_ensure,
 )
+from market.services.closes_batch import ClosesBatchResult, daily_closes_refresh_batched
 from market.services.errors import (
     AssetNotManualError,
     ProviderUnavailableError,
@@ -43,10 +44,13 @@ from market.services.prices import (
     ManualPrice,
     UpsertResult,
     corporate_actions_upsert,
+    corporate_actions_upsert_many,
     manual_prices_check,
     price_upsert,
     prices_changed,
+    prices_changed_many,
     prices_upsert_manual,
+    prices_upsert_many,
 )
 from market.services.refresh import (
     QuotesRefreshResult,
@@ -67,6 +71,7 @@ __all__ = [
     "REFRESH_OVERLAP",
     "AssetNotManualError",
     "BarLike",
+    "ClosesBatchResult",
     "ManualPrice",
     "PendingAsset",
     "ProviderUnavailableError",
@@ -85,7 +90,9 @@ __all__ = [
     "benchmark_history_ensure",
     "benchmark_history_request",
     "corporate_actions_upsert",
+    "corporate_actions_upsert_many",
     "daily_closes_refresh",
+    "daily_closes_refresh_batched",
     "ensure_history",
     "fetch_job_fail",
     "fetch_jobs_sweep",
@@ -93,7 +100,9 @@ __all__ = [
     "manual_prices_check",
     "price_upsert",
     "prices_changed",
+    "prices_changed_many",
     "prices_upsert_manual",
+    "prices_upsert_many",
     "quotes_refresh",
     "refresh_request",
 ]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from operator import itemgetter
@@ -143,14 +143,15 @@ def _price_rows(bars: Iterable[BarLike], why: Counter | None = None) -> tuple[li
 _PG_MERGE = """
 WITH written AS (
     INSERT INTO {table} AS p (asset_id, date, open, high, low, close, volume)
-    SELECT %(asset)s, t.date, t.open, t.high, t.low, t.close, t.volume
+    SELECT t.asset, t.date, t.open, t.high, t.low, t.close, t.volume
     FROM unnest(
-        %(date)s::text::date[], %(open)s::text::float8[], %(high)s::text::float8[],
-        %(low)s::text::float8[], %(close)s::text::float8[], %(volume)s::text::bigint[]
-    ) AS t(date, open, high, low, close, volume)
+        %(asset)s::text::bigint[], %(date)s::text::date[], %(open)s::text::float8[],
+        %(high)s::text::float8[], %(low)s::text::float8[], %(close)s::text::float8[],
+        %(volume)s::text::bigint[]
+    ) AS t(asset, date, open, high, low, close, volume)
     WHERE NOT EXISTS (
         SELECT 1 FROM {table} s
-        WHERE s.asset_id = %(asset)s AND s.date = t.date
+        WHERE s.asset_id = t.asset AND s.date = t.date
             AND (s.open, s.high, s.low, s.close, s.volume)
                 IS NOT DISTINCT FROM (t.open, t.high, t.low, t.close, t.volume)
     )
@@ -159,9 +160,10 @@ WITH written AS (
         close = EXCLUDED.close, volume = EXCLUDED.volume
     WHERE (p.open, p.high, p.low, p.close, p.volume)
         IS DISTINCT FROM (EXCLUDED.open, EXCLUDED.high, EXCLUDED.low, EXCLUDED.close, EXCLUDED.volume)
-    RETURNING (xmax = 0) AS inserted
+    RETURNING p.asset_id, (xmax = 0) AS inserted
 )
-SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM written
+SELECT asset_id, count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted)
+FROM written GROUP BY asset_id
 """
 
 
@@ -171,15 +173,21 @@ def _pg_array(values: Iterable) -> str:
     return "{" + ",".join("NULL" if value is None else repr(value) for value in values) + "}"
 
 
-def _pg_merge(cursor, table: str, asset_id: int, rows: list[Row]) -> tuple[int, int]:
-    """INSERT … ON CONFLICT (asset_id, date) DO UPDATE … WHERE IS DISTINCT FROM: identical rows
-    are filtered out before the insert (so they are neither written nor locked), changed ones
-    updated, new ones inserted; ``xmax = 0`` tells an inserted row from an updated one."""
-    dates, opens, highs, lows, closes, volumes = zip(*rows, strict=True)
+def _pg_merge(
+    cursor, table: str, rows_by_asset: Mapping[int, list[Row]]
+) -> dict[int, tuple[int, int]]:
+    """INSERT … ON CONFLICT (asset_id, date) DO UPDATE … WHERE IS DISTINCT FROM, for the rows
+    of one or many assets in one statement: identical rows are filtered out before the insert
+    (so they are neither written nor locked), changed ones updated, new ones inserted;
+    ``xmax = 0`` tells an inserted row from an updated one. Answers (inserted, updated) of each
+    asset that had a row written."""
+    assets = [asset_id for asset_id, rows in rows_by_asset.items() for _ in rows]
+    flat = [row for rows in rows_by_asset.values() for row in rows]
+    dates, opens, highs, lows, closes, volumes = zip(*flat, strict=True)
     cursor.execute(
         _PG_MERGE.format(table=table),
         {
-            "asset": asset_id,
+            "asset": _pg_array(assets),
             "date": "{" + ",".join(map(dt.date.isoformat, dates)) + "}",
             "open": _pg_array(opens),
             "high": _pg_array(highs),
@@ -188,8 +196,7 @@ def _pg_merge(cursor, table: str, asset_id: int, rows: list[Row]) -> tuple[int, 
             "volume": _pg_array(volumes),
         },
     )
-    inserted, updated = cursor.fetchone()
-    return inserted, updated
+    return {asset_id: (inserted, updated) for asset_id, inserted, updated in cursor.fetchall()}
 
 
 def _pg_copy(cursor, table: str, asset_id: int, rows: list[Row]) -> None:
@@ -230,8 +237,8 @@ def _upsert_postgresql(asset_id: int, rows: list[Row], *, allow_copy: bool = Tru
                 to_merge = rows
         for offset in range(0, len(to_merge), UPSERT_CHUNK):
             chunk_inserted, chunk_updated = _pg_merge(
-                cursor, table, asset_id, to_merge[offset : offset + UPSERT_CHUNK]
-            )
+                cursor, table, {asset_id: to_merge[offset : offset + UPSERT_CHUNK]}
+            ).get(asset_id, (0, 0))
             inserted += chunk_inserted
             updated += chunk_updated
     return UpsertResult(
@@ -241,19 +248,32 @@ def _upsert_postgresql(asset_id: int, rows: list[Row], *, allow_copy: bool = Tru
 
 def _upsert_portable(asset_id: int, rows: list[Row]) -> UpsertResult:
     """Compare with the stored rows, then insert the new and update the changed ones in bulk."""
-    inserted = updated = 0
+    result = UpsertResult()
     for offset in range(0, len(rows), UPSERT_CHUNK):
         chunk = rows[offset : offset + UPSERT_CHUNK]
-        stored = {
-            price.date: price
-            for price in Price.objects.filter(
-                asset_id=asset_id, date__gte=chunk[0][0], date__lte=chunk[-1][0]
-            )
-        }
-        to_create: list[Price] = []
-        to_update: list[Price] = []
-        for day, open_, high, low, close, volume in chunk:
-            price = stored.get(day)
+        result += _upsert_portable_many({asset_id: chunk})[asset_id]
+    return result
+
+
+def _upsert_portable_many(rows_by_asset: Mapping[int, list[Row]]) -> dict[int, UpsertResult]:
+    """The portable upsert of many assets' rows (each list sorted by date): one read of the
+    stored rows in their date span, then one bulk insert and one bulk update."""
+    first = min(rows[0][0] for rows in rows_by_asset.values())
+    last = max(rows[-1][0] for rows in rows_by_asset.values())
+    stored = {
+        (price.asset_id, price.date): price
+        for price in Price.objects.filter(
+            asset_id__in=list(rows_by_asset), date__gte=first, date__lte=last
+        )
+    }
+    to_create: list[Price] = []
+    to_update: list[Price] = []
+    results: dict[int, UpsertResult] = {}
+    for asset_id, rows in rows_by_asset.items():
+        created = len(to_create)
+        changed = len(to_update)
+        for day, open_, high, low, close, volume in rows:
+            price = stored.get((asset_id, day))
             if price is None:
                 to_create.append(
                     Price(
@@ -276,15 +296,13 @@ def _upsert_portable(asset_id: int, rows: list[Row]) -> UpsertResult:
                 price.open, price.high, price.low = open_, high, low
                 price.close, price.volume = close, volume
                 to_update.append(price)
-        Price.objects.bulk_create(to_create, batch_size=500)
-        Price.objects.bulk_update(
-            to_update, ["open", "high", "low", "close", "volume"], batch_size=500
+        inserted, updated = len(to_create) - created, len(to_update) - changed
+        results[asset_id] = UpsertResult(
+            inserted=inserted, updated=updated, unchanged=len(rows) - inserted - updated
         )
-        inserted += len(to_create)
-        updated += len(to_update)
-    return UpsertResult(
-        inserted=inserted, updated=updated, unchanged=len(rows) - inserted - updated
-    )
+    Price.objects.bulk_create(to_create, batch_size=500)
+    Price.objects.bulk_update(to_update, ["open", "high", "low", "close", "volume"], batch_size=500)
+    return results
 
 
 @transaction.atomic
@@ -311,25 +329,98 @@ def price_upsert(*, asset: Asset, bars: Iterable[BarLike], portable: bool = Fals
 
 
 @transaction.atomic
+def prices_upsert_many(
+    *, bars_by_asset: Mapping[int, Iterable[BarLike]], portable: bool = False
+) -> dict[int, UpsertResult]:
+    """``price_upsert`` for many assets at once (by asset id): the same rows stored, the same
+    counts answered per asset, and the price version of each asset with a row written bumped
+    as ``price_upsert`` bumps it; but one merge statement on PostgreSQL (chunked at
+    ``UPSERT_CHUNK`` rows; never a COPY: a refresh re-reads stored days) and three queries for
+    all the version bumps, so a nightly refresh costs a few queries per batch, not per asset."""
+    results: dict[int, UpsertResult] = {}
+    rows_by_asset: dict[int, list[Row]] = {}
+    for asset_id, bars in bars_by_asset.items():
+        why: Counter = Counter()
+        rows, skipped = _price_rows(bars, why)
+        results[asset_id] = UpsertResult(skipped=skipped, skipped_why=dict(why))
+        if rows:
+            rows_by_asset[asset_id] = rows
+    written: dict[int, UpsertResult] = {}
+    for chunk in _chunks_by_rows(rows_by_asset):
+        if connection.vendor == "postgresql" and not portable:
+            table = connection.ops.quote_name(Price._meta.db_table)
+            with connection.cursor() as cursor:
+                counts = _pg_merge(cursor, table, chunk)
+            for asset_id, rows in chunk.items():
+                inserted, updated = counts.get(asset_id, (0, 0))
+                written[asset_id] = UpsertResult(inserted, updated, len(rows) - inserted - updated)
+        else:
+            written.update(_upsert_portable_many(chunk))
+    changed: dict[int, dt.date] = {}
+    for asset_id, result in written.items():
+        skipped = results[asset_id]
+        results[asset_id] = UpsertResult(
+            result.inserted, result.updated, result.unchanged, skipped.skipped, skipped.skipped_why
+        )
+        if result.written:
+            changed[asset_id] = rows_by_asset[asset_id][0][0]
+    if changed:
+        prices_changed_many(since_by_asset=changed)
+    return results
+
+
+def _chunks_by_rows(rows_by_asset: dict[int, list[Row]]) -> Iterable[dict[int, list[Row]]]:
+    """The assets' rows in chunks of about ``UPSERT_CHUNK`` rows, an asset's rows never split."""
+    chunk: dict[int, list[Row]] = {}
+    size = 0
+    for asset_id, rows in rows_by_asset.items():
+        if chunk and size + len(rows) > UPSERT_CHUNK:
+            yield chunk
+            chunk, size = {}, 0
+        chunk[asset_id] = rows
+        size += len(rows)
+    if chunk:
+        yield chunk
+
+
+@transaction.atomic
 def prices_changed(*, asset_id: int, since: dt.date) -> None:
     """Record a write to an asset's prices touching dates from `since` on (rows inserted,
     updated or deleted): one up `price_version`, the write logged in `price_changes`, and the
-    first and last price date read again (two probes of the (asset, date) index). Call it in
-    the write's database transaction; `price_upsert` and the admin do, and so must any code
-    that writes prices around them. The asset row stays locked until the transaction ends, so
-    concurrent writes log one after the other."""
-    version, log = (
+    first and last price date read again. Call it in the write's database transaction;
+    `price_upsert` and the admin do, and so must any code that writes prices around them. The
+    asset row stays locked until the transaction ends, so concurrent writes log one after the
+    other."""
+    prices_changed_many(since_by_asset={asset_id: since})
+
+
+@transaction.atomic
+def prices_changed_many(*, since_by_asset: Mapping[int, dt.date]) -> None:
+    """``prices_changed`` for many assets in three queries: their rows locked (in id order, so
+    two writers never deadlock), their price spans read, their marks written."""
+    ids = sorted(since_by_asset)
+    marks = list(
         Asset.objects.select_for_update()
-        .filter(pk=asset_id)
-        .values_list("price_version", "price_changes")
-        .get()
+        .filter(pk__in=ids)
+        .order_by("pk")
+        .only("pk", "price_version", "price_changes", "first_price_date", "last_price_date")
     )
-    span = Price.objects.filter(asset_id=asset_id).aggregate(first=Min("date"), last=Max("date"))
-    Asset.objects.filter(pk=asset_id).update(
-        price_version=version + 1,
-        price_changes=log_append(log, version + 1, since),
-        first_price_date=span["first"],
-        last_price_date=span["last"],
+    spans = {
+        row["asset_id"]: row
+        for row in Price.objects.filter(asset_id__in=ids)
+        .values("asset_id")
+        .annotate(first=Min("date"), last=Max("date"))
+        .order_by()
+    }
+    for asset in marks:
+        span = spans.get(asset.pk, {})
+        asset.price_version += 1
+        asset.price_changes = log_append(
+            asset.price_changes, asset.price_version, since_by_asset[asset.pk]
+        )
+        asset.first_price_date, asset.last_price_date = span.get("first"), span.get("last")
+    Asset.objects.bulk_update(
+        marks, ["price_version", "price_changes", "first_price_date", "last_price_date"]
     )
 
 
@@ -398,23 +489,34 @@ def prices_upsert_manual(*, user, asset: Asset, prices: Sequence[ManualPrice]) -
 @transaction.atomic
 def corporate_actions_upsert(*, asset: Asset, events: Iterable[Event]) -> int:
     """Store splits and dividends (one per asset, date and kind); answers how many were written."""
-    stored = {(action.date, action.kind): action for action in asset.corporate_actions.all()}
+    return corporate_actions_upsert_many(events_by_asset={asset.pk: events})
+
+
+@transaction.atomic
+def corporate_actions_upsert_many(*, events_by_asset: Mapping[int, Iterable[Event]]) -> int:
+    """``corporate_actions_upsert`` for many assets (by id): one read of their stored actions,
+    one bulk insert, one bulk update; answers how many were written."""
+    wanted: dict[tuple[int, dt.date, str], Event] = {}
+    for asset_id, events in events_by_asset.items():
+        for event in events:
+            wanted.setdefault((asset_id, event.date, event.kind), event)
+    if not wanted:
+        return 0
+    stored = {
+        (action.asset_id, action.date, action.kind): action
+        for action in CorporateAction.objects.filter(
+            asset_id__in=list(events_by_asset), date__gte=min(key[1] for key in wanted)
+        )
+    }
     to_create: list[CorporateAction] = []
     to_update: list[CorporateAction] = []
-    seen: set[tuple[dt.date, str]] = set()
-    for event in events:
-        key = (event.date, event.kind)
-        if key in seen:
-            continue
-        seen.add(key)
+    for (asset_id, day, kind), event in wanted.items():
         ratio = Decimal(event.ratio) if event.ratio is not None else None
         amount = Decimal(event.amount) if event.amount is not None else None
-        action = stored.get(key)
+        action = stored.get((asset_id, day, kind))
         if action is None:
             to_create.append(
-                CorporateAction(
-                    asset=asset, date=event.date, kind=event.kind, ratio=ratio, amount=amount
-                )
+                CorporateAction(asset_id=asset_id, date=day, kind=kind, ratio=ratio, amount=amount)
             )
         elif (action.ratio, action.amount) != (ratio, amount):
             action.ratio, action.amount = ratio, amount

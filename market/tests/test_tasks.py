@@ -175,5 +175,5 @@ def test_refresh_daily_closes_queues_jobs_that_run(
     with django_capture_on_commit_callbacks(execute=True):
         result = tasks.refresh_daily_closes.delay().get()
 
-    assert result == {"queued": 1}
+    assert result["queued"] == 1 and result["failed"] == {}
     assert Price.objects.filter(asset=asset).exists()
