@@ -138,7 +138,8 @@ def _accepts(names) -> str:
 
 class StrictFieldsMixin:
     """A serializer that refuses input fields it does not know (400, each named in ``fields``)
-    instead of dropping them. Fields of the representation that input cannot set (``id``,
+    instead of dropping them, and a text field given a number or a list (DRF would turn it into
+    text). Fields of the representation that input cannot set (``id``,
     ``created_at``) are known, so a resource read and sent back is accepted."""
 
     def to_internal_value(self, data):
@@ -150,6 +151,14 @@ class StrictFieldsMixin:
                 key: [message]
                 for key in data
                 if key not in self.fields and key not in IGNORED_INPUT
+            }
+            unknown |= {  # DRF would take 5 for "5": a number is not a name
+                key: ["Not a string."]
+                for key, value in data.items()
+                if isinstance(self.fields.get(key), serializers.CharField)
+                and not self.fields[key].read_only
+                and value is not None
+                and not isinstance(value, str)
             }
         try:
             value = super().to_internal_value(data)

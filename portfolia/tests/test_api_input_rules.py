@@ -77,3 +77,10 @@ def test_json_endpoints_take_json_only_and_say_so(auth_client, api_schema):
 def test_a_holding_without_a_target_is_documented_with_null_weight(api_schema):
     target = api_schema["components"]["schemas"]["Target"]["properties"]
     assert target["weight"]["nullable"] and target["band"]["nullable"]
+
+
+@pytest.mark.parametrize("name", [5, 2.5, ["Core"], {"a": 1}, True])
+def test_a_portfolio_name_that_is_not_a_string_is_a_400(auth_client, name):
+    response = auth_client.post("/api/v1/portfolios/", {"name": name})
+    assert response.status_code == 400
+    assert assert_error_shape(response.json())["fields"]["name"]
