@@ -41,7 +41,8 @@ class Pagination(PageNumberPagination):
     """Page-number pagination with a client-chosen page size, capped at ``max_page_size``.
 
     A ``page_size`` that is not a whole number of at least 1 answers 400 (DRF would silently
-    use the default); a ``page`` that is not one of the pages answers 404 (DRF's)."""
+    use the default), so does an empty ``page``; a ``page`` that is not one of the pages
+    answers 404 (DRF's)."""
 
     page_size_query_param = "page_size"
     max_page_size = 500
@@ -55,6 +56,11 @@ class Pagination(PageNumberPagination):
                 {self.page_size_query_param: ["A whole number of at least 1."]}
             )
         return min(int(raw), self.max_page_size)
+
+    def get_page_number(self, request: Request, paginator) -> int | str:
+        if request.query_params.get(self.page_query_param) == "":  # DRF: page 1, silently
+            raise serializers.ValidationError({self.page_query_param: ["A page number."]})
+        return super().get_page_number(request, paginator)
 
 
 def _flatten(detail: Any) -> list[str]:

@@ -21,6 +21,12 @@ def test_a_page_size_over_the_cap_is_capped_not_refused(auth_client, world):
     assert response.json()["count"] == 1  # the world's one portfolio
 
 
+def test_an_empty_page_is_a_400(auth_client, world):
+    response = auth_client.get("/api/v1/portfolios/", {"page": ""})
+    assert response.status_code == 400
+    assert "page" in assert_error_shape(response.json())["fields"]
+
+
 def test_a_page_that_does_not_exist_is_a_documented_404(auth_client, world, api_schema):
     response = auth_client.get("/api/v1/portfolios/", {"page": "7"})
     assert response.status_code == 404
