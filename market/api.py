@@ -77,7 +77,10 @@ class AssetListView(StrictQueryParamsMixin, generics.ListAPIView):
             raise serializers.ValidationError({"q": [f"The search {problem}; remove it."]})
         response = self.list(request)
         query = request.query_params.get("q", "").strip()
-        remote = request.query_params.get("remote", "true").lower() not in ("0", "false", "no")
+        flag = request.query_params.get("remote", "true").lower()
+        if flag not in ("true", "false", "1", "0"):
+            raise serializers.ValidationError({"remote": ["true or false."]})
+        remote = flag in ("true", "1")
         remote_results, remote_error = [], None
         if query and remote and request.query_params.get("page", "1") == "1":
             found = selectors.asset_search(user=request.user, query=query, local=False)

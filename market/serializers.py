@@ -11,7 +11,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from market.models import Asset, AssetClass, CorporateAction, FetchJob, Price, ProviderName
@@ -167,6 +167,7 @@ class SearchResultSerializer(serializers.Serializer):
     provider = serializers.CharField()
 
 
+@extend_schema_serializer(many=False)  # already the whole page: not to be paginated again
 class AssetSearchResponseSerializer(serializers.Serializer):
     """Schema only: the paginated local assets plus the provider's results not yet local."""
 

@@ -38,10 +38,29 @@ from portfolia.uploads import UploadTooLarge
 
 
 class Pagination(PageNumberPagination):
-    """Page-number pagination with a client-chosen page size, capped."""
+    """Page-number pagination with a client-chosen page size, capped at ``max_page_size``.
+
+    A ``page_size`` that is not a whole number of at least 1 answers 400 (DRF would silently
+    use the default), so does an empty ``page``; a ``page`` that is not one of the pages
+    answers 404 (DRF's)."""
 
     page_size_query_param = "page_size"
     max_page_size = 500
+
+    def get_page_size(self, request: Request) -> int:
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not (raw.isascii() and raw.isdigit() and int(raw) >= 1):
+            raise serializers.ValidationError(
+                {self.page_size_query_param: ["A whole number of at least 1."]}
+            )
+        return min(int(raw), self.max_page_size)
+
+    def get_page_number(self, request: Request, paginator) -> int | str:
+        if request.query_params.get(self.page_query_param) == "":  # DRF: page 1, silently
+            raise serializers.ValidationError({self.page_query_param: ["A page number."]})
+        return super().get_page_number(request, paginator)
 
 
 def _flatten(detail: Any) -> list[str]:
@@ -125,7 +144,8 @@ def _accepts(names) -> str:
 
 class StrictFieldsMixin:
     """A serializer that refuses input fields it does not know (400, each named in ``fields``)
-    instead of dropping them. Fields of the representation that input cannot set (``id``,
+    instead of dropping them, and a text field given a number or a list (DRF would turn it into
+    text). Fields of the representation that input cannot set (``id``,
     ``created_at``) are known, so a resource read and sent back is accepted."""
 
     def to_internal_value(self, data):
@@ -137,6 +157,14 @@ class StrictFieldsMixin:
                 key: [message]
                 for key in data
                 if key not in self.fields and key not in IGNORED_INPUT
+            }
+            unknown |= {  # DRF would take 5 for "5": a number is not a name
+                key: ["Not a string."]
+                for key, value in data.items()
+                if isinstance(self.fields.get(key), serializers.CharField)
+                and not self.fields[key].read_only
+                and value is not None
+                and not isinstance(value, str)
             }
         try:
             value = super().to_internal_value(data)
@@ -177,7 +205,7 @@ class StrictQueryParamsMixin:
 
     It takes ``format``, its paginator's page parameters, its filter backends' (ordering, the
     filterset's filters, search), the fields of its ``query_serializers`` and its
-    ``extra_query_params``. The check runs after authentication, permissions, throttles and
+    ``extra_query_params``; a filter given empty is refused too. The check runs after authentication, permissions, throttles and
     (for views under a portfolio) the ownership check, so it never tells an outsider more.
     """
 
@@ -204,6 +232,20 @@ class StrictQueryParamsMixin:
                     allowed.update(filterset_class.base_filters)
         return {name for name in allowed if name}
 
+    def valued_query_params(self) -> set[str]:
+        """The parameters that need a value when given: the filterset's filters and the
+        query serializers' fields that take no blank."""
+        names = {
+            name
+            for serializer_class in self.query_serializers
+            for name, field in serializer_class().fields.items()
+            if not getattr(field, "allow_blank", False)
+        }
+        filterset_class = getattr(self, "filterset_class", None)
+        if filterset_class is not None:
+            names.update(filterset_class.base_filters)
+        return names
+
     def initial(self, request: Request, *args, **kwargs) -> None:
         super().initial(request, *args, **kwargs)
         allowed = self.allowed_query_params()
@@ -211,6 +253,12 @@ class StrictQueryParamsMixin:
         if unknown:
             message = f"Unknown query parameter. Accepted: {_accepts(allowed)}."
             raise serializers.ValidationError({name: [message] for name in unknown})
+        empty = sorted(
+            name for name in self.valued_query_params() if request.query_params.get(name) == ""
+        )
+        if empty:  # DRF and django-filter would read them as left out: input silently dropped
+            message = "Give a value, or leave the parameter out."
+            raise serializers.ValidationError({name: [message] for name in empty})
 
 
 class NotFoundView(APIView):

@@ -30,7 +30,8 @@ ERROR_DESCRIPTIONS = {
     401: "Not authenticated (or, for the token endpoint, wrong credentials).",
     403: "Authenticated but not allowed (e.g. a session request without its CSRF token, or a "
     "write with a read-only API key).",
-    404: "No such object among yours, or no such path (a malformed id included).",
+    404: "No such object among yours, or no such path (a malformed id included), or on a "
+    "list, a `page` past the last or not a page number.",
     409: "Collides with a concurrent change.",
     413: "The request body or an uploaded file is larger than its limit (named in `message`).",
     422: "Well-formed, but refused by a domain rule (e.g. selling more than is held).",
@@ -42,9 +43,10 @@ ERROR_DESCRIPTIONS = {
 class AutoSchema(SpectacularAutoSchema):
     """drf-spectacular's schema, with the error responses each operation can answer, in the
     one error shape: 400 and 429 everywhere; 401 and 403 where authentication is needed (401
-    on ``credential_endpoint`` views too); 404 with an id in the path; and what the view
-    declares in ``error_statuses`` per method (``"*"``: every method), e.g. 422 where a domain
-    rule can refuse a write, 503 while market data loads."""
+    on ``credential_endpoint`` views too); 404 with an id in the path or on a paginated list
+    (a page it does not have); and what the view declares in ``error_statuses`` per method
+    (``"*"``: every method), e.g. 422 where a domain rule can refuse a write, 503 while market
+    data loads."""
 
     def error_statuses(self) -> set[int]:
         view = self.view
@@ -56,11 +58,15 @@ class AutoSchema(SpectacularAutoSchema):
             statuses |= {401, 403}
         if getattr(view, "credential_endpoint", False):
             statuses.add(401)
-        if "{" in self.path:
+        if "{" in self.path or (self.method == "GET" and self._is_paginated_list()):
             statuses.add(404)
         declared = getattr(view, "error_statuses", {})
         statuses |= {*declared.get(self.method, ()), *declared.get("*", ())}
         return statuses
+
+    def _is_paginated_list(self) -> bool:
+        """A paginated list answers 404 for a page it does not have (DRF's pagination)."""
+        return self._get_paginator() is not None and self._is_list_view()
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)

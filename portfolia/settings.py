@@ -280,11 +280,9 @@ REST_FRAMEWORK = {
         "auth": env.str("THROTTLE_AUTH", default="20/minute"),
         "asset_refresh": env.str("THROTTLE_ASSET_REFRESH", default="10/hour"),
     },
-    "DEFAULT_PARSER_CLASSES": [
-        "portfolia.parsers.SizeLimitedJSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # JSON bodies only (the schema says so, and generated clients need one body type); a view
+    # that takes an uploaded file names its own multipart parsers.
+    "DEFAULT_PARSER_CLASSES": ["portfolia.parsers.SizeLimitedJSONParser"],
     "EXCEPTION_HANDLER": "portfolia.rest.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "portfolia.schema.AutoSchema",
     "COERCE_DECIMAL_TO_STRING": True,

@@ -54,14 +54,16 @@ class TargetInputSerializer(StrictFieldsMixin, serializers.Serializer):
 
 class TargetSerializer(serializers.Serializer):
     """A target with today's weight and its drift (current - target), in percent points. A
-    holding no target names is listed too, with `weight` null (it counts as 0)."""
+    holding no target names is listed too, with `weight` and `band` null (it counts as 0)."""
 
     asset = serializers.SerializerMethodField()
     symbol = serializers.SerializerMethodField()
     asset_class = serializers.CharField()
     cash = serializers.BooleanField(source="is_cash")
-    weight = ExactDecimalField(source="target", max_digits=None, decimal_places=None)
-    band = ExactDecimalField(max_digits=None, decimal_places=None)
+    weight = ExactDecimalField(
+        source="target", max_digits=None, decimal_places=None, allow_null=True
+    )
+    band = ExactDecimalField(max_digits=None, decimal_places=None, allow_null=True)
     current = RoundedDecimalField(RATIO_PLACES)
     drift = RoundedDecimalField(RATIO_PLACES)
     outside_band = serializers.BooleanField()
