@@ -14,6 +14,7 @@ from __future__ import annotations
 from market.models import Asset, ProviderName
 from market.services.prices import MAX_MANUAL_ROWS
 from portfolios.importers import MAX_ROWS
+from portfolios.models import TRANSACTION_FIELDS
 
 FORMAT = "portfolia-account"
 VERSION = 1
@@ -41,20 +42,8 @@ PORTFOLIO_KEYS = (
     "transactions",
     "targets",
 )
-TRANSACTION_KEYS = (
-    "kind",
-    "date",
-    "asset",
-    "quantity",
-    "price",
-    "amount",
-    "ratio",
-    "fee",
-    "currency",
-    "fx_rate",
-    "note",
-    "external_id",
-)
+# A transaction's keys are the one transaction column list (the CSV's, the API's, the form's).
+TRANSACTION_KEYS = TRANSACTION_FIELDS
 DECIMAL_KEYS = frozenset({"quantity", "price", "amount", "ratio", "fee", "fx_rate"})
 TARGET_KEYS = ("asset", "asset_class", "cash", "weight", "band")
 SYMBOL_KEYS = ("identifier", "symbol")
