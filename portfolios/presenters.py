@@ -10,10 +10,13 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from portfolios.engine.period import period_returns
+from portfolios.engine.returns import wealth_index
+from portfolios.engine.risk import drawdown_series
 from portfolios.performance import PerformanceReport
 from portfolios.reports import IncomeReport
 from portfolios.templatetags.portfolio_format import EMPTY, MINUS, gain_class, percent, weight
-from portfolios.wire import money_text, performance_data, rate_text
+from portfolios.wire import money_text, performance_data, rate_text, series_points
 
 # Charts show every day up to this many points; longer periods show every n-th day (and the
 # last), so a 12-year history stays quick to draw. The CSV download always has every day.
@@ -340,3 +343,66 @@ def holding_chart_data(detail) -> dict:
         "currency": detail.asset.currency,
         "symbol": detail.asset.symbol,
     }
+
+
+def simulation_chart_data(result: dict) -> dict:
+    """The data of the performance charts (performance-charts.js): value against the money
+    paid in and the benchmark bought with it, cumulative TWR of both, and the drawdown, each
+    through the engine's functions; every n-th day past CHART_MAX_POINTS."""
+    points = series_points(result)
+    value = np.array([p["value"] for p in points], dtype=np.float64)
+    bench = np.array(
+        [np.nan if p["benchmark"] is None else p["benchmark"] for p in points], dtype=np.float64
+    )
+    inflow = np.zeros(value.size)
+    first = points[0]["date"]
+    for flow in result["contributions"]:
+        inflow[(np.datetime64(flow["date"]) - np.datetime64(first)).astype(int)] += flow["amount"]
+    outflow = np.zeros(value.size)
+    wealth = wealth_index(period_returns(value, inflow, outflow, 0.0))
+    has_bench = bool(np.isfinite(bench).all())
+    bench_wealth = (
+        wealth_index(period_returns(bench, inflow, outflow, 0.0)) if has_bench else value * np.nan
+    )
+    index = chart_index(value.size)
+
+    def values(array: np.ndarray, places: int) -> list:
+        return chart_values(array, index, places)
+
+    symbol = result["benchmark"]["symbol"] if has_bench else None
+    return {
+        "currency": result["currency"],
+        "benchmark": symbol,
+        "days": [points[i]["date"].isoformat() for i in index],
+        "value": values(value, 2),
+        "net_invested": values(np.cumsum(inflow), 2),
+        "benchmark_value": values(bench, 2) if has_bench else [],
+        "twr": values(wealth - 1.0, 6),
+        "benchmark_twr": values(bench_wealth - 1.0, 6) if has_bench else [],
+        "drawdown": values(drawdown_series(wealth), 6),
+    }
+
+
+METRIC_ROWS = (
+    ("twr", "Time-weighted return", "percent"),
+    ("twr_annualized", "TWR a year", "percent"),
+    ("mwr", "Money-weighted return (a year)", "percent"),
+    ("mwr_period", "Money-weighted return (the period)", "percent"),
+    ("volatility", "Volatility", "percent"),
+    ("sharpe", "Sharpe ratio", "ratio"),
+    ("sortino", "Sortino ratio", "ratio"),
+    ("max_drawdown", "Max drawdown", "percent"),
+    ("invested", "Money paid in", "money"),
+    ("gain", "Gain", "money"),
+    ("end_value", "Value at the end", "money"),
+)
+
+
+def simulation_metric_rows(result: dict) -> list[dict]:
+    own = result["metrics"]
+    bench = result["benchmark"]["metrics"] or {}
+    return [
+        {"key": key, "label": label, "kind": kind, "value": own.get(key), "bench": bench.get(key)}
+        for key, label, kind in METRIC_ROWS
+        if own.get(key) is not None or bench.get(key) is not None
+    ]

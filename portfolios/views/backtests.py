@@ -4,7 +4,6 @@ while it runs: the poll answers 286 once it is done, which stops it, with the re
 
 from __future__ import annotations
 
-import numpy as np
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -13,83 +12,15 @@ from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from portfolios import services
-from portfolios.engine.period import period_returns
-from portfolios.engine.returns import wealth_index
-from portfolios.engine.risk import drawdown_series
+from portfolios import presenters, services
 from portfolios.errors import SimulationInputError
 from portfolios.forms import form_apply_errors
 from portfolios.forms.simulations import SimulationForm, SimulationSaveForm
 from portfolios.models import SimulationRun
-from portfolios.presenters import chart_index, chart_values
 from portfolios.selectors import backtests as selectors_simulate
-from portfolios.wire import series_points
 
 RECENT_RUNS = 10
 POLL_STOP = 286  # htmx stops polling on this status
-
-
-def simulation_chart_data(result: dict) -> dict:
-    """The data of the performance charts (performance-charts.js): value against the money
-    paid in and the benchmark bought with it, cumulative TWR of both, and the drawdown, each
-    through the engine's functions; every n-th day past CHART_MAX_POINTS."""
-    points = series_points(result)
-    value = np.array([p["value"] for p in points], dtype=np.float64)
-    bench = np.array(
-        [np.nan if p["benchmark"] is None else p["benchmark"] for p in points], dtype=np.float64
-    )
-    inflow = np.zeros(value.size)
-    first = points[0]["date"]
-    for flow in result["contributions"]:
-        inflow[(np.datetime64(flow["date"]) - np.datetime64(first)).astype(int)] += flow["amount"]
-    outflow = np.zeros(value.size)
-    wealth = wealth_index(period_returns(value, inflow, outflow, 0.0))
-    has_bench = bool(np.isfinite(bench).all())
-    bench_wealth = (
-        wealth_index(period_returns(bench, inflow, outflow, 0.0)) if has_bench else value * np.nan
-    )
-    index = chart_index(value.size)
-
-    def values(array: np.ndarray, places: int) -> list:
-        return chart_values(array, index, places)
-
-    symbol = result["benchmark"]["symbol"] if has_bench else None
-    return {
-        "currency": result["currency"],
-        "benchmark": symbol,
-        "days": [points[i]["date"].isoformat() for i in index],
-        "value": values(value, 2),
-        "net_invested": values(np.cumsum(inflow), 2),
-        "benchmark_value": values(bench, 2) if has_bench else [],
-        "twr": values(wealth - 1.0, 6),
-        "benchmark_twr": values(bench_wealth - 1.0, 6) if has_bench else [],
-        "drawdown": values(drawdown_series(wealth), 6),
-    }
-
-
-METRIC_ROWS = (
-    ("twr", "Time-weighted return", "percent"),
-    ("twr_annualized", "TWR a year", "percent"),
-    ("mwr", "Money-weighted return (a year)", "percent"),
-    ("mwr_period", "Money-weighted return (the period)", "percent"),
-    ("volatility", "Volatility", "percent"),
-    ("sharpe", "Sharpe ratio", "ratio"),
-    ("sortino", "Sortino ratio", "ratio"),
-    ("max_drawdown", "Max drawdown", "percent"),
-    ("invested", "Money paid in", "money"),
-    ("gain", "Gain", "money"),
-    ("end_value", "Value at the end", "money"),
-)
-
-
-def _metric_rows(result: dict) -> list[dict]:
-    own = result["metrics"]
-    bench = result["benchmark"]["metrics"] or {}
-    return [
-        {"key": key, "label": label, "kind": kind, "value": own.get(key), "bench": bench.get(key)}
-        for key, label, kind in METRIC_ROWS
-        if own.get(key) is not None or bench.get(key) is not None
-    ]
 
 
 @login_required
@@ -121,8 +52,8 @@ def _run_context(run: SimulationRun, save_form: SimulationSaveForm | None = None
     if run.result:
         context |= {
             "result": run.result,
-            "chart_data": simulation_chart_data(run.result),
-            "metric_rows": _metric_rows(run.result),
+            "chart_data": presenters.simulation_chart_data(run.result),
+            "metric_rows": presenters.simulation_metric_rows(run.result),
         }
     return context
 
